@@ -1,0 +1,61 @@
+"""The intake service: public forms, advocate queue, admin, API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from intake.config import PROJECT_ROOT, instance_path, load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, Celery. Never touches the schema."""
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_settings())
+    if config:
+        app.config.from_mapping(config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    from intake.tasking import init_celery
+
+    init_celery(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    """Plain timestamped logs; personal data never goes into them (ids only)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions and the encryption keys."""
+    from intake import crypto
+    from intake.extensions import csrf, db, limiter, migrate
+
+    crypto.configure(app.config["DATA_ENCRYPTION_KEY"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per audience."""
+    from intake.views import errors, ops, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(ops.bp)
+    errors.register(app)

@@ -1,0 +1,95 @@
+"""Settings read from the environment (12-factor), with safe embedded defaults.
+
+With no environment at all the app runs in the embedded mode: SQLite and a
+SQLite-backed Celery broker under ``instance/``, and keys generated into
+``instance/`` on first run.  Production sets the variables of spec section 4.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    """Where embedded-mode files live (database, broker, generated keys)."""
+    return Path(os.environ.get("INTAKE_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+
+def _instance_secret(filename: str, make: Any) -> str:
+    """Read a generated secret from instance/, creating it (mode 0600) on first run."""
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+    return path.read_text().strip()
+
+
+def _new_data_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def load_settings() -> dict[str, Any]:
+    """Build the Flask config mapping from the environment."""
+    inst = instance_path()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{inst / 'intake.sqlite3'}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    redis_url = os.environ.get("REDIS_URL") or None
+    broker_url = (
+        os.environ.get("CELERY_BROKER_URL")
+        or redis_url
+        or f"sqla+sqlite:///{inst / 'celery-broker.sqlite3'}"
+    )
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        or _instance_secret("secret_key", lambda: secrets.token_urlsafe(48)),
+        "DATA_ENCRYPTION_KEY": os.environ.get("DATA_ENCRYPTION_KEY")
+        or _instance_secret("data_encryption_key", _new_data_key),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": broker_url,
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "1025")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Patient Support <support@example.org>"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # people take their time on these forms
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", False),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "ADVOCATE_PHONE": os.environ.get("ADVOCATE_PHONE", "1-800-555-0199"),
+        "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
+        "OUTBOX_RELAY_SECONDS": float(os.environ.get("OUTBOX_RELAY_SECONDS", "15")),
+    }
+
+
+def _engine_options(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite"):
+        # web and worker share the file: wait for the lock instead of failing
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

@@ -1,0 +1,85 @@
+"""The 'speak to a patient advocate' callback form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, StringField, TelField
+from wtforms.validators import InputRequired, Length, Optional
+
+from intake import vocab
+from intake.forms.fields import (
+    Choice,
+    Radios,
+    SubmissionKeyField,
+    email_address,
+    existing_zip,
+    no_control_characters,
+    person_name,
+    strip_filter,
+    submission_key,
+    us_phone,
+)
+from intake.forms.guide import TEXT, PatientFactsMixin, case_facts
+from intake.services.contacts import Person
+from intake.services.leads import CallbackSubmission
+
+
+class CallbackForm(PatientFactsMixin, FlaskForm):
+    """Everything an advocate needs to call back at a good time, with explicit consent."""
+
+    submission_key = SubmissionKeyField(validators=[submission_key])
+    first_name = StringField(
+        "First name", filters=TEXT,
+        validators=[InputRequired("Please enter your first name."), Length(max=80),
+                    no_control_characters, person_name],
+    )
+    last_name = StringField(
+        "Last name (optional)", filters=TEXT,
+        validators=[Optional(), Length(max=80), no_control_characters, person_name],
+    )
+    phone = TelField(
+        "Phone number", filters=TEXT,
+        validators=[InputRequired("Please enter the phone number we should call."),
+                    Length(max=30), no_control_characters, us_phone],
+    )
+    email = EmailField(
+        "Email address (optional)", filters=TEXT,
+        validators=[Optional(), Length(max=254), no_control_characters, email_address],
+    )
+    relationship = Radios(
+        "Who is the patient?", choices=vocab.RELATIONSHIPS,
+        validators=[InputRequired("Please tell us who the patient is.")],
+    )
+    zip = StringField(
+        "Your ZIP code", filters=[strip_filter],
+        description="We use it to call at a good time where you live.",
+        validators=[InputRequired("Please enter your ZIP code."), Length(max=10), existing_zip],
+    )
+    best_time = Radios(
+        "Best time to call", choices=vocab.BEST_TIMES, default="asap",
+        validators=[InputRequired("Please choose a time.")],
+    )
+    language = Choice(
+        "Preferred language", choices=vocab.LANGUAGES, default="en",
+        validators=[InputRequired()],
+    )
+    consent_calls = BooleanField(
+        validators=[InputRequired("Please tick the box so we are allowed to call you.")]
+    )
+    email_fallback = BooleanField(default=False)
+
+    def to_submission(self) -> CallbackSubmission:
+        """The validated form as the service's input."""
+        return CallbackSubmission(
+            submission_key=self.submission_key.data,
+            person=Person(
+                first_name=self.first_name.data,
+                last_name=self.last_name.data or None,
+                email=self.email.data or None,
+                phone=self.phone.data,
+            ),
+            case=case_facts(self, self.zip.data),
+            best_time=self.best_time.data,
+            language=self.language.data,
+            email_fallback=bool(self.email_fallback.data and self.email.data),
+        )

@@ -1,0 +1,140 @@
+"""Validators and fields shared by the public forms, with plain-language messages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    ValidationError,
+    widgets,
+)
+
+from intake.matching import geo
+
+_NAME_RE = re.compile(r"^[^\W_](?:[\w .,'’\-]*[\w.])?$", re.UNICODE)
+
+
+def strip_filter(value: Any) -> Any:
+    """Trim surrounding white space from text input."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(form: FlaskForm, field: Field) -> None:
+    """Reject NUL bytes, line breaks and other invisible control characters."""
+    value = field.data if isinstance(field.data, str) else ""
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
+        raise ValidationError("Please remove line breaks and special characters.")
+
+
+def person_name(form: FlaskForm, field: Field) -> None:
+    """Names in any alphabet, with spaces, hyphens, apostrophes and periods."""
+    value = field.data or ""
+    if value and not _NAME_RE.match(value):
+        raise ValidationError("Please use letters, spaces, hyphens and apostrophes only.")
+
+
+def email_address(form: FlaskForm, field: Field) -> None:
+    """Real email syntax (no DNS look-up at run time); stores the normalised form."""
+    if not field.data:
+        return
+    try:
+        result = validate_email(field.data, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(
+            "Please enter an email address like name@example.com."
+        ) from None
+    field.data = result.normalized.lower()
+
+
+def us_phone(form: FlaskForm, field: Field) -> None:
+    """A valid US phone number; stores it in E.164 (+12125550123)."""
+    if not field.data:
+        return
+    try:
+        number = phonenumbers.parse(field.data, "US")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number) or number.country_code != 1:
+        raise ValidationError("Please enter a US phone number with area code, like 212-555-0123.")
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def existing_zip(form: FlaskForm, field: Field) -> None:
+    """A US ZIP code that exists; stores the five-digit form."""
+    if not field.data:
+        return
+    normalised = geo.normalize_zip(field.data)
+    if not normalised:
+        raise ValidationError("Please enter a 5-digit ZIP code, like 10001.")
+    if geo.lookup(normalised) is None:
+        raise ValidationError("We could not find that ZIP code. Please check it.")
+    field.data = normalised
+
+
+def submission_key(form: FlaskForm, field: Field) -> None:
+    """The hidden per-render key that makes a double submit count once."""
+    try:
+        field.data = str(uuid.UUID(str(field.data or "")))
+    except ValueError:
+        field.data = str(uuid.uuid4())
+
+
+class SubmissionKeyField(HiddenField):
+    """Hidden UUID rendered with each fresh form; reused when the form is re-shown."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.data = self.data or ""
+
+    def _value(self) -> str:
+        if not self.data:
+            self.data = str(uuid.uuid4())
+        return str(self.data)
+
+
+def choices_with_blank(choices: list[tuple[str, str]], blank: str = "Choose one") -> list[tuple[str, str]]:
+    """Optional selects start on an empty 'Choose one' entry."""
+    return [("", blank), *choices]
+
+
+class _PlainChoiceMixin:
+    """A hostile or stale value gets a sentence a person understands, not 'Not a valid choice'."""
+
+    invalid_message = "Please choose one of the options."
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data in (None, ""):  # emptiness is InputRequired's or Optional's call
+            return
+        if self.data not in {value for value, *_ in self.iter_choices()}:  # type: ignore[attr-defined]
+            raise ValidationError(self.invalid_message)
+
+
+class Choice(_PlainChoiceMixin, SelectField):
+    """A drop-down whose error message is plain."""
+
+
+class Radios(_PlainChoiceMixin, RadioField):
+    """Radio buttons whose error message is plain."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes for a multiple choice (guide topics)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        allowed = {value for value, *_ in self.iter_choices()}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError("Please choose from the topics listed.")

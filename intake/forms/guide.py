@@ -1,0 +1,159 @@
+"""The free guide request form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from intake import vocab
+from intake.matching import geo
+from intake.services.contacts import CaseFacts, Person
+from intake.services.leads import GuideSubmission
+from intake.forms.fields import (
+    Choice,
+    MultiCheckboxField,
+    Radios,
+    SubmissionKeyField,
+    choices_with_blank,
+    email_address,
+    existing_zip,
+    no_control_characters,
+    person_name,
+    strip_filter,
+    submission_key,
+)
+
+TEXT = [strip_filter]
+
+
+class PatientFactsMixin:
+    """Diagnosis questions both public forms ask, all optional."""
+
+    diagnosis_type = Choice(
+        "Type of mesothelioma", choices=choices_with_blank(vocab.DIAGNOSIS_TYPES, "Choose if known"),
+        validators=[Optional()],
+    )
+    stage = Choice(
+        "Stage", choices=choices_with_blank(vocab.STAGES, "Choose if known"), validators=[Optional()]
+    )
+    veteran = Radios(
+        "Did the patient serve in the US military?", choices=vocab.VETERAN, validators=[Optional()]
+    )
+
+
+def case_facts(form: Any, zip_code: str | None) -> CaseFacts:
+    """The patient facts of either public form, with state and time zone from the ZIP."""
+    point = geo.lookup(zip_code) if zip_code else None
+    veteran = {"yes": True, "no": False}.get(form.veteran.data or "")
+    return CaseFacts(
+        relationship=form.relationship.data,
+        diagnosis_type=form.diagnosis_type.data or None,
+        stage=form.stage.data or None,
+        veteran=veteran,
+        zip=point.zip if point else None,
+        state=point.state if point else None,
+        timezone=point.timezone if point else None,
+    )
+
+
+class GuideForm(PatientFactsMixin, FlaskForm):
+    """Who wants the guide, which topics, and how to deliver it."""
+
+    submission_key = SubmissionKeyField(validators=[submission_key])
+    first_name = StringField(
+        "First name", filters=TEXT,
+        validators=[InputRequired("Please enter your first name."), Length(max=80),
+                    no_control_characters, person_name],
+    )
+    last_name = StringField(
+        "Last name (optional)", filters=TEXT,
+        validators=[Optional(), Length(max=80), no_control_characters, person_name],
+    )
+    email = EmailField(
+        "Email address", filters=TEXT,
+        validators=[Optional(), Length(max=254), no_control_characters, email_address],
+    )
+    relationship = Radios(
+        "Who is the guide for?", choices=vocab.RELATIONSHIPS,
+        validators=[InputRequired("Please tell us who the guide is for.")],
+    )
+    topics = MultiCheckboxField(
+        "Topics to include", choices=vocab.GUIDE_TOPICS,
+        default=[value for value, _ in vocab.GUIDE_TOPICS],
+    )
+    deliver_email = BooleanField("Email me the guide as a PDF", default=True)
+    deliver_mail = BooleanField("Also mail me a printed copy")
+    address_line1 = StringField(
+        "Street address", filters=TEXT,
+        validators=[Optional(), Length(max=120), no_control_characters],
+    )
+    address_line2 = StringField(
+        "Apartment, suite, etc. (optional)", filters=TEXT,
+        validators=[Optional(), Length(max=120), no_control_characters],
+    )
+    city = StringField(
+        "City", filters=TEXT, validators=[Optional(), Length(max=80), no_control_characters]
+    )
+    state = Choice(
+        "State", choices=choices_with_blank([(s, s) for s in vocab.US_STATES], "Choose"),
+        validators=[Optional()],
+    )
+    postal_zip = StringField(
+        "ZIP code", filters=TEXT, validators=[Optional(), Length(max=10), existing_zip]
+    )
+    followup_emails = BooleanField("Email me occasional follow-up information", default=False)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks, then the rules that tie fields together."""
+        valid = super().validate(extra_validators)
+        if not self.topics.errors and not self.topics.data:
+            self.topics.errors.append("Please choose at least one topic.")
+        if not self.deliver_email.data and not self.deliver_mail.data:
+            self.deliver_email.errors.append("Please choose email, mail, or both.")
+        if self.deliver_email.data and not self.email.data and not self.email.errors:
+            self.email.errors.append("Please enter your email address so we can send the PDF.")
+        if self.deliver_mail.data:
+            self._require_address()
+        return valid and not self.errors
+
+    def _require_address(self) -> None:
+        for field, message in (
+            (self.address_line1, "Please enter the street address for the printed copy."),
+            (self.city, "Please enter the city."),
+            (self.state, "Please choose the state."),
+            (self.postal_zip, "Please enter the ZIP code."),
+        ):
+            if not field.data and not field.errors:
+                field.errors.append(message)
+
+    def postal_address(self) -> dict[str, Any] | None:
+        """The mailing address as stored (sealed) on the request."""
+        if not self.deliver_mail.data:
+            return None
+        return {
+            "line1": self.address_line1.data,
+            "line2": self.address_line2.data or "",
+            "city": self.city.data,
+            "state": self.state.data,
+            "zip": self.postal_zip.data,
+        }
+
+    def to_submission(self) -> GuideSubmission:
+        """The validated form as the service's input."""
+        return GuideSubmission(
+            submission_key=self.submission_key.data,
+            person=Person(
+                first_name=self.first_name.data,
+                last_name=self.last_name.data or None,
+                email=self.email.data or None,
+            ),
+            case=case_facts(self, self.postal_zip.data if self.deliver_mail.data else None),
+            topics=list(self.topics.data),
+            deliver_email=bool(self.deliver_email.data),
+            deliver_mail=bool(self.deliver_mail.data),
+            postal_address=self.postal_address(),
+            followup_emails=bool(self.followup_emails.data and self.email.data),
+        )

@@ -1,0 +1,1 @@
+"""Pure specialist matching: ZIP geometry and ranking rules, no Flask or database."""

@@ -1,0 +1,19 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from intake.models.base import Base
+from intake.models.callback import CallbackRequest
+from intake.models.consent import ConsentRecord
+from intake.models.contact import Case, CaseContact, Contact
+from intake.models.outbox import OutboxMessage
+from intake.models.request import GuideRequest
+
+__all__ = [
+    "Base",
+    "CallbackRequest",
+    "Case",
+    "CaseContact",
+    "ConsentRecord",
+    "Contact",
+    "GuideRequest",
+    "OutboxMessage",
+]

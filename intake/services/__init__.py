@@ -1,0 +1,1 @@
+"""State-changing operations: they flush, the caller commits."""

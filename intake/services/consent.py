@@ -1,0 +1,101 @@
+"""The consent ledger: record exactly what was shown, check before contacting."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake import crypto
+from intake.models.consent import (
+    PURPOSE_ADVOCATE_CALLS,
+    PURPOSE_FOLLOWUP_EMAILS,
+    PURPOSE_GUIDE_EMAIL,
+    ConsentRecord,
+)
+from intake.models.contact import Contact
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    """A consent wording as shown on a form; the version never changes meaning."""
+
+    version: str
+    purpose: str
+    channel: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        """Fingerprint of the exact words, stored with every grant."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+# Changing a wording means adding a new version here, never editing one:
+# the ledger must be able to show the exact words each person agreed to.
+CALLBACK_CONSENT = ConsentText(
+    version="callback-calls-2026-11-01",
+    purpose=PURPOSE_ADVOCATE_CALLS,
+    channel="phone",
+    text=(
+        "Yes, I want a patient advocate to call me at the phone number above about "
+        "mesothelioma support. I understand calls may come from our advocates between "
+        "8:00 AM and 9:00 PM my local time, that I do not have to agree to this to get "
+        "help, and that I can ask you to stop calling at any time."
+    ),
+)
+GUIDE_EMAIL_CONSENT = ConsentText(
+    version="guide-email-2026-11-01",
+    purpose=PURPOSE_GUIDE_EMAIL,
+    channel="email",
+    text=(
+        "By requesting the guide you ask us to email it to the address above. "
+        "Every email has a link to stop further emails."
+    ),
+)
+FOLLOWUP_EMAIL_CONSENT = ConsentText(
+    version="followup-email-2026-11-01",
+    purpose=PURPOSE_FOLLOWUP_EMAILS,
+    channel="email",
+    text=(
+        "Email me occasional follow-up information, and let an advocate email me "
+        "if they cannot reach me by phone. I can unsubscribe at any time."
+    ),
+)
+TEXTS = {t.version: t for t in (CALLBACK_CONSENT, GUIDE_EMAIL_CONSENT, FOLLOWUP_EMAIL_CONSENT)}
+
+
+def covers_hash(channel: str, value: str) -> str:
+    """The ledger's keyed hash of the phone number or email a consent covers."""
+    return crypto.lookup_hash(value, f"consent-{channel}")
+
+
+def record_consent(
+    session: Session, contact: Contact, wording: ConsentText, covers: str, source: str, ip: str | None
+) -> ConsentRecord:
+    """Add one grant to the ledger for the exact value (E.164 phone or normalised email)."""
+    record = ConsentRecord(
+        contact_id=contact.id,
+        purpose=wording.purpose,
+        channel=wording.channel,
+        covers=covers,
+        covers_hash=covers_hash(wording.channel, covers),
+        text_version=wording.version,
+        text_sha256=wording.sha256,
+        source=source,
+        ip_address=ip,
+    )
+    session.add(record)
+    return record
+
+
+def has_consent(session: Session, purpose: str, channel: str, value: str) -> bool:
+    """True when an unrevoked grant for this purpose covers this exact phone or email."""
+    query = select(ConsentRecord.id).where(
+        ConsentRecord.covers_hash == covers_hash(channel, value),
+        ConsentRecord.purpose == purpose,
+        ConsentRecord.revoked_at.is_(None),
+    )
+    return session.execute(query.limit(1)).first() is not None

@@ -1,0 +1,152 @@
+"""Take in a public form submission: contact, case, request, consent and outbox, together.
+
+Everything here is flushed into the caller's transaction; the view commits
+once, so a confirmation page is only ever shown for a request that is stored
+with its consent and its follow-up jobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from intake.models.callback import OPEN_STATUSES, CallbackRequest
+from intake.models.request import GuideRequest
+from intake.services import consent, outbox
+from intake.services.contacts import CaseFacts, Person, attach_case, find_or_create_contact
+
+TASK_DELIVER_GUIDE = "guides.deliver"
+TASK_QUEUE_CALLBACK = "callbacks.enqueue"
+
+
+@dataclass(frozen=True)
+class GuideSubmission:
+    """A validated /guide form."""
+
+    submission_key: str
+    person: Person
+    case: CaseFacts
+    topics: list[str]
+    deliver_email: bool
+    deliver_mail: bool
+    postal_address: dict[str, Any] | None = None
+    followup_emails: bool = False
+
+
+@dataclass(frozen=True)
+class CallbackSubmission:
+    """A validated /callback form (the consent box was ticked)."""
+
+    submission_key: str
+    person: Person
+    case: CaseFacts
+    best_time: str
+    language: str
+    email_fallback: bool = False
+
+
+@dataclass
+class Outcome:
+    """What the view needs: the request, whether it is new, and jobs to relay."""
+
+    request: Any
+    created: bool
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+def submit_guide_request(session: Session, form: GuideSubmission, ip: str | None) -> Outcome:
+    """Store a guide request with its consent and a delivery job (once per submission key)."""
+    existing = _by_key(session, GuideRequest, form.submission_key)
+    if existing is not None:
+        return Outcome(existing, created=False)
+    contact = find_or_create_contact(session, form.person)
+    case = attach_case(session, contact, form.case)
+    request = GuideRequest(
+        submission_key=form.submission_key,
+        contact_id=contact.id,
+        case_id=case.id,
+        topics=form.topics,
+        deliver_email=form.deliver_email,
+        deliver_mail=form.deliver_mail,
+        postal_address=form.postal_address if form.deliver_mail else None,
+    )
+    duplicate = _add_once(session, request, GuideRequest, form.submission_key)
+    if duplicate is not None:
+        return Outcome(duplicate, created=False)
+    if form.person.email and form.deliver_email:
+        consent.record_consent(
+            session, contact, consent.GUIDE_EMAIL_CONSENT, form.person.email, "guide_form", ip
+        )
+    if form.person.email and form.followup_emails:
+        consent.record_consent(
+            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "guide_form", ip
+        )
+    job = outbox.enqueue_job(session, TASK_DELIVER_GUIDE, request.id)
+    session.flush()
+    return Outcome(request, created=True, outbox_ids=[job.id])
+
+
+def submit_callback_request(session: Session, form: CallbackSubmission, ip: str | None) -> Outcome:
+    """Store a callback request with its call consent and a queue job.
+
+    A person who already has an open request is not queued twice: the open
+    request takes the newer preferences and counts the repeat.
+    """
+    existing = _by_key(session, CallbackRequest, form.submission_key)
+    if existing is not None:
+        return Outcome(existing, created=False)
+    contact = find_or_create_contact(session, form.person)
+    case = attach_case(session, contact, form.case)
+    assert form.person.phone, "the callback form requires a phone number"
+    consent.record_consent(
+        session, contact, consent.CALLBACK_CONSENT, form.person.phone, "callback_form", ip
+    )
+    if form.person.email and form.email_fallback:
+        consent.record_consent(
+            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "callback_form", ip
+        )
+    contact.do_not_call = False  # a fresh, explicit ask to be called
+    open_request = session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.contact_id == contact.id, CallbackRequest.status.in_(OPEN_STATUSES))
+        .order_by(CallbackRequest.id)
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if open_request is not None:
+        open_request.best_time, open_request.language = form.best_time, form.language
+        open_request.case_id = case.id
+        open_request.times_requested += 1
+        session.flush()
+        return Outcome(open_request, created=False)
+    request = CallbackRequest(
+        submission_key=form.submission_key,
+        contact_id=contact.id,
+        case_id=case.id,
+        best_time=form.best_time,
+        language=form.language,
+    )
+    duplicate = _add_once(session, request, CallbackRequest, form.submission_key)
+    if duplicate is not None:
+        return Outcome(duplicate, created=False)
+    job = outbox.enqueue_job(session, TASK_QUEUE_CALLBACK, request.id)
+    session.flush()
+    return Outcome(request, created=True, outbox_ids=[job.id])
+
+
+def _by_key(session: Session, model: Any, key: str) -> Any:
+    return session.scalars(select(model).where(model.submission_key == key)).first()
+
+
+def _add_once(session: Session, request: Any, model: Any, key: str) -> Any:
+    """Insert the request; if a concurrent double-submit won the key, return its row."""
+    try:
+        with session.begin_nested():
+            session.add(request)
+        return None
+    except IntegrityError:
+        return _by_key(session, model, key)

@@ -1,0 +1,112 @@
+"""Celery wired to the Flask app, and the outbox publisher the web process uses.
+
+Following Flask's Celery pattern: a Task base that pushes an app context, the
+Celery app kept in ``app.extensions["celery"]``.  The broker is Redis (or
+``CELERY_BROKER_URL``, e.g. RabbitMQ) in production and kombu's SQLAlchemy
+transport on a SQLite file in the embedded mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask, current_app
+
+from intake.extensions import db
+from intake.models.outbox import OutboxMessage
+from intake.services import outbox
+
+log = logging.getLogger(__name__)
+
+TASK_MODULES = ["worker.tasks.outbox", "worker.tasks.guides", "worker.tasks.callbacks"]
+BREAKER_SECONDS = 30.0
+
+
+def init_celery(app: Flask) -> Celery:
+    """Build the Celery app from the Flask config and keep it on the Flask app."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    broker = app.config["CELERY_BROKER_URL"]
+    celery.conf.update(
+        broker_url=broker,
+        include=TASK_MODULES,
+        task_ignore_result=True,
+        task_acks_late=True,  # a worker killed mid-task leaves the message to be redelivered
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=_transport_options(broker),
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "relay-outbox": {
+                "task": "outbox.relay",
+                "schedule": app.config["OUTBOX_RELAY_SECONDS"],
+                "options": {"expires": app.config["OUTBOX_RELAY_SECONDS"] * 2},
+            }
+        },
+        timezone="UTC",
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def _transport_options(broker: str) -> dict[str, Any]:
+    if broker.startswith(("redis://", "rediss://")):
+        # fail fast when Redis is down: the outbox keeps the job, beat retries it
+        return {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600}
+    return {}
+
+
+def publish_message(message: OutboxMessage) -> None:
+    """Hand one outbox row to the broker: its task, its id arguments, and its row id."""
+    celery: Celery = current_app.extensions["celery"]
+    celery.send_task(
+        message.task_name,
+        args=message.args,
+        kwargs={"outbox_id": message.id},
+        retry=False,
+    )
+
+
+_broker_down_until = 0.0
+
+
+def relay_after_commit(ids: list[int]) -> None:
+    """Publish the jobs a request just committed, unless the broker was just seen down.
+
+    Never raises: the rows are safe in the database and the beat relay will
+    publish them, so the person still gets their confirmation page at once.
+    """
+    global _broker_down_until
+    if not ids or not current_app.config["OUTBOX_PUBLISH_AFTER_COMMIT"]:
+        return
+    if time.monotonic() < _broker_down_until:
+        return
+    try:
+        result = outbox.relay_pending(db.session, publish_message, ids=ids)
+    except Exception:
+        db.session.rollback()
+        log.exception("outbox relay after commit failed; the periodic relay will retry")
+        return
+    if result.broker_failed:
+        _broker_down_until = time.monotonic() + BREAKER_SECONDS
+
+
+def reset_breaker() -> None:
+    """Forget a broker outage (tests, and after a successful periodic relay)."""
+    global _broker_down_until
+    _broker_down_until = 0.0

@@ -1,0 +1,1 @@
+"""Blueprints, one per audience: thin views that parse, call a service, render."""

@@ -1,0 +1,72 @@
+"""Friendly error pages: never a stack trace, and a CSRF failure keeps what was typed."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+CSRF_MESSAGE = (
+    "For your security this page timed out before it was sent. Nothing was saved yet: "
+    "please check your details and press the button again."
+)
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.after_request(_security_headers)
+
+
+def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+    """Re-show a public form with a fresh token and the person's input, instead of a bare 400."""
+    from intake.forms.callback import CallbackForm
+    from intake.forms.guide import GuideForm
+    from intake.services import consent
+
+    forms = {"public.guide": ("public/guide.html", GuideForm),
+             "public.callback": ("public/callback.html", CallbackForm)}
+    if request.endpoint in forms:
+        template, form_class = forms[request.endpoint]
+        form = form_class()
+        form.form_errors.append(CSRF_MESSAGE)
+        return render_template(template, form=form, consent=consent), 400
+    return _page(400, "This page timed out", CSRF_MESSAGE)
+
+
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    if request.path.startswith(("/api/", "/healthz", "/readyz")):
+        return {"error": error.name, "detail": error.description}, error.code or 500
+    titles = {404: "We could not find that page", 429: "Too many requests", 405: "Not allowed"}
+    return _page(error.code or 500, titles.get(error.code or 0, error.name), error.description)
+
+
+def _unexpected_error(error: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _page(500, "Something went wrong on our side", "Please try again in a moment, or call us.")
+
+
+def _page(status: int, title: str, message: str | None) -> ResponseReturnValue:
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _security_headers(response):  # type: ignore[no-untyped-def]
+    """Only our own assets; no framing; personal pages never cached."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.method == "POST" or request.endpoint in {"public.guide_thanks", "public.callback_thanks"}:
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,17 @@
+"""Builds the Celery app from the Flask app factory, so tasks share its config."""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.signals import worker_ready
+
+from intake import create_app
+
+flask_app = create_app()
+celery: Celery = flask_app.extensions["celery"]
+
+
+@worker_ready.connect
+def _relay_on_start(sender: object = None, **_: object) -> None:
+    """Publish anything left pending while the worker or broker was down."""
+    celery.send_task("outbox.relay")

@@ -1,0 +1,1 @@
+"""Thin Celery tasks: take ids, call one service, commit."""

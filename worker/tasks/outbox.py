@@ -1,0 +1,23 @@
+"""The periodic outbox relay (Celery beat)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from intake import tasking
+from intake.extensions import db
+from intake.services import outbox
+
+
+@shared_task(name="outbox.relay", acks_late=True, ignore_result=True)
+def relay_outbox() -> int:
+    """Publish every pending outbox row; runs on a beat schedule and at worker start."""
+    total = 0
+    while True:
+        result = outbox.relay_pending(db.session, tasking.publish_message)
+        total += result.published
+        if result.broker_failed or result.published == 0:
+            break
+    if total:
+        tasking.reset_breaker()
+    return total
