@@ -12,7 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 CALLS_START = time(8, 0)
 CALLS_END = time(21, 0)
 DEFAULT_TZ = "America/New_York"
-WINDOWS = {"morning": (time(8), time(12)), "afternoon": (time(12), time(17)), "evening": (time(17), time(21))}
+WINDOWS = {
+    "morning": (time(8), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(21)),
+}
 
 
 def _zone(tz_name: str | None) -> ZoneInfo:

@@ -28,14 +28,34 @@ def serve(host: str, port: int, web_workers: int) -> None:
     env = dict(os.environ)
     python_bin = os.path.dirname(sys.executable)
     worker = subprocess.Popen(  # noqa: S603 (fixed argv, our own programs)
-        [os.path.join(python_bin, "celery"), "-A", "worker", "worker", "--beat",
-         "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO",
-         "--schedule", os.path.join(current_app.instance_path, "celerybeat-schedule")],
+        [
+            os.path.join(python_bin, "celery"),
+            "-A",
+            "worker",
+            "worker",
+            "--beat",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            os.path.join(current_app.instance_path, "celerybeat-schedule"),
+        ],
         env=env,
     )
     web = subprocess.Popen(  # noqa: S603
-        [os.path.join(python_bin, "gunicorn"), "--bind", f"{host}:{port}",
-         "--workers", str(web_workers), "--access-logfile", "-", "intake:create_app()"],
+        [
+            os.path.join(python_bin, "gunicorn"),
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(web_workers),
+            "--access-logfile",
+            "-",
+            "intake:create_app()",
+        ],
         env=env,
     )
     click.secho(f"\n  Intake is running: http://{host}:{port}/\n", fg="green", bold=True)
@@ -44,6 +64,7 @@ def serve(host: str, port: int, web_workers: int) -> None:
 
 def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
     """Stop everything when any child exits or on Ctrl-C, so nothing is left running."""
+
     def stop(*_: object) -> None:
         for child in children:
             if child.poll() is None:

@@ -39,12 +39,17 @@ class DataKeys:
     def from_master(cls, master_b64: str) -> DataKeys:
         """Derive the field and hash keys from the configured master key."""
         try:
-            master = base64.urlsafe_b64decode(master_b64.strip() + "=" * (-len(master_b64.strip()) % 4))
+            master = base64.urlsafe_b64decode(
+                master_b64.strip() + "=" * (-len(master_b64.strip()) % 4)
+            )
         except (binascii.Error, ValueError) as exc:
             raise KeyError_("DATA_ENCRYPTION_KEY is not url-safe base64") from exc
         if len(master) != 32:
             raise KeyError_("DATA_ENCRYPTION_KEY must decode to 32 bytes")
-        return cls(AESGCM(_derive(master, b"intake field encryption v1")), _derive(master, b"intake lookup hash v1"))
+        return cls(
+            AESGCM(_derive(master, b"intake field encryption v1")),
+            _derive(master, b"intake lookup hash v1"),
+        )
 
 
 def _derive(master: bytes, info: bytes) -> bytes:

@@ -14,6 +14,7 @@ from intake.forms.fields import (
     email_address,
     existing_zip,
     no_control_characters,
+    options,
     person_name,
     strip_filter,
     submission_key,
@@ -29,38 +30,56 @@ class CallbackForm(PatientFactsMixin, FlaskForm):
 
     submission_key = SubmissionKeyField(validators=[submission_key])
     first_name = StringField(
-        "First name", filters=TEXT,
-        validators=[InputRequired("Please enter your first name."), Length(max=80),
-                    no_control_characters, person_name],
+        "First name",
+        filters=TEXT,
+        validators=[
+            InputRequired("Please enter your first name."),
+            Length(max=80),
+            no_control_characters,
+            person_name,
+        ],
     )
     last_name = StringField(
-        "Last name (optional)", filters=TEXT,
+        "Last name (optional)",
+        filters=TEXT,
         validators=[Optional(), Length(max=80), no_control_characters, person_name],
     )
     phone = TelField(
-        "Phone number", filters=TEXT,
-        validators=[InputRequired("Please enter the phone number we should call."),
-                    Length(max=30), no_control_characters, us_phone],
+        "Phone number",
+        filters=TEXT,
+        validators=[
+            InputRequired("Please enter the phone number we should call."),
+            Length(max=30),
+            no_control_characters,
+            us_phone,
+        ],
     )
     email = EmailField(
-        "Email address (optional)", filters=TEXT,
+        "Email address (optional)",
+        filters=TEXT,
         validators=[Optional(), Length(max=254), no_control_characters, email_address],
     )
     relationship = Radios(
-        "Who is the patient?", choices=vocab.RELATIONSHIPS,
+        "Who is the patient?",
+        choices=options(vocab.RELATIONSHIPS),
         validators=[InputRequired("Please tell us who the patient is.")],
     )
     zip = StringField(
-        "Your ZIP code", filters=[strip_filter],
+        "Your ZIP code",
+        filters=[strip_filter],
         description="We use it to call at a good time where you live.",
         validators=[InputRequired("Please enter your ZIP code."), Length(max=10), existing_zip],
     )
     best_time = Radios(
-        "Best time to call", choices=vocab.BEST_TIMES, default="asap",
+        "Best time to call",
+        choices=options(vocab.BEST_TIMES),
+        default="asap",
         validators=[InputRequired("Please choose a time.")],
     )
     language = Choice(
-        "Preferred language", choices=vocab.LANGUAGES, default="en",
+        "Preferred language",
+        choices=options(vocab.LANGUAGES),
+        default="en",
         validators=[InputRequired()],
     )
     consent_calls = BooleanField(

@@ -19,6 +19,7 @@ from wtforms import (
     ValidationError,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 
 from intake.matching import geo
 
@@ -51,9 +52,7 @@ def email_address(form: FlaskForm, field: Field) -> None:
     try:
         result = validate_email(field.data, check_deliverability=False)
     except EmailNotValidError:
-        raise ValidationError(
-            "Please enter an email address like name@example.com."
-        ) from None
+        raise ValidationError("Please enter an email address like name@example.com.") from None
     field.data = result.normalized.lower()
 
 
@@ -103,9 +102,16 @@ class SubmissionKeyField(HiddenField):
         return str(self.data)
 
 
-def choices_with_blank(choices: list[tuple[str, str]], blank: str = "Choose one") -> list[tuple[str, str]]:
+def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """WTForms choices from our (value, label) vocabularies."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def choices_with_blank(
+    pairs: list[tuple[str, str]], blank: str = "Choose one"
+) -> list[SelectChoice]:
     """Optional selects start on an empty 'Choose one' entry."""
-    return [("", blank), *choices]
+    return options([("", blank), *pairs])
 
 
 class _PlainChoiceMixin:
@@ -135,6 +141,6 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
     def pre_validate(self, form: FlaskForm) -> None:
-        allowed = {value for value, *_ in self.iter_choices()}
+        allowed = {choice.value for choice in self.iter_choices()}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError("Please choose from the topics listed.")

@@ -9,9 +9,6 @@ from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from intake import vocab
-from intake.matching import geo
-from intake.services.contacts import CaseFacts, Person
-from intake.services.leads import GuideSubmission
 from intake.forms.fields import (
     Choice,
     MultiCheckboxField,
@@ -21,10 +18,14 @@ from intake.forms.fields import (
     email_address,
     existing_zip,
     no_control_characters,
+    options,
     person_name,
     strip_filter,
     submission_key,
 )
+from intake.matching import geo
+from intake.services.contacts import CaseFacts, Person
+from intake.services.leads import GuideSubmission
 
 TEXT = [strip_filter]
 
@@ -33,14 +34,19 @@ class PatientFactsMixin:
     """Diagnosis questions both public forms ask, all optional."""
 
     diagnosis_type = Choice(
-        "Type of mesothelioma", choices=choices_with_blank(vocab.DIAGNOSIS_TYPES, "Choose if known"),
+        "Type of mesothelioma",
+        choices=choices_with_blank(vocab.DIAGNOSIS_TYPES, "Choose if known"),
         validators=[Optional()],
     )
     stage = Choice(
-        "Stage", choices=choices_with_blank(vocab.STAGES, "Choose if known"), validators=[Optional()]
+        "Stage",
+        choices=choices_with_blank(vocab.STAGES, "Choose if known"),
+        validators=[Optional()],
     )
     veteran = Radios(
-        "Did the patient serve in the US military?", choices=vocab.VETERAN, validators=[Optional()]
+        "Did the patient serve in the US military?",
+        choices=options(vocab.VETERAN),
+        validators=[Optional()],
     )
 
 
@@ -64,41 +70,53 @@ class GuideForm(PatientFactsMixin, FlaskForm):
 
     submission_key = SubmissionKeyField(validators=[submission_key])
     first_name = StringField(
-        "First name", filters=TEXT,
-        validators=[InputRequired("Please enter your first name."), Length(max=80),
-                    no_control_characters, person_name],
+        "First name",
+        filters=TEXT,
+        validators=[
+            InputRequired("Please enter your first name."),
+            Length(max=80),
+            no_control_characters,
+            person_name,
+        ],
     )
     last_name = StringField(
-        "Last name (optional)", filters=TEXT,
+        "Last name (optional)",
+        filters=TEXT,
         validators=[Optional(), Length(max=80), no_control_characters, person_name],
     )
     email = EmailField(
-        "Email address", filters=TEXT,
+        "Email address",
+        filters=TEXT,
         validators=[Optional(), Length(max=254), no_control_characters, email_address],
     )
     relationship = Radios(
-        "Who is the guide for?", choices=vocab.RELATIONSHIPS,
+        "Who is the guide for?",
+        choices=options(vocab.RELATIONSHIPS),
         validators=[InputRequired("Please tell us who the guide is for.")],
     )
     topics = MultiCheckboxField(
-        "Topics to include", choices=vocab.GUIDE_TOPICS,
+        "Topics to include",
+        choices=options(vocab.GUIDE_TOPICS),
         default=[value for value, _ in vocab.GUIDE_TOPICS],
     )
     deliver_email = BooleanField("Email me the guide as a PDF", default=True)
     deliver_mail = BooleanField("Also mail me a printed copy")
     address_line1 = StringField(
-        "Street address", filters=TEXT,
+        "Street address",
+        filters=TEXT,
         validators=[Optional(), Length(max=120), no_control_characters],
     )
     address_line2 = StringField(
-        "Apartment, suite, etc. (optional)", filters=TEXT,
+        "Apartment, suite, etc. (optional)",
+        filters=TEXT,
         validators=[Optional(), Length(max=120), no_control_characters],
     )
     city = StringField(
         "City", filters=TEXT, validators=[Optional(), Length(max=80), no_control_characters]
     )
     state = Choice(
-        "State", choices=choices_with_blank([(s, s) for s in vocab.US_STATES], "Choose"),
+        "State",
+        choices=choices_with_blank([(s, s) for s in vocab.US_STATES], "Choose"),
         validators=[Optional()],
     )
     postal_zip = StringField(

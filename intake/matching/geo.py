@@ -100,9 +100,7 @@ def distance_miles(a: ZipPoint, b: ZipPoint) -> float:
     return round(haversine_miles(a.lat, a.lon, b.lat, b.lon), 1)
 
 
-def bounding_box(
-    lat: float, lon: float, miles: float
-) -> tuple[float, float, float, float] | None:
+def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float] | None:
     """(lat_min, lat_max, lon_min, lon_max) holding every point within ``miles`` of a point.
 
     Lets a spatial index skip far-away cells.  None when the circle reaches a

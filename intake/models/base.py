@@ -65,7 +65,11 @@ class EncryptedJSON(Encrypted):
     """A JSON document sealed like ``Encrypted`` (postal addresses, IP metadata)."""
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:  # type: ignore[override]
-        return None if value is None else crypto.encrypt(json.dumps(value, sort_keys=True), self.context)
+        return (
+            None
+            if value is None
+            else crypto.encrypt(json.dumps(value, sort_keys=True), self.context)
+        )
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> Any:
         return None if value is None else json.loads(crypto.decrypt(bytes(value), self.context))

@@ -24,8 +24,12 @@ class CallbackRequest(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
     best_time: Mapped[str] = mapped_column(String(20), default="asap")
     language: Mapped[str] = mapped_column(String(5), default="en")
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)

@@ -26,7 +26,9 @@ class ConsentRecord(Base):
     __table_args__ = (Index("ix_consent_records_lookup", "covers_hash", "purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
     purpose: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(10))
     covers: Mapped[str] = mapped_column(Encrypted("consent_records.covers"))

@@ -24,8 +24,12 @@ class GuideRequest(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     deliver_email: Mapped[bool] = mapped_column(Boolean, default=True)
     deliver_mail: Mapped[bool] = mapped_column(Boolean, default=False)

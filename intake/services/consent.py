@@ -73,7 +73,12 @@ def covers_hash(channel: str, value: str) -> str:
 
 
 def record_consent(
-    session: Session, contact: Contact, wording: ConsentText, covers: str, source: str, ip: str | None
+    session: Session,
+    contact: Contact,
+    wording: ConsentText,
+    covers: str,
+    source: str,
+    ip: str | None,
 ) -> ConsentRecord:
     """Add one grant to the ledger for the exact value (E.164 phone or normalised email)."""
     record = ConsentRecord(

@@ -126,7 +126,9 @@ def attach_case(session: Session, contact: Contact, facts: CaseFacts) -> Case:
         case = Case()
         session.add(case)
         session.flush()
-        session.add(CaseContact(case_id=case.id, contact_id=contact.id, relation=facts.relationship))
+        session.add(
+            CaseContact(case_id=case.id, contact_id=contact.id, relation=facts.relationship)
+        )
     else:
         case = link.case
     _update_case(case, facts)

@@ -28,6 +28,8 @@ def deliver_guide(session: Session, guide_request_id: int) -> bool:
     request.processed_at = utcnow()
     log.info(
         "guide request %s processed (email=%s, mail=%s)",
-        request.id, request.deliver_email, request.deliver_mail,
+        request.id,
+        request.deliver_email,
+        request.deliver_mail,
     )
     return True

@@ -31,6 +31,7 @@ class RelayResult(NamedTuple):
     published: int
     broker_failed: bool
 
+
 _SYNC_COMMIT_OFF = text("SET LOCAL synchronous_commit = off")
 
 

@@ -31,8 +31,10 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     from intake.forms.guide import GuideForm
     from intake.services import consent
 
-    forms = {"public.guide": ("public/guide.html", GuideForm),
-             "public.callback": ("public/callback.html", CallbackForm)}
+    forms = {
+        "public.guide": ("public/guide.html", GuideForm),
+        "public.callback": ("public/callback.html", CallbackForm),
+    }
     if request.endpoint in forms:
         template, form_class = forms[request.endpoint]
         form = form_class()
@@ -50,7 +52,9 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _page(500, "Something went wrong on our side", "Please try again in a moment, or call us.")
+    return _page(
+        500, "Something went wrong on our side", "Please try again in a moment, or call us."
+    )
 
 
 def _page(status: int, title: str, message: str | None) -> ResponseReturnValue:
@@ -67,6 +71,9 @@ def _security_headers(response):  # type: ignore[no-untyped-def]
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.method == "POST" or request.endpoint in {"public.guide_thanks", "public.callback_thanks"}:
+    if request.method == "POST" or request.endpoint in {
+        "public.guide_thanks",
+        "public.callback_thanks",
+    }:
         response.headers["Cache-Control"] = "no-store"
     return response

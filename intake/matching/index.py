@@ -1,0 +1,144 @@
+"""An in-memory spatial index that returns exactly what ``rules.rank`` returns, faster.
+
+Built once from the listings: those that pass the distance-free hard filters
+(active, accepting new patients) go into one lat/lon grid per diagnosis type
+plus one for "not sure yet".  A query scores the cells within a radius that
+grows until the ``limit``-th best score beats the best score anything outside
+the radius could reach (``Plan.upper_bound``), or until every cell was scored.
+Because the bound is safe and the scoring is the same code as ``rank``, the
+result is identical to a full scan; only the work differs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Iterator
+
+from intake.matching import geo
+from intake.matching.rules import Plan, Scored, plan_query
+from intake.matching.types import CANCER_TYPES, NOT_SURE, Listing, Match, MatchQuery
+
+START_MILES = 10.0
+GROWTH = 1.7
+# Scores are rounded to 2 decimals and miles to 1: keep clear of both when bounding.
+_MILES_SLACK = 0.1
+_SCORE_SLACK = 0.01
+_BOX_SLACK_MILES = 0.5
+_FULL_SCAN_BELOW = 200
+_CELL_FACTOR = 80.0  # cell side in degrees = factor / sqrt(listings), about 4 per cell
+
+Entry = tuple[Listing, float, float]  # listing, latitude in radians, its cosine
+Cell = tuple[int, int]
+
+
+def _cell_degrees(count: int) -> float:
+    """Grid resolution for a bucket: finer when denser, so each cell holds a few listings."""
+    return min(5.0, max(0.1, _CELL_FACTOR / math.sqrt(max(count, 1))))
+
+
+class _Grid:
+    """One diagnosis bucket: listings by (floor(lat / side), floor(lon / side))."""
+
+    __slots__ = ("side", "cells", "size")
+
+    def __init__(self, listings: list[Listing]) -> None:
+        """Place each listing in its cell, with the trig distance needs precomputed."""
+        self.side = _cell_degrees(len(listings))
+        self.size = len(listings)
+        cells: dict[Cell, list[Entry]] = {}
+        for item in listings:
+            phi = math.radians(item.lat)
+            key = (math.floor(item.lat / self.side), math.floor(item.lon / self.side))
+            cells.setdefault(key, []).append((item, phi, math.cos(phi)))
+        self.cells: dict[Cell, tuple[Entry, ...]] = {k: tuple(v) for k, v in cells.items()}
+
+    def _cells_near(self, origin: geo.ZipPoint, miles: float, seen: set[Cell]) -> list[Cell]:
+        """Unscored cells that may hold a listing within ``miles`` of the origin."""
+        box = geo.bounding_box(origin.lat, origin.lon, miles + _BOX_SLACK_MILES)
+        if box is None:
+            return [key for key in self.cells if key not in seen]
+        i0, i1 = math.floor(box[0] / self.side), math.floor(box[1] / self.side)
+        j0, j1 = math.floor(box[2] / self.side), math.floor(box[3] / self.side)
+        if (i1 - i0 + 1) * (j1 - j0 + 1) > len(self.cells):
+            return [
+                key
+                for key in self.cells
+                if i0 <= key[0] <= i1 and j0 <= key[1] <= j1 and key not in seen
+            ]
+        cells = self.cells
+        return [
+            (i, j)
+            for i in range(i0, i1 + 1)
+            for j in range(j0, j1 + 1)
+            if (i, j) in cells and (i, j) not in seen
+        ]
+
+    def _score(self, plan: Plan, keys: Iterable[Cell], out: list[Scored]) -> None:
+        """Score every listing of the given cells into ``out`` (same steps as ``rank``)."""
+        miles_of, score_of, cells = plan.miles, plan.score, self.cells
+        for key in keys:
+            for item, phi, cos_phi in cells[key]:
+                miles = miles_of(phi, cos_phi, item.lon)
+                score = score_of(item, miles)
+                if score is not None:
+                    out.append((-score, miles, item.listing_id, item))
+
+    def _radii(self) -> Iterator[float]:
+        """Search radii in miles, growing geometrically."""
+        radius = START_MILES
+        while True:
+            yield radius
+            radius *= GROWTH
+
+    def search(self, plan: Plan) -> list[Scored]:
+        """The scored candidates that must contain the query's top ``limit``."""
+        scored: list[Scored] = []
+        if self.size <= _FULL_SCAN_BELOW:
+            self._score(plan, self.cells, scored)
+            return scored
+        seen: set[Cell] = set()
+        for radius in self._radii():
+            keys = self._cells_near(plan.origin, radius, seen)
+            self._score(plan, keys, scored)
+            seen.update(keys)
+            if len(scored) > plan.limit:
+                scored = heapq.nsmallest(plan.limit, scored, key=lambda s: s[:3])
+            if len(seen) == len(self.cells) or _settled(plan, scored, radius):
+                break
+        return scored
+
+
+def _settled(plan: Plan, scored: list[Scored], radius: float) -> bool:
+    """True when nothing beyond ``radius`` can enter the top ``limit``."""
+    bound = plan.upper_bound(max(radius - _MILES_SLACK, 0.0))
+    if bound is None:
+        return True
+    if len(scored) < plan.limit:
+        return False
+    kth_score = -max(s[:3] for s in scored)[0]
+    return kth_score > bound + _SCORE_SLACK
+
+
+class ListingIndex:
+    """Listings prepared for repeated ranking; ``rank`` equals ``rules.rank`` over them."""
+
+    __slots__ = ("_grids", "_count")
+
+    def __init__(self, listings: Iterable[Listing]) -> None:
+        """Bucket the listings that pass the distance-free filters by diagnosis, then grid them."""
+        eligible = [x for x in listings if x.active and x.accepting_new_patients]
+        self._count = len(eligible)
+        self._grids = {NOT_SURE: _Grid(eligible)}
+        for cancer_type in CANCER_TYPES:
+            self._grids[cancer_type] = _Grid([x for x in eligible if cancer_type in x.cancer_types])
+
+    def __len__(self) -> int:
+        """How many listings can be matched at all (active and accepting new patients)."""
+        return self._count
+
+    def rank(self, query: MatchQuery, origin: geo.ZipPoint | None = None) -> list[Match]:
+        """Rank like ``rules.rank(query, listings, origin)``, scoring only nearby listings."""
+        plan = plan_query(query, origin)
+        grid = self._grids[plan.cancer_type or NOT_SURE]
+        return plan.top(grid.search(plan))

@@ -1,0 +1,197 @@
+"""Vocabularies and value types shared by matching, forms, CSV import and templates.
+
+Kept free of Flask and SQLAlchemy so the ranking rules can be tested and
+benchmarked as plain Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NOT_SURE = "not_sure"
+
+CANCER_TYPES: tuple[str, ...] = ("pleural", "peritoneal", "pericardial", "testicular")
+STAGES: tuple[str, ...] = ("1", "2", "3", "4")
+CELL_TYPES: tuple[str, ...] = ("epithelioid", "sarcomatoid", "biphasic")
+SPECIALTIES: tuple[str, ...] = (
+    "thoracic_surgery",
+    "surgical_oncology",
+    "medical_oncology",
+    "radiation_oncology",
+    "pulmonology",
+    "palliative_care",
+)
+TREATMENTS: tuple[str, ...] = (
+    "surgery_epp",
+    "surgery_pd",
+    "crs_hipec",
+    "chemotherapy",
+    "immunotherapy",
+    "radiation",
+    "clinical_trials",
+    "palliative_care",
+)
+
+# What a patient may answer on the form: every known value, or "not sure yet".
+CANCER_TYPE_CHOICES: tuple[str, ...] = (*CANCER_TYPES, NOT_SURE)
+STAGE_CHOICES: tuple[str, ...] = (*STAGES, NOT_SURE)
+CELL_TYPE_CHOICES: tuple[str, ...] = (*CELL_TYPES, NOT_SURE)
+
+SURGERIES: frozenset[str] = frozenset({"surgery_epp", "surgery_pd", "crs_hipec"})
+# Surgery that fits each diagnosis; types not listed (and "not sure") accept any surgery.
+SURGERIES_BY_CANCER_TYPE: dict[str, frozenset[str]] = {
+    "pleural": frozenset({"surgery_epp", "surgery_pd"}),
+    "peritoneal": frozenset({"crs_hipec"}),
+}
+LATE_STAGE_TREATMENTS: frozenset[str] = frozenset(
+    {"chemotherapy", "immunotherapy", "clinical_trials", "palliative_care", "radiation"}
+)
+# Sarcomatoid and biphasic tumours respond less to surgery and standard chemotherapy.
+HARD_CELL_TYPES: frozenset[str] = frozenset({"sarcomatoid", "biphasic"})
+HARD_CELL_TYPE_TREATMENTS: frozenset[str] = frozenset({"clinical_trials", "immunotherapy"})
+
+CANCER_TYPE_LABELS: dict[str, str] = {
+    "pleural": "pleural mesothelioma",
+    "peritoneal": "peritoneal mesothelioma",
+    "pericardial": "pericardial mesothelioma",
+    "testicular": "testicular mesothelioma",
+    NOT_SURE: "not sure yet",
+}
+STAGE_LABELS: dict[str, str] = {
+    "1": "stage 1",
+    "2": "stage 2",
+    "3": "stage 3",
+    "4": "stage 4",
+    NOT_SURE: "not sure yet",
+}
+CELL_TYPE_LABELS: dict[str, str] = {
+    "epithelioid": "epithelioid",
+    "sarcomatoid": "sarcomatoid",
+    "biphasic": "biphasic (mixed)",
+    NOT_SURE: "not sure yet",
+}
+SPECIALTY_LABELS: dict[str, str] = {
+    "thoracic_surgery": "thoracic surgery",
+    "surgical_oncology": "surgical oncology",
+    "medical_oncology": "medical oncology",
+    "radiation_oncology": "radiation oncology",
+    "pulmonology": "pulmonology",
+    "palliative_care": "palliative care",
+}
+TREATMENT_LABELS: dict[str, str] = {
+    "surgery_epp": "extrapleural pneumonectomy (EPP)",
+    "surgery_pd": "pleurectomy/decortication (P/D)",
+    "crs_hipec": "cytoreductive surgery with HIPEC",
+    "chemotherapy": "chemotherapy",
+    "immunotherapy": "immunotherapy",
+    "radiation": "radiation therapy",
+    "clinical_trials": "clinical trials",
+    "palliative_care": "palliative care",
+}
+LANGUAGE_LABELS: dict[str, str] = {
+    "en": "English",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "tl": "Tagalog",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "fr": "French",
+    "ht": "Haitian Creole",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "pl": "Polish",
+    "el": "Greek",
+    "hi": "Hindi",
+    "ja": "Japanese",
+    "uk": "Ukrainian",
+    "he": "Hebrew",
+    "yi": "Yiddish",
+    "fa": "Persian",
+    "ur": "Urdu",
+    "bn": "Bengali",
+    "pa": "Punjabi",
+    "gu": "Gujarati",
+    "hy": "Armenian",
+}
+
+_DOCTOR_CREDENTIALS = frozenset({"MD", "DO"})
+
+
+def language_label(code: str) -> str:
+    """Name a language for patients; unknown ISO 639-1 codes fall back to the code itself."""
+    return LANGUAGE_LABELS.get(code, code)
+
+
+def format_display_name(first_name: str, last_name: str, credentials: str = "") -> str:
+    """Build the name patients see, e.g. 'Dr. Daniel Strand, MD', from the CSV columns."""
+    creds = (credentials or "").strip()
+    parts = {part.strip().replace(".", "").upper() for part in creds.split(",")}
+    prefix = "Dr. " if parts & _DOCTOR_CREDENTIALS else ""
+    name = f"{prefix}{first_name.strip()} {last_name.strip()}".strip()
+    return f"{name}, {creds}" if creds else name
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One specialist as the ranking sees it: a plain value, detached from any database row."""
+
+    listing_id: str
+    name: str
+    specialty: str
+    institution: str
+    city: str
+    state: str
+    zip: str
+    lat: float
+    lon: float
+    cancer_types: frozenset[str]
+    treatments: frozenset[str] = frozenset()
+    accepts_va: bool = False
+    accepting_new_patients: bool = True
+    telehealth: bool = False
+    languages: frozenset[str] = frozenset({"en"})
+    active: bool = True
+    recent_referrals: int = 0
+
+    @property
+    def display_name(self) -> str:
+        """Alias of ``name``, for templates that speak of display names."""
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class MatchQuery:
+    """What a patient told the match form, before validation."""
+
+    zip: str
+    cancer_type: str
+    stage: str = NOT_SURE
+    cell_type: str = NOT_SURE
+    veteran: bool = False
+    language: str = "en"
+    telehealth_ok: bool = False
+    max_miles: float | None = None
+    limit: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One ranked result: the listing, how far it is, its score and why it was chosen."""
+
+    listing: Listing
+    distance_miles: float
+    score: float
+    reasons: tuple[str, ...]
+    lifts: tuple[str, ...]
+
+
+class QueryError(ValueError):
+    """A match query the product must refuse with a clear message (HTTP 400, form error)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message

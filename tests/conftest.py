@@ -1,0 +1,184 @@
+"""Shared fixtures: real PostgreSQL and Redis, a fresh schema built by the migrations.
+
+Each test runs inside a transaction that is rolled back (the app's own
+commits become savepoints), so tests are independent and fast.  Tests marked
+``committed`` really commit, for other connections and real workers to see,
+and the tables are emptied after them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FsaSession
+from sqlalchemy import create_engine, text
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/1")
+TEST_KEY = "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A="
+
+# Settings are read from the environment by create_app; set them before any import of the app.
+_instance = tempfile.mkdtemp(prefix="intake-test-instance-")
+os.environ.update(
+    {
+        "DATABASE_URL": TEST_DATABASE_URL,
+        "REDIS_URL": TEST_REDIS_URL,
+        "CELERY_BROKER_URL": TEST_BROKER_URL,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATA_ENCRYPTION_KEY": TEST_KEY,
+        "INTAKE_INSTANCE_PATH": _instance,
+        "RATELIMIT_ENABLED": "false",
+        "OUTBOX_PUBLISH_AFTER_COMMIT": "false",
+    }
+)
+
+TABLES_TO_EMPTY = "outbox_messages, consent_records, guide_requests, callback_requests, case_contacts, cases, contacts"
+
+
+def _reset_schema() -> None:
+    """Drop everything, so the migrations themselves build the schema under test."""
+    url = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    """The app on the test database, schema built by ``intake db upgrade``'s code path."""
+    from flask_migrate import upgrade
+
+    from intake import create_app
+
+    _reset_schema()
+    application = create_app({"TESTING": True})
+    with application.app_context():
+        upgrade()
+    yield application
+
+
+class _BoundSession(FsaSession):
+    """Flask-SQLAlchemy's session, pinned to the test's connection."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        return self.bind
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Any]:
+    """A session inside a transaction rolled back after the test."""
+    from intake.extensions import db
+
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {
+                "class_": _BoundSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+            }
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app: Flask) -> Iterator[Any]:
+    """The real session (commits are real); every intake table is emptied afterwards."""
+    from intake.extensions import db
+
+    with app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {TABLES_TO_EMPTY} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Any) -> FlaskClient:
+    """A browser-like client whose writes are rolled back after the test."""
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _reset_breaker() -> Iterator[None]:
+    from intake import tasking
+
+    tasking.reset_breaker()
+    yield
+    tasking.reset_breaker()
+
+
+_TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+
+
+def form_tokens(client: FlaskClient, path: str) -> dict[str, str]:
+    """GET a form as a browser would and return its hidden CSRF token and submission key."""
+    page = client.get(path).get_data(as_text=True)
+    token, key = _TOKEN_RE.search(page), _KEY_RE.search(page)
+    assert token and key, f"{path} did not render its hidden fields"
+    return {"csrf_token": token.group(1), "submission_key": key.group(1)}
+
+
+def submit(client: FlaskClient, path: str, data: dict[str, Any], **overrides: Any) -> Any:
+    """Fill and POST a public form with a real CSRF token, as a person would."""
+    payload = {**form_tokens(client, path), **data, **overrides}
+    payload = {k: v for k, v in payload.items() if v is not None}
+    return client.post(path, data=payload)
+
+
+def field_errors(response: Any) -> list[str]:
+    """The error messages shown next to fields on a re-rendered form."""
+    html = response.get_data(as_text=True)
+    return re.findall(
+        r'class="field-error"[^>]*><span class="visually-hidden">Error:</span> (.*?)</p>', html
+    )
+
+
+GOOD_CALLBACK = {
+    "first_name": "Maria",
+    "last_name": "Lopez",
+    "phone": "(212) 555-0143",
+    "email": "maria.lopez@example.com",
+    "relationship": "spouse_partner",
+    "diagnosis_type": "pleural",
+    "stage": "3",
+    "zip": "10001",
+    "veteran": "yes",
+    "best_time": "morning",
+    "language": "es",
+    "consent_calls": "y",
+    "email_fallback": "y",
+}
+
+GOOD_GUIDE = {
+    "first_name": "Robert",
+    "last_name": "O'Neil",
+    "email": "Robert.ONeil@Example.com",
+    "relationship": "self",
+    "diagnosis_type": "peritoneal",
+    "stage": "2",
+    "veteran": "no",
+    "topics": ["treatment", "financial"],
+    "deliver_email": "y",
+}
