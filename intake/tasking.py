@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask, current_app
+from flask import Flask, Response, after_this_request, current_app
 
 from intake.extensions import db
 from intake.models.outbox import OutboxMessage
@@ -86,22 +86,36 @@ _broker_down_until = 0.0
 
 
 def relay_after_commit(ids: list[int]) -> None:
-    """Publish the jobs a request just committed, unless the broker was just seen down.
+    """Publish the jobs a request just committed, once its response has been sent.
 
-    Never raises: the rows are safe in the database and the beat relay will
-    publish them, so the person still gets their confirmation page at once.
+    The person gets their confirmation page without waiting on the broker; if
+    the broker is down the rows stay pending for the beat relay, and for a
+    while this process stops trying (a dead Redis costs seconds per attempt).
     """
-    global _broker_down_until
     if not ids or not current_app.config["OUTBOX_PUBLISH_AFTER_COMMIT"]:
         return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def _schedule(response: Response) -> Response:
+        response.call_on_close(lambda: relay_now(app, ids))
+        return response
+
+
+def relay_now(app: Flask, ids: list[int]) -> None:
+    """Publish these outbox rows now, unless the broker was just seen down. Never raises."""
+    global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return
-    try:
-        result = outbox.relay_pending(db.session, publish_message, ids=ids)
-    except Exception:
-        db.session.rollback()
-        log.exception("outbox relay after commit failed; the periodic relay will retry")
-        return
+    with app.app_context():
+        try:
+            result = outbox.relay_pending(db.session, publish_message, ids=ids)
+        except Exception:
+            db.session.rollback()
+            log.exception("outbox relay after commit failed; the periodic relay will retry")
+            return
+        finally:
+            db.session.remove()
     if result.broker_failed:
         _broker_down_until = time.monotonic() + BREAKER_SECONDS
 

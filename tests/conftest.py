@@ -20,9 +20,13 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FsaSession
 from sqlalchemy import create_engine, text
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-TEST_BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/1")
+# The server's `test` database is the maintenance connection; each pytest run works in
+# its own database created from it, so two runs at once never drop each other's tables.
+ADMIN_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+RUN_DATABASE = f"intake_test_{os.getpid()}"
+TEST_DATABASE_URL = ADMIN_DATABASE_URL.rsplit("/", 1)[0] + "/" + RUN_DATABASE
+# database 1, so a developer's own queue on database 0 is never purged by the tests
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 TEST_KEY = "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A="
 
 # Settings are read from the environment by create_app; set them before any import of the app.
@@ -31,7 +35,6 @@ os.environ.update(
     {
         "DATABASE_URL": TEST_DATABASE_URL,
         "REDIS_URL": TEST_REDIS_URL,
-        "CELERY_BROKER_URL": TEST_BROKER_URL,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATA_ENCRYPTION_KEY": TEST_KEY,
         "INTAKE_INSTANCE_PATH": _instance,
@@ -39,17 +42,18 @@ os.environ.update(
         "OUTBOX_PUBLISH_AFTER_COMMIT": "false",
     }
 )
+# Celery lets CELERY_BROKER_URL in the environment override every app's own config,
+# which would defeat tests that point one app at another broker.
+os.environ.pop("CELERY_BROKER_URL", None)
 
 TABLES_TO_EMPTY = "outbox_messages, consent_records, guide_requests, callback_requests, case_contacts, cases, contacts"
 
 
-def _reset_schema() -> None:
-    """Drop everything, so the migrations themselves build the schema under test."""
-    url = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+def _admin(statement: str) -> None:
+    url = ADMIN_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(statement))
     engine.dispose()
 
 
@@ -60,11 +64,17 @@ def app() -> Iterator[Flask]:
 
     from intake import create_app
 
-    _reset_schema()
+    _admin(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}"')
+    _admin(f'CREATE DATABASE "{RUN_DATABASE}"')
     application = create_app({"TESTING": True})
     with application.app_context():
-        upgrade()
+        upgrade()  # the migrations themselves build the schema under test
     yield application
+    with application.app_context():
+        from intake.extensions import db
+
+        db.engine.dispose()
+    _admin(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
 
 
 class _BoundSession(FsaSession):
@@ -144,7 +154,10 @@ def submit(client: FlaskClient, path: str, data: dict[str, Any], **overrides: An
     """Fill and POST a public form with a real CSRF token, as a person would."""
     payload = {**form_tokens(client, path), **data, **overrides}
     payload = {k: v for k, v in payload.items() if v is not None}
-    return client.post(path, data=payload)
+    response = client.post(path, data=payload)
+    response.get_data()
+    response.close()  # as a WSGI server does once the body is sent: runs call_on_close hooks
+    return response
 
 
 def field_errors(response: Any) -> list[str]:
