@@ -21,7 +21,12 @@ from intake.services import outbox
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["worker.tasks.outbox", "worker.tasks.guides", "worker.tasks.callbacks"]
+TASK_MODULES = [
+    "worker.tasks.outbox",
+    "worker.tasks.guides",
+    "worker.tasks.callbacks",
+    "worker.tasks.matching",
+]
 BREAKER_SECONDS = 30.0
 
 

@@ -6,14 +6,17 @@ from intake.models.consent import ConsentRecord
 from intake.models.contact import Case, CaseContact, Contact
 from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
+from intake.models.specialist import CaseMatch, Specialist
 
 __all__ = [
     "Base",
     "CallbackRequest",
     "Case",
     "CaseContact",
+    "CaseMatch",
     "ConsentRecord",
     "Contact",
     "GuideRequest",
     "OutboxMessage",
+    "Specialist",
 ]

@@ -15,12 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.models.callback import OPEN_STATUSES, CallbackRequest
+from intake.models.contact import Case
 from intake.models.request import GuideRequest
 from intake.services import consent, outbox
 from intake.services.contacts import CaseFacts, Person, attach_case, find_or_create_contact
 
 TASK_DELIVER_GUIDE = "guides.deliver"
 TASK_QUEUE_CALLBACK = "callbacks.enqueue"
+TASK_MATCH_CASE = "matching.record_case_matches"
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,9 @@ def submit_guide_request(session: Session, form: GuideSubmission, ip: str | None
         consent.record_consent(
             session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "guide_form", ip
         )
-    job = outbox.enqueue_job(session, TASK_DELIVER_GUIDE, request.id)
+    jobs = [outbox.enqueue_job(session, TASK_DELIVER_GUIDE, request.id), *_match_job(session, case)]
     session.flush()
-    return Outcome(request, created=True, outbox_ids=[job.id])
+    return Outcome(request, created=True, outbox_ids=[job.id for job in jobs])
 
 
 def submit_callback_request(session: Session, form: CallbackSubmission, ip: str | None) -> Outcome:
@@ -121,8 +123,9 @@ def submit_callback_request(session: Session, form: CallbackSubmission, ip: str 
         open_request.best_time, open_request.language = form.best_time, form.language
         open_request.case_id = case.id
         open_request.times_requested += 1
+        jobs = _match_job(session, case)
         session.flush()
-        return Outcome(open_request, created=False)
+        return Outcome(open_request, created=False, outbox_ids=[job.id for job in jobs])
     request = CallbackRequest(
         submission_key=form.submission_key,
         contact_id=contact.id,
@@ -133,9 +136,16 @@ def submit_callback_request(session: Session, form: CallbackSubmission, ip: str 
     duplicate = _add_once(session, request, CallbackRequest, form.submission_key)
     if duplicate is not None:
         return Outcome(duplicate, created=False)
-    job = outbox.enqueue_job(session, TASK_QUEUE_CALLBACK, request.id)
+    jobs = [outbox.enqueue_job(session, TASK_QUEUE_CALLBACK, request.id), *_match_job(session, case)]
     session.flush()
-    return Outcome(request, created=True, outbox_ids=[job.id])
+    return Outcome(request, created=True, outbox_ids=[job.id for job in jobs])
+
+
+def _match_job(session: Session, case: Case) -> list[Any]:
+    """Matching runs in the worker once the case has a diagnosis type and a ZIP."""
+    if case.diagnosis_type and case.zip:
+        return [outbox.enqueue_job(session, TASK_MATCH_CASE, case.id)]
+    return []
 
 
 def _by_key(session: Session, model: Any, key: str) -> Any:
