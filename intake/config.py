@@ -23,6 +23,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_number(name: str, default: float) -> float:
+    raw = (os.environ.get(name) or "").strip()
+    return float(raw) if raw else default
+
+
 def instance_path() -> Path:
     """Where embedded-mode files live (database, broker, generated keys)."""
     return Path(os.environ.get("INTAKE_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
@@ -53,28 +58,31 @@ def load_settings() -> dict[str, Any]:
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = os.environ.get("REDIS_URL") or None
+    embedded = database_url.startswith("sqlite")
     broker_url = (
         os.environ.get("CELERY_BROKER_URL")
         or redis_url
         or f"sqla+sqlite:///{inst / 'celery-broker.sqlite3'}"
     )
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY")
-        or _instance_secret("secret_key", lambda: secrets.token_urlsafe(48)),
-        "DATA_ENCRYPTION_KEY": os.environ.get("DATA_ENCRYPTION_KEY")
-        or _instance_secret("data_encryption_key", _new_data_key),
+        "SECRET_KEY": _secret("SECRET_KEY", embedded, lambda: secrets.token_urlsafe(48)),
+        "DATA_ENCRYPTION_KEY": _secret("DATA_ENCRYPTION_KEY", embedded, _new_data_key),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url,
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
-        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "1025")),
+        "SMTP_PORT": int(_env_number("SMTP_PORT", 1025)),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Patient Support <support@example.org>"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # a Redis outage must never cost a person their submission: count in memory meanwhile
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # people take their time on these forms
@@ -84,12 +92,31 @@ def load_settings() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ADVOCATE_PHONE": os.environ.get("ADVOCATE_PHONE", "1-800-555-0199"),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
-        "OUTBOX_RELAY_SECONDS": float(os.environ.get("OUTBOX_RELAY_SECONDS", "15")),
+        "OUTBOX_RELAY_SECONDS": _env_number("OUTBOX_RELAY_SECONDS", 15.0),
     }
+
+
+def _secret(name: str, embedded: bool, make: Any) -> str:
+    """From the environment; generated into instance/ only in the single-machine SQLite mode.
+
+    With a shared database every web and worker process must use the same
+    keys, so a missing one is a configuration error, not something to invent.
+    """
+    value = os.environ.get(name)
+    if value:
+        return value
+    if not embedded:
+        raise RuntimeError(f"{name} must be set when DATABASE_URL is not SQLite (see README)")
+    return _instance_secret(name.lower(), make)
 
 
 def _engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         # web and worker share the file: wait for the lock instead of failing
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "connect_args": {"connect_timeout": 5},
+    }

@@ -64,6 +64,8 @@ class Encrypted(TypeDecorator[str]):
 class EncryptedJSON(Encrypted):
     """A JSON document sealed like ``Encrypted`` (postal addresses, IP metadata)."""
 
+    cache_ok = True
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:  # type: ignore[override]
         return (
             None

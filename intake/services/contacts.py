@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake import crypto
 from intake.models.contact import Case, CaseContact, Contact
+from intake.services.inserts import insert_if_absent
 
 
 @dataclass(frozen=True)
@@ -59,27 +59,25 @@ def find_contact(session: Session, person: Person) -> Contact | None:
     return session.scalars(query).first()
 
 
-def find_or_create_contact(session: Session, person: Person) -> Contact:
-    """Attach to the same person when email or phone match; otherwise add them.
+def find_or_create_contact(session: Session, person: Person) -> tuple[Contact, bool]:
+    """The same person when email or phone match, else a new contact; and whether it is new.
 
     Two submissions racing with the same email both try the insert; the
-    unique hash makes the loser fail inside its savepoint, and it then finds
-    the winner's row.
+    unique hash lets one win, and the other finds the winner's row.
     """
     for _attempt in range(3):
         contact = find_contact(session, person)
         if contact is not None:
             _fill_missing(session, contact, person)
-            return contact
-        try:
-            with session.begin_nested():
-                contact = Contact(first_name=person.first_name, last_name=person.last_name)
-                _set_email(contact, person.email)
-                _set_phone(contact, person.phone)
-                session.add(contact)
-            return contact
-        except IntegrityError:
-            continue
+            return contact, False
+        values: dict[str, object] = {"first_name": person.first_name, "last_name": person.last_name}
+        if person.email:
+            values.update(email=person.email, email_hash=email_hash(person.email))
+        if person.phone:
+            values.update(phone=person.phone, phone_hash=phone_hash(person.phone))
+        created = insert_if_absent(session, Contact, values)
+        if created is not None:
+            return created, True
     raise RuntimeError("could not find or create the contact after concurrent inserts")
 
 
@@ -114,24 +112,24 @@ def _owned_elsewhere(session: Session, column: object, value: str, contact_id: i
     return session.execute(query.limit(1)).first() is not None
 
 
-def attach_case(session: Session, contact: Contact, facts: CaseFacts) -> Case:
+def attach_case(session: Session, contact: Contact, facts: CaseFacts, new_contact: bool) -> Case:
     """The contact's most recent case, completed with any new facts; or a new one."""
-    link = session.scalars(
-        select(CaseContact)
-        .where(CaseContact.contact_id == contact.id)
-        .order_by(CaseContact.created_at.desc(), CaseContact.case_id.desc())
-        .limit(1)
-    ).first()
-    if link is None:
-        case = Case()
-        session.add(case)
-        session.flush()
-        session.add(
-            CaseContact(case_id=case.id, contact_id=contact.id, relation=facts.relationship)
-        )
-    else:
+    link = None
+    if not new_contact:  # a contact created just now has no case yet: skip the query
+        link = session.scalars(
+            select(CaseContact)
+            .where(CaseContact.contact_id == contact.id)
+            .order_by(CaseContact.created_at.desc(), CaseContact.case_id.desc())
+            .limit(1)
+        ).first()
+    if link is not None:
         case = link.case
+        _update_case(case, facts)
+        return case
+    case = Case()
     _update_case(case, facts)
+    case.contact_links.append(CaseContact(contact_id=contact.id, relation=facts.relationship))
+    session.add(case)
     return case
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.models.callback import OPEN_STATUSES, CallbackRequest
@@ -19,6 +18,7 @@ from intake.models.contact import Case
 from intake.models.request import GuideRequest
 from intake.services import consent, outbox
 from intake.services.contacts import CaseFacts, Person, attach_case, find_or_create_contact
+from intake.services.inserts import insert_if_absent
 
 TASK_DELIVER_GUIDE = "guides.deliver"
 TASK_QUEUE_CALLBACK = "callbacks.enqueue"
@@ -65,20 +65,28 @@ def submit_guide_request(session: Session, form: GuideSubmission, ip: str | None
     existing = _by_key(session, GuideRequest, form.submission_key)
     if existing is not None:
         return Outcome(existing, created=False)
-    contact = find_or_create_contact(session, form.person)
-    case = attach_case(session, contact, form.case)
-    request = GuideRequest(
-        submission_key=form.submission_key,
-        contact_id=contact.id,
-        case_id=case.id,
-        topics=form.topics,
-        deliver_email=form.deliver_email,
-        deliver_mail=form.deliver_mail,
-        postal_address=form.postal_address if form.deliver_mail else None,
+    contact, new_contact = find_or_create_contact(session, form.person)
+    if not new_contact:
+        existing = _by_key(session, GuideRequest, form.submission_key)
+        if existing is not None:  # a racing double-submit committed while we waited on the contact
+            return Outcome(existing, created=False)
+    case = attach_case(session, contact, form.case, new_contact)
+    session.flush()
+    request = insert_if_absent(
+        session,
+        GuideRequest,
+        {
+            "submission_key": form.submission_key,
+            "contact_id": contact.id,
+            "case_id": case.id,
+            "topics": form.topics,
+            "deliver_email": form.deliver_email,
+            "deliver_mail": form.deliver_mail,
+            "postal_address": form.postal_address if form.deliver_mail else None,
+        },
     )
-    duplicate = _add_once(session, request, GuideRequest, form.submission_key)
-    if duplicate is not None:
-        return Outcome(duplicate, created=False)
+    if request is None:  # a concurrent double submit won the key
+        return Outcome(_by_key(session, GuideRequest, form.submission_key), created=False)
     if form.person.email and form.deliver_email:
         consent.record_consent(
             session, contact, consent.GUIDE_EMAIL_CONSENT, form.person.email, "guide_form", ip
@@ -101,8 +109,12 @@ def submit_callback_request(session: Session, form: CallbackSubmission, ip: str 
     existing = _by_key(session, CallbackRequest, form.submission_key)
     if existing is not None:
         return Outcome(existing, created=False)
-    contact = find_or_create_contact(session, form.person)
-    case = attach_case(session, contact, form.case)
+    contact, new_contact = find_or_create_contact(session, form.person)
+    if not new_contact:
+        existing = _by_key(session, CallbackRequest, form.submission_key)
+        if existing is not None:  # a racing double-submit committed while we waited on the contact
+            return Outcome(existing, created=False)
+    case = attach_case(session, contact, form.case, new_contact)
     assert form.person.phone, "the callback form requires a phone number"
     consent.record_consent(
         session, contact, consent.CALLBACK_CONSENT, form.person.phone, "callback_form", ip
@@ -111,14 +123,9 @@ def submit_callback_request(session: Session, form: CallbackSubmission, ip: str 
         consent.record_consent(
             session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "callback_form", ip
         )
-    contact.do_not_call = False  # a fresh, explicit ask to be called
-    open_request = session.scalars(
-        select(CallbackRequest)
-        .where(CallbackRequest.contact_id == contact.id, CallbackRequest.status.in_(OPEN_STATUSES))
-        .order_by(CallbackRequest.id)
-        .limit(1)
-        .with_for_update()
-    ).first()
+    if contact.do_not_call:
+        contact.do_not_call = False  # a fresh, explicit ask to be called
+    open_request = None if new_contact else _open_callback(session, contact.id)
     if open_request is not None:
         open_request.best_time, open_request.language = form.best_time, form.language
         open_request.case_id = case.id
@@ -126,17 +133,24 @@ def submit_callback_request(session: Session, form: CallbackSubmission, ip: str 
         jobs = _match_job(session, case)
         session.flush()
         return Outcome(open_request, created=False, outbox_ids=[job.id for job in jobs])
-    request = CallbackRequest(
-        submission_key=form.submission_key,
-        contact_id=contact.id,
-        case_id=case.id,
-        best_time=form.best_time,
-        language=form.language,
+    session.flush()
+    request = insert_if_absent(
+        session,
+        CallbackRequest,
+        {
+            "submission_key": form.submission_key,
+            "contact_id": contact.id,
+            "case_id": case.id,
+            "best_time": form.best_time,
+            "language": form.language,
+        },
     )
-    duplicate = _add_once(session, request, CallbackRequest, form.submission_key)
-    if duplicate is not None:
-        return Outcome(duplicate, created=False)
-    jobs = [outbox.enqueue_job(session, TASK_QUEUE_CALLBACK, request.id), *_match_job(session, case)]
+    if request is None:  # a concurrent double submit won the key
+        return Outcome(_by_key(session, CallbackRequest, form.submission_key), created=False)
+    jobs = [
+        outbox.enqueue_job(session, TASK_QUEUE_CALLBACK, request.id),
+        *_match_job(session, case),
+    ]
     session.flush()
     return Outcome(request, created=True, outbox_ids=[job.id for job in jobs])
 
@@ -148,15 +162,16 @@ def _match_job(session: Session, case: Case) -> list[Any]:
     return []
 
 
+def _open_callback(session: Session, contact_id: int) -> CallbackRequest | None:
+    """The contact's open request, locked, so a repeat ask updates it instead of queuing twice."""
+    return session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.contact_id == contact_id, CallbackRequest.status.in_(OPEN_STATUSES))
+        .order_by(CallbackRequest.id)
+        .limit(1)
+        .with_for_update()
+    ).first()
+
+
 def _by_key(session: Session, model: Any, key: str) -> Any:
     return session.scalars(select(model).where(model.submission_key == key)).first()
-
-
-def _add_once(session: Session, request: Any, model: Any, key: str) -> Any:
-    """Insert the request; if a concurrent double-submit won the key, return its row."""
-    try:
-        with session.begin_nested():
-            session.add(request)
-        return None
-    except IntegrityError:
-        return _by_key(session, model, key)

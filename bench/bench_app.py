@@ -1,0 +1,43 @@
+"""The app under benchmark: the real app plus a one-insert baseline endpoint.
+
+The baseline does what every intake POST must do at minimum (one Flask-WTF
+validation with CSRF, one INSERT, one COMMIT) so the full intake path can be
+reported as a ratio against it, measured in the same process and run.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from intake import create_app
+from intake.extensions import db
+from intake.models import OutboxMessage
+
+baseline = Blueprint("bench", __name__)
+
+
+class BaselineForm(FlaskForm):
+    """One validated field, like the smallest useful form."""
+
+    first_name = StringField(validators=[InputRequired(), Length(max=80)])
+
+
+@baseline.post("/bench/baseline")
+def one_insert() -> tuple[str, int]:
+    """Validate, insert one row, commit."""
+    form = BaselineForm()
+    if not form.validate_on_submit():
+        return "invalid", 400
+    db.session.add(OutboxMessage(task_name="bench.noop", args=[]))
+    db.session.commit()
+    return "ok", 201
+
+
+def create_bench_app() -> Flask:
+    """Factory for gunicorn: ``gunicorn 'bench.bench_app:create_bench_app()'``."""
+    app = create_app({"RATELIMIT_ENABLED": False})
+    app.register_blueprint(baseline)
+    return app

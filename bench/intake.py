@@ -1,0 +1,232 @@
+"""Intake POST throughput and latency against a one-insert baseline, in one run.
+
+    python bench/intake.py            # in-process (test client) and gunicorn, 16 connections
+
+Both endpoints run in the same app on a fresh PostgreSQL database (created,
+migrated, dropped) with the outbox relay publishing to Redis, as in
+production.  Prints throughput ratios (full intake / baseline) and latency
+percentiles; record the figures in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BENCH_DB = "intake_bench"
+os.environ.update(
+    {
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}",
+        "REDIS_URL": "redis://127.0.0.1:6379/2",
+        "SECRET_KEY": "bench-secret",
+        "DATA_ENCRYPTION_KEY": "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A=",
+        "INTAKE_INSTANCE_PATH": "/tmp/intake-bench-instance",
+        "RATELIMIT_ENABLED": "false",
+        "OUTBOX_PUBLISH_AFTER_COMMIT": "true",
+    }
+)
+os.environ.pop("CELERY_BROKER_URL", None)
+
+TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def fresh_database() -> None:
+    from flask_migrate import upgrade
+
+    from bench.bench_app import create_bench_app
+
+    admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{BENCH_DB}"')
+    with create_bench_app().app_context():
+        upgrade()
+
+
+def callback_payload(n: int, rng: random.Random) -> dict[str, str]:
+    """A new person each time (the costly path: new contact, case, consent, outbox)."""
+    return {
+        "submission_key": f"00000000-0000-4000-8000-{n:012d}",
+        "first_name": "Bench",
+        "last_name": f"Person{n}",
+        "phone": f"(312) {rng.randint(200, 999)}-{rng.randint(0, 9999):04d}",
+        "email": f"bench{n}-{rng.randint(0, 10**9)}@example.com",
+        "relationship": "self",
+        "diagnosis_type": "pleural",
+        "stage": "2",
+        "zip": "60601",
+        "veteran": "no",
+        "best_time": "asap",
+        "language": "en",
+        "consent_calls": "y",
+    }
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {"p50": pick(0.50), "p90": pick(0.90), "p99": pick(0.99), "mean": statistics.fmean(ordered) * 1000}
+
+
+def in_process(requests: int) -> dict[str, dict[str, float]]:
+    """Flask test client, one thread: the app's own cost without HTTP parsing."""
+    from bench.bench_app import create_bench_app
+
+    app = create_bench_app()
+    client = app.test_client()
+    token = TOKEN_RE.search(client.get("/callback").get_data(as_text=True)).group(1)
+    rng = random.Random(7)
+    results = {}
+    for name in ("baseline", "intake", "baseline", "intake"):  # twice, keep the second (warm)
+        times = []
+        for n in range(requests):
+            if name == "baseline":
+                data = {"csrf_token": token, "first_name": f"Bench {n}"}
+                path, expect = "/bench/baseline", 201
+            else:
+                data = {"csrf_token": token, **callback_payload(n + len(results) * 10**6 + id(times) % 10**5, rng)}
+                path, expect = "/callback", 303
+            start = time.perf_counter()
+            response = client.post(path, data=data)
+            response.close()
+            times.append(time.perf_counter() - start)
+            assert response.status_code == expect, (path, response.status_code)
+        results[name] = {"rps": requests / sum(times), **percentiles(times)}
+    return results
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection with its own session cookie and CSRF token."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.request("GET", "/callback")
+        response = self.conn.getresponse()
+        body = response.read().decode()
+        self.cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+        self.token = TOKEN_RE.search(body).group(1)
+
+    def post(self, path: str, data: dict[str, str]) -> int:
+        body = urllib.parse.urlencode(data)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
+        self.conn.request("POST", path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        response.read()
+        return response.status
+
+
+def load(port: int, path: str, connections: int, seconds: float, offset: int) -> dict[str, float]:
+    """`connections` clients posting as fast as answered for `seconds`; latency per request."""
+    clients = [Connection(port) for _ in range(connections)]
+    samples: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def run(index: int, client: Connection) -> None:
+        rng = random.Random(index + offset)
+        n = 0
+        mine, bad = [], []
+        while time.monotonic() < stop_at:
+            n += 1
+            if path == "/bench/baseline":
+                data, expect = {"csrf_token": client.token, "first_name": "Bench"}, 201
+            else:
+                seq = offset + index * 10**6 + n
+                data, expect = {"csrf_token": client.token, **callback_payload(seq, rng)}, 303
+            start = time.perf_counter()
+            status = client.post(path, data)
+            mine.append(time.perf_counter() - start)
+            if status != expect:
+                bad.append(status)
+        with lock:
+            samples.extend(mine)
+            errors.extend(bad)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return {"rps": len(samples) / elapsed, "errors": len(errors), "requests": len(samples), **percentiles(samples)}
+
+
+def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float]]:
+    port = 18123
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--worker-class", "sync", "--log-level", "warning", "bench.bench_app:create_bench_app()"],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        load(port, "/callback", connections, 3, offset=7 * 10**9)  # warm-up
+        results = {}
+        for round_ in range(2):  # alternate, so drift hits both alike
+            for name, path in (("baseline", "/bench/baseline"), ("intake", "/callback")):
+                results.setdefault(name, []).append(load(port, path, connections, seconds, offset=(round_ + 1) * 10**10))
+        return {name: max(runs, key=lambda r: r["rps"]) for name, runs in results.items()}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def show(title: str, results: dict[str, dict[str, float]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
+    for name, r in results.items():
+        print(f"  {name:<10} {r['rps']:8.1f} {r['p50']:8.2f} {r['p90']:8.2f} {r['p99']:8.2f}"
+              + (f"   ({int(r['requests'])} requests, {int(r['errors'])} errors)" if "errors" in r else ""))
+    ratio = results["intake"]["rps"] / results["baseline"]["rps"]
+    print(f"  intake / baseline throughput: {ratio:.2f}x (target >= 0.80x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400, help="in-process requests per endpoint")
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds per gunicorn load run")
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    fresh_database()
+    try:
+        show(f"In process (Flask test client, {args.requests} POSTs each)", in_process(args.requests))
+        show(f"gunicorn, 2 sync workers, {args.connections} connections, {args.seconds:.0f}s per run",
+             over_gunicorn(args.connections, args.seconds))
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        import redis
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+if __name__ == "__main__":
+    main()
