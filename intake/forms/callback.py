@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, TelField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from intake import vocab
 from intake.forms.fields import (
     Choice,
+    PublicForm,
     Radios,
     SubmissionKeyField,
     email_address,
@@ -25,7 +25,7 @@ from intake.services.contacts import Person
 from intake.services.leads import CallbackSubmission
 
 
-class CallbackForm(PatientFactsMixin, FlaskForm):
+class CallbackForm(PatientFactsMixin, PublicForm):
     """Everything an advocate needs to call back at a good time, with explicit consent."""
 
     submission_key = SubmissionKeyField(validators=[submission_key])
@@ -80,10 +80,10 @@ class CallbackForm(PatientFactsMixin, FlaskForm):
         "Preferred language",
         choices=options(vocab.LANGUAGES),
         default="en",
-        validators=[InputRequired()],
+        validators=[InputRequired("Please choose a language.")],
     )
-    consent_calls = BooleanField(
-        validators=[InputRequired("Please tick the box so we are allowed to call you.")]
+    consent_calls = BooleanField(  # DataRequired: a posted "false" is not a tick
+        validators=[DataRequired("Please tick the box so we are allowed to call you.")]
     )
     email_fallback = BooleanField(default=False)
 
@@ -95,7 +95,7 @@ class CallbackForm(PatientFactsMixin, FlaskForm):
                 first_name=self.first_name.data,
                 last_name=self.last_name.data or None,
                 email=self.email.data or None,
-                phone=self.phone.data,
+                phone=self.phone.e164,  # type: ignore[attr-defined]
             ),
             case=case_facts(self, self.zip.data),
             best_time=self.best_time.data,

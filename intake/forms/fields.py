@@ -9,7 +9,9 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask import has_request_context, request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS
 from wtforms import (
     Field,
     HiddenField,
@@ -24,6 +26,23 @@ from wtforms.fields.choices import SelectChoice
 from intake.matching import geo
 
 _NAME_RE = re.compile(r"^[^\W_](?:[\w .,'’\-]*[\w.])?$", re.UNICODE)
+
+
+class PublicForm(FlaskForm):
+    """A public form reads only the posted text fields.
+
+    Flask-WTF would otherwise mix uploaded files and JSON bodies into the
+    form data, handing a ``FileStorage`` or an ``int`` to text validators
+    (a 500). Our forms have no upload fields, so neither is ever wanted.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is None or hasattr(formdata, "getlist"):  # given explicitly
+                return super().wrap_formdata(form, formdata)  # type: ignore[misc]
+            if has_request_context() and request.method in SUBMIT_METHODS:
+                return request.form
+            return None
 
 
 def strip_filter(value: Any) -> Any:
@@ -41,7 +60,9 @@ def no_control_characters(form: FlaskForm, field: Field) -> None:
 def person_name(form: FlaskForm, field: Field) -> None:
     """Names in any alphabet, with spaces, hyphens, apostrophes and periods."""
     value = field.data or ""
-    if value and not _NAME_RE.match(value):
+    # combining marks (Devanagari vowel signs, a decomposed accent) belong to the letter before
+    letters = "".join(ch for ch in value if not unicodedata.category(ch).startswith("M"))
+    if value and (not _NAME_RE.match(letters) or unicodedata.category(value[0]).startswith("M")):
         raise ValidationError("Please use letters, spaces, hyphens and apostrophes only.")
 
 
@@ -57,7 +78,7 @@ def email_address(form: FlaskForm, field: Field) -> None:
 
 
 def us_phone(form: FlaskForm, field: Field) -> None:
-    """A valid US phone number; stores it in E.164 (+12125550123)."""
+    """A valid US phone number; ``field.e164`` holds it as +12125550123, the page keeps what was typed."""
     if not field.data:
         return
     try:
@@ -66,7 +87,7 @@ def us_phone(form: FlaskForm, field: Field) -> None:
         number = None
     if number is None or not phonenumbers.is_valid_number(number) or number.country_code != 1:
         raise ValidationError("Please enter a US phone number with area code, like 212-555-0123.")
-    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    field.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def existing_zip(form: FlaskForm, field: Field) -> None:

@@ -62,9 +62,7 @@ class Outcome:
 
 def submit_guide_request(session: Session, form: GuideSubmission, ip: str | None) -> Outcome:
     """Store a guide request with its consent and a delivery job (once per submission key)."""
-    existing = _by_key(session, GuideRequest, form.submission_key)
-    if existing is not None:
-        return Outcome(existing, created=False)
+    # A brand-new contact cannot have sent this key before; only a known one needs the check.
     contact, new_contact = find_or_create_contact(session, form.person)
     if not new_contact:
         existing = _by_key(session, GuideRequest, form.submission_key)
@@ -106,9 +104,7 @@ def submit_callback_request(session: Session, form: CallbackSubmission, ip: str 
     A person who already has an open request is not queued twice: the open
     request takes the newer preferences and counts the repeat.
     """
-    existing = _by_key(session, CallbackRequest, form.submission_key)
-    if existing is not None:
-        return Outcome(existing, created=False)
+    # A brand-new contact cannot have sent this key before; only a known one needs the check.
     contact, new_contact = find_or_create_contact(session, form.person)
     if not new_contact:
         existing = _by_key(session, CallbackRequest, form.submission_key)

@@ -9,12 +9,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from intake import calling_hours
 from intake.extensions import db, limiter
 from intake.forms.callback import CallbackForm
 from intake.forms.guide import GuideForm
 from intake.models.callback import CallbackRequest
 from intake.models.request import GuideRequest
-from intake import calling_hours
 from intake.services import consent, leads
 from intake.tasking import relay_after_commit
 
@@ -68,9 +68,9 @@ def guide() -> ResponseReturnValue:
     """The free guide request form."""
     form = GuideForm()
     if form.validate_on_submit():
-        saved = _save(leads.submit_guide_request, form)
-        if saved is not None:
-            return redirect(_thanks_url("public.guide_thanks", "guide", saved.id), code=303)
+        saved_id = _save(leads.submit_guide_request, form)
+        if saved_id is not None:
+            return redirect(_thanks_url("public.guide_thanks", "guide", saved_id), code=303)
     return render_template("public/guide.html", form=form, consent=consent), _status(form)
 
 
@@ -81,15 +81,24 @@ def guide_thanks() -> ResponseReturnValue:
     return render_template("public/guide_thanks.html", guide_request=guide_request)
 
 
+# Answers another page (the specialist match) may hand over in the link to this form.
+CALLBACK_PREFILL = ("diagnosis_type", "stage", "zip", "veteran")
+
+
+def _callback_prefill() -> dict[str, str]:
+    """Known answers from the query string, trimmed; the form escapes and re-checks them."""
+    return {name: request.args[name][:10] for name in CALLBACK_PREFILL if request.args.get(name)}
+
+
 @bp.route("/callback", methods=["GET", "POST"])
 @limiter.limit(FORM_RATE_LIMIT, methods=["POST"])
 def callback() -> ResponseReturnValue:
     """The 'speak to a patient advocate' form."""
-    form = CallbackForm()
+    form = CallbackForm(data=_callback_prefill()) if request.method == "GET" else CallbackForm()
     if form.validate_on_submit():
-        saved = _save(leads.submit_callback_request, form)
-        if saved is not None:
-            return redirect(_thanks_url("public.callback_thanks", "callback", saved.id), code=303)
+        saved_id = _save(leads.submit_callback_request, form)
+        if saved_id is not None:
+            return redirect(_thanks_url("public.callback_thanks", "callback", saved_id), code=303)
     return render_template("public/callback.html", form=form, consent=consent), _status(form)
 
 
@@ -105,10 +114,11 @@ def callback_thanks() -> ResponseReturnValue:
     )
 
 
-def _save(submit: Any, form: Any) -> Any:
-    """Run the intake service and commit once; on a database error keep the form and say so."""
+def _save(submit: Any, form: Any) -> int | None:
+    """Run the intake service and commit once; the saved request id, or None after an error."""
     try:
         outcome = submit(db.session, form.to_submission(), _client_ip())
+        request_id = outcome.request.id  # read before commit expires it (saves a query)
         db.session.commit()
     except Exception:  # any failure: nothing half-saved, the person keeps what they typed
         db.session.rollback()
@@ -116,7 +126,7 @@ def _save(submit: Any, form: Any) -> Any:
         form.form_errors.append(SAVE_FAILED)
         return None
     relay_after_commit(outcome.outbox_ids)
-    return outcome.request
+    return request_id
 
 
 def _status(form: Any) -> int:
