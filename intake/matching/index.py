@@ -11,12 +11,11 @@ result is identical to a full scan; only the work differs.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Iterable, Iterator
 
 from intake.matching import geo
-from intake.matching.rules import Plan, Scored, plan_query
+from intake.matching.rules import Plan, Scored, distance_points, plan_query
 from intake.matching.types import CANCER_TYPES, NOT_SURE, Listing, Match, MatchQuery
 
 START_MILES = 10.0
@@ -25,8 +24,8 @@ GROWTH = 1.7
 _MILES_SLACK = 0.1
 _SCORE_SLACK = 0.01
 _BOX_SLACK_MILES = 0.5
-_FULL_SCAN_BELOW = 200
-_CELL_FACTOR = 80.0  # cell side in degrees = factor / sqrt(listings), about 4 per cell
+FULL_SCAN_BELOW = 200
+_CELL_FACTOR = 80.0  # cell side in degrees = factor / sqrt(bucket size)
 
 Entry = tuple[Listing, float, float]  # listing, latitude in radians, its cosine
 Cell = tuple[int, int]
@@ -40,12 +39,13 @@ def _cell_degrees(count: int) -> float:
 class _Grid:
     """One diagnosis bucket: listings by (floor(lat / side), floor(lon / side))."""
 
-    __slots__ = ("side", "cells", "size")
+    __slots__ = ("side", "cells", "size", "full_scan_below")
 
-    def __init__(self, listings: list[Listing]) -> None:
+    def __init__(self, listings: list[Listing], side: float | None, full_scan_below: int) -> None:
         """Place each listing in its cell, with the trig distance needs precomputed."""
-        self.side = _cell_degrees(len(listings))
+        self.side = side or _cell_degrees(len(listings))
         self.size = len(listings)
+        self.full_scan_below = full_scan_below
         cells: dict[Cell, list[Entry]] = {}
         for item in listings:
             phi = math.radians(item.lat)
@@ -74,15 +74,23 @@ class _Grid:
             if (i, j) in cells and (i, j) not in seen
         ]
 
-    def _score(self, plan: Plan, keys: Iterable[Cell], out: list[Scored]) -> None:
-        """Score every listing of the given cells into ``out`` (same steps as ``rank``)."""
-        miles_of, score_of, cells = plan.miles, plan.score, self.cells
+    def _score(self, plan: Plan, keys: Iterable[Cell], scored: list[Scored]) -> list[Scored]:
+        """Add the listings of the given cells to ``scored`` (same steps as ``rank``)."""
+        miles_of, score_of, cells, prune_at = plan.miles, plan.score, self.cells, plan.prune_at
+        headroom = plan.headroom
+        floor = -scored[-1][0] if len(scored) >= plan.limit else -math.inf
         for key in keys:
             for item, phi, cos_phi in cells[key]:
                 miles = miles_of(phi, cos_phi, item.lon)
+                if distance_points(miles) + headroom < floor:
+                    continue
                 score = score_of(item, miles)
-                if score is not None:
-                    out.append((-score, miles, item.listing_id, item))
+                if score is not None and score >= floor:
+                    scored.append((-score, miles, item.listing_id, item))
+                    if len(scored) >= prune_at:
+                        scored, floor = plan.prune(scored)
+        # pruned (hence sorted best first) whenever it holds a full list
+        return plan.prune(scored)[0] if len(scored) >= plan.limit else scored
 
     def _radii(self) -> Iterator[float]:
         """Search radii in miles, growing geometrically."""
@@ -94,16 +102,13 @@ class _Grid:
     def search(self, plan: Plan) -> list[Scored]:
         """The scored candidates that must contain the query's top ``limit``."""
         scored: list[Scored] = []
-        if self.size <= _FULL_SCAN_BELOW:
-            self._score(plan, self.cells, scored)
-            return scored
+        if self.size <= self.full_scan_below:
+            return self._score(plan, self.cells, scored)
         seen: set[Cell] = set()
         for radius in self._radii():
             keys = self._cells_near(plan.origin, radius, seen)
-            self._score(plan, keys, scored)
+            scored = self._score(plan, keys, scored)
             seen.update(keys)
-            if len(scored) > plan.limit:
-                scored = heapq.nsmallest(plan.limit, scored, key=lambda s: s[:3])
             if len(seen) == len(self.cells) or _settled(plan, scored, radius):
                 break
         return scored
@@ -116,8 +121,7 @@ def _settled(plan: Plan, scored: list[Scored], radius: float) -> bool:
         return True
     if len(scored) < plan.limit:
         return False
-    kth_score = -max(s[:3] for s in scored)[0]
-    return kth_score > bound + _SCORE_SLACK
+    return -scored[-1][0] > bound + _SCORE_SLACK  # scored is pruned: best first
 
 
 class ListingIndex:
@@ -125,13 +129,27 @@ class ListingIndex:
 
     __slots__ = ("_grids", "_count")
 
-    def __init__(self, listings: Iterable[Listing]) -> None:
-        """Bucket the listings that pass the distance-free filters by diagnosis, then grid them."""
+    def __init__(
+        self,
+        listings: Iterable[Listing],
+        *,
+        cell_degrees: float | None = None,
+        full_scan_below: int = FULL_SCAN_BELOW,
+    ) -> None:
+        """Bucket the listings that pass the distance-free filters by diagnosis, then grid them.
+
+        ``cell_degrees`` (default: from each bucket's size) and ``full_scan_below`` (buckets
+        this small are simply scanned) only change speed, never results.
+        """
         eligible = [x for x in listings if x.active and x.accepting_new_patients]
         self._count = len(eligible)
-        self._grids = {NOT_SURE: _Grid(eligible)}
+
+        def grid(members: list[Listing]) -> _Grid:
+            return _Grid(members, cell_degrees, full_scan_below)
+
+        self._grids = {NOT_SURE: grid(eligible)}
         for cancer_type in CANCER_TYPES:
-            self._grids[cancer_type] = _Grid([x for x in eligible if cancer_type in x.cancer_types])
+            self._grids[cancer_type] = grid([x for x in eligible if cancer_type in x.cancer_types])
 
     def __len__(self) -> int:
         """How many listings can be matched at all (active and accepting new patients)."""

@@ -69,6 +69,7 @@ FAIR_SPREAD_REFERRALS = 10
 TELEHEALTH_POINTS = 10.0
 TELEHEALTH_TRAVEL_MILES = 100.0
 MAX_LIMIT = 50
+_SCORE_ROUNDING = 0.01  # more than round(score, 2) can add
 
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
 _SORT_KEY = itemgetter(0, 1, 2)
@@ -164,7 +165,7 @@ class Plan:
     __slots__ = (
         "origin", "lon1", "phi1", "cos1", "cancer_type", "stage", "early", "stage_set",
         "cell_type", "cell_set", "veteran", "language", "telehealth_ok", "max_miles",
-        "tele_threshold", "tele_base", "lift_max", "limit", "surgeries",
+        "tele_threshold", "tele_base", "lift_max", "headroom", "limit", "prune_at", "surgeries",
     )  # fmt: skip
 
     def __init__(self, query: MatchQuery, origin: geo.ZipPoint) -> None:
@@ -189,7 +190,10 @@ class Plan:
         self.tele_threshold = self.max_miles or TELEHEALTH_TRAVEL_MILES
         self.tele_base = distance_points(self.tele_threshold)
         self.lift_max = self._lift_max()
+        # distance_points(miles) + headroom bounds any score at that distance, rounding included
+        self.headroom = self.lift_max + TELEHEALTH_POINTS * self.telehealth_ok + _SCORE_ROUNDING
         self.limit = query.limit
+        self.prune_at = 2 * query.limit + 16
 
     def _lift_max(self) -> float:
         """The most non-distance points any listing could get for this query."""
@@ -282,22 +286,15 @@ class Plan:
         if lift == "stage_fit":
             assert self.stage_set is not None
             offered = _join(_labels(self.stage_set & item.treatments))
+            stage = STAGE_LABELS[self.stage]
             if self.early:
-                return (
-                    f"suits {STAGE_LABELS[self.stage]}: offers surgery ({offered}), "
-                    "often considered at this stage"
-                )
-            return (
-                f"suits {STAGE_LABELS[self.stage]}: offers {offered}, "
-                "the usual options at this stage"
-            )
+                return f"suits {stage}: offers surgery ({offered}), often considered at this stage"
+            return f"suits {stage}: offers {offered}, the usual options at this stage"
         if lift == "cell_type":
             assert self.cell_set is not None
             offered = _join(_labels(self.cell_set & item.treatments))
-            return (
-                f"offers {offered}, often considered for the "
-                f"{CELL_TYPE_LABELS[self.cell_type]} cell type"
-            )
+            cell = CELL_TYPE_LABELS[self.cell_type]
+            return f"offers {offered}, often considered for the {cell} cell type"
         if lift == "va":
             return "accepts VA benefits for veterans"
         if lift == "language":
@@ -311,6 +308,15 @@ class Plan:
         lifts = self.lifts(item, miles)
         reasons = self.facts(item, miles) + [self.lift_reason(x, item, miles) for x in lifts]
         return Match(item, miles, score, tuple(reasons), lifts)
+
+    def prune(self, scored: list[Scored]) -> tuple[list[Scored], float]:
+        """Keep the best ``limit`` and return the lowest score still worth collecting.
+
+        Scans call this whenever ``len(scored) >= self.prune_at`` so they never hold
+        every candidate (a 100k-tuple list costs more in garbage collection than scoring).
+        """
+        best = heapq.nsmallest(self.limit, scored, key=_SORT_KEY)
+        return best, -best[-1][0]
 
     def top(self, scored: list[Scored]) -> list[Match]:
         """Best `limit` by score, then nearer, then listing_id; explained only once chosen."""
@@ -336,8 +342,9 @@ def rank(
     """Rank listings for a patient by the section 3 rules, scanning every listing."""
     plan = plan_query(query, origin)
     miles_of, score_of, cos, radians = plan.miles, plan.score, math.cos, math.radians
-    cancer_type = plan.cancer_type
+    cancer_type, prune_at, headroom = plan.cancer_type, plan.prune_at, plan.headroom
     scored: list[Scored] = []
+    floor = -math.inf  # scores below the current limit-th best cannot make the list
     for item in listings:
         if not (item.active and item.accepting_new_patients):
             continue
@@ -345,7 +352,11 @@ def rank(
             continue
         phi2 = radians(item.lat)
         miles = miles_of(phi2, cos(phi2), item.lon)
+        if distance_points(miles) + headroom < floor:
+            continue  # too far to reach the list whatever its lifts: skip scoring it
         score = score_of(item, miles)
-        if score is not None:
+        if score is not None and score >= floor:
             scored.append((-score, miles, item.listing_id, item))
+            if len(scored) >= prune_at:
+                scored, floor = plan.prune(scored)
     return plan.top(scored)

@@ -136,7 +136,10 @@ def format_display_name(first_name: str, last_name: str, credentials: str = "") 
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """One specialist as the ranking sees it: a plain value, detached from any database row."""
+    """One specialist as the ranking sees it: a plain value, detached from any database row.
+
+    ``listing_id`` is unique (it is the CSV upsert key); ranking relies on it to break ties.
+    """
 
     listing_id: str
     name: str
