@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -12,6 +11,7 @@ from intake import vocab
 from intake.forms.fields import (
     Choice,
     MultiCheckboxField,
+    PublicForm,
     Radios,
     SubmissionKeyField,
     choices_with_blank,
@@ -65,7 +65,7 @@ def case_facts(form: Any, zip_code: str | None) -> CaseFacts:
     )
 
 
-class GuideForm(PatientFactsMixin, FlaskForm):
+class GuideForm(PatientFactsMixin, PublicForm):
     """Who wants the guide, which topics, and how to deliver it."""
 
     submission_key = SubmissionKeyField(validators=[submission_key])

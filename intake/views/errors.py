@@ -16,6 +16,11 @@ CSRF_MESSAGE = (
     "please check your details and press the button again."
 )
 
+TOO_LARGE_MESSAGE = (
+    "What you sent was much longer than our forms accept, so nothing was saved. "
+    "Please go back, shorten it and try again, or call us."
+)
+
 
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
@@ -47,6 +52,8 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     if request.path.startswith(("/api/", "/healthz", "/readyz")):
         return {"error": error.name, "detail": error.description}, error.code or 500
     titles = {404: "We could not find that page", 429: "Too many requests", 405: "Not allowed"}
+    if error.code == 413:
+        return _page(413, "That was too much to send", TOO_LARGE_MESSAGE)
     return _page(error.code or 500, titles.get(error.code or 0, error.name), error.description)
 
 

@@ -1,0 +1,222 @@
+"""The intake service: one contact per person, one request per submit, all or nothing."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import func, select
+
+from intake.models import (
+    CallbackRequest,
+    Case,
+    CaseContact,
+    ConsentRecord,
+    Contact,
+    GuideRequest,
+    OutboxMessage,
+)
+from intake.services import leads, outbox
+from intake.services.contacts import CaseFacts, Person
+from intake.services.leads import CallbackSubmission, GuideSubmission
+from intake.views.public import SAVE_FAILED
+from tests.conftest import GOOD_CALLBACK, GOOD_GUIDE, form_tokens, submit
+
+ALL_TABLES = (
+    Contact,
+    Case,
+    CaseContact,
+    GuideRequest,
+    CallbackRequest,
+    ConsentRecord,
+    OutboxMessage,
+)
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def jobs(session, task_name) -> list[list]:
+    """The arguments of each outbox job for one task (other jobs, e.g. matching, may follow)."""
+    query = select(OutboxMessage.args).where(OutboxMessage.task_name == task_name)
+    return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def guide(email="robert.oneil@example.com", key=None, **case) -> GuideSubmission:
+    return GuideSubmission(
+        submission_key=key or str(uuid.uuid4()),
+        person=Person(first_name="Robert", last_name="O'Neil", email=email),
+        case=CaseFacts(relationship="self", **case),
+        topics=["treatment"],
+        deliver_email=True,
+        deliver_mail=False,
+    )
+
+
+def callback(phone="+12125550143", key=None, best_time="morning", **case) -> CallbackSubmission:
+    return CallbackSubmission(
+        submission_key=key or str(uuid.uuid4()),
+        person=Person(first_name="Maria", email="maria@example.com", phone=phone),
+        case=CaseFacts(relationship="spouse_partner", zip="10001", state="NY", **case),
+        best_time=best_time,
+        language="en",
+    )
+
+
+def test_same_email_attaches_to_the_same_contact(db_session):
+    first = leads.submit_guide_request(db_session, guide(), "127.0.0.1")
+    second = leads.submit_guide_request(db_session, guide(), "127.0.0.1")
+    assert first.created and second.created
+    assert first.request.contact_id == second.request.contact_id
+    assert (count(db_session, Contact), count(db_session, GuideRequest)) == (1, 2)
+    assert count(db_session, Case) == 1  # the same patient, not a new case per request
+
+
+def test_email_in_other_letter_case_is_the_same_person_through_the_form(client, db_session):
+    submit(client, "/guide", GOOD_GUIDE, email="Robert.ONeil@Example.com")
+    submit(client, "/guide", GOOD_GUIDE, email="ROBERT.ONEIL@EXAMPLE.COM ")
+    assert (count(db_session, Contact), count(db_session, GuideRequest)) == (1, 2)
+    assert db_session.scalars(select(Contact.email)).one() == "robert.oneil@example.com"
+
+
+def test_same_phone_in_another_format_is_the_same_person(client, db_session):
+    for phone in ("(212) 555-0143", "212.555.0143", "+1 212 555 0143", "2125550143"):
+        assert submit(client, "/callback", GOOD_CALLBACK, phone=phone, email="").status_code == 303
+    contact = db_session.scalars(select(Contact)).one()
+    assert contact.phone == "+12125550143"
+    request = db_session.scalars(select(CallbackRequest)).one()
+    assert (request.contact_id, request.times_requested) == (contact.id, 4)
+    covered = set(db_session.scalars(select(ConsentRecord.covers)))
+    assert covered == {"+12125550143"}  # the ledger covers the one normalised number
+
+
+def test_phone_and_email_from_different_forms_meet_on_one_contact(client, db_session):
+    submit(client, "/callback", GOOD_CALLBACK, phone="(212) 555-0143", email="")
+    submit(client, "/guide", GOOD_GUIDE, email="Maria.Lopez@Example.com")  # email only: new
+    submit(
+        client, "/callback", GOOD_CALLBACK, phone="212.555.0143", email="maria.lopez@example.com"
+    )
+    contacts = db_session.scalars(select(Contact).order_by(Contact.id)).all()
+    assert [(c.phone, c.email) for c in contacts] == [
+        ("+12125550143", None),  # the email stays with the contact that owns it
+        (None, "maria.lopez@example.com"),
+    ]
+    assert db_session.scalars(select(CallbackRequest)).one().times_requested == 2
+
+
+def test_an_open_callback_is_updated_not_duplicated(db_session):
+    first = leads.submit_callback_request(db_session, callback(), "127.0.0.1")
+    again = leads.submit_callback_request(
+        db_session, callback(phone="+12125550143", best_time="evening", stage="4"), "10.0.0.2"
+    )
+    assert first.created and not again.created and again.outbox_ids == []
+    assert again.request.id == first.request.id
+    request = db_session.scalars(select(CallbackRequest)).one()
+    assert (request.times_requested, request.best_time) == (2, "evening")
+    assert request.case.stage == "4"
+    assert jobs(db_session, leads.TASK_QUEUE_CALLBACK) == [[first.request.id]]
+    assert count(db_session, Contact) == 1
+
+
+def test_a_closed_callback_does_not_swallow_a_new_ask(db_session):
+    first = leads.submit_callback_request(db_session, callback(), "127.0.0.1")
+    first.request.status = "completed"
+    db_session.flush()
+    again = leads.submit_callback_request(db_session, callback(), "127.0.0.1")
+    assert again.created and again.request.id != first.request.id
+    assert jobs(db_session, leads.TASK_QUEUE_CALLBACK) == [[first.request.id], [again.request.id]]
+
+
+@pytest.mark.parametrize("submit_fn", [leads.submit_guide_request, leads.submit_callback_request])
+def test_the_same_submission_key_twice_is_one_request(db_session, submit_fn):
+    form = guide(key=str(uuid.uuid4())) if submit_fn is leads.submit_guide_request else callback()
+    first = submit_fn(db_session, form, "127.0.0.1")
+    second = submit_fn(db_session, form, "127.0.0.1")
+    assert first.created and not second.created and second.outbox_ids == []
+    assert second.request.id == first.request.id
+    task = (
+        leads.TASK_DELIVER_GUIDE
+        if submit_fn is leads.submit_guide_request
+        else leads.TASK_QUEUE_CALLBACK
+    )
+    assert jobs(db_session, task) == [[first.request.id]]
+    assert count(db_session, OutboxMessage) == len(first.outbox_ids)
+    assert count(db_session, ConsentRecord) == 1
+
+
+@pytest.mark.parametrize(("path", "data"), [("/guide", GOOD_GUIDE), ("/callback", GOOD_CALLBACK)])
+def test_a_double_click_on_the_form_is_one_request(client, db_session, monkeypatch, path, data):
+    now = int(time.time())
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now)
+    payload = {**form_tokens(client, path), **data}
+    first, second = client.post(path, data=payload), client.post(path, data=payload)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert first.headers["Location"] == second.headers["Location"]
+    model, task, consents = {
+        "/guide": (GuideRequest, leads.TASK_DELIVER_GUIDE, ["guide_email"]),
+        "/callback": (CallbackRequest, leads.TASK_QUEUE_CALLBACK, ["advocate_calls", "followup"]),
+    }[path]
+    request = db_session.scalars(select(model)).one()
+    assert jobs(db_session, task) == [[request.id]]
+    assert count(db_session, Contact) == 1
+    assert count(db_session, ConsentRecord) == len(consents)  # the ledger is not doubled either
+    if path == "/callback":
+        assert request.times_requested == 1
+    assert client.get(second.headers["Location"]).status_code == 200
+
+
+def test_not_sure_never_erases_what_we_knew(db_session):
+    leads.submit_guide_request(
+        db_session, guide(diagnosis_type="pleural", stage="3", cell_type="epithelioid"), None
+    )
+    leads.submit_guide_request(
+        db_session, guide(diagnosis_type="not_sure", stage="not_sure", cell_type="not_sure"), None
+    )
+    leads.submit_guide_request(db_session, guide(), None)
+    case = db_session.scalars(select(Case)).one()
+    assert (case.diagnosis_type, case.stage, case.cell_type) == ("pleural", "3", "epithelioid")
+
+
+def test_newer_known_facts_win_and_not_sure_fills_a_blank(db_session):
+    leads.submit_guide_request(db_session, guide(diagnosis_type="not_sure", veteran=True), None)
+    case = db_session.scalars(select(Case)).one()
+    assert (case.diagnosis_type, case.stage, case.veteran) == ("not_sure", None, True)
+    leads.submit_guide_request(db_session, guide(diagnosis_type="peritoneal", stage="2"), None)
+    db_session.refresh(case)
+    assert (case.diagnosis_type, case.stage, case.veteran) == ("peritoneal", "2", True)
+
+
+def test_not_sure_on_the_form_keeps_the_known_diagnosis(client, db_session):
+    submit(client, "/callback", GOOD_CALLBACK)
+    submit(client, "/callback", GOOD_CALLBACK, diagnosis_type="not_sure", stage="not_sure")
+    case = db_session.scalars(select(Case)).one()
+    assert (case.diagnosis_type, case.stage) == ("pleural", "3")
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "request_model"),
+    [("/guide", GOOD_GUIDE, GuideRequest), ("/callback", GOOD_CALLBACK, CallbackRequest)],
+)
+def test_a_failure_after_the_request_row_leaves_nothing_behind(
+    client, db_session, monkeypatch, path, data, request_model
+):
+    added = []
+
+    def broken_enqueue(session, task_name, *args):
+        added.append(session.scalars(select(request_model)).all())  # the request row is in
+        raise RuntimeError("outbox write failed")
+
+    monkeypatch.setattr(outbox, "enqueue_job", broken_enqueue)
+    response = submit(client, path, data)
+    assert response.status_code == 503
+    assert added and len(added[0]) == 1
+    html = response.get_data(as_text=True)
+    assert SAVE_FAILED in html.replace("&#39;", "'")
+    assert f'value="{data["first_name"]}"' in html and 'id="error-summary"' in html
+    for model in ALL_TABLES:
+        assert count(db_session, model) == 0, model
+    monkeypatch.undo()
+    assert submit(client, path, data).status_code == 303  # pressing the button again works
