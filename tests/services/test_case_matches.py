@@ -1,0 +1,82 @@
+"""Matches recorded on cases: computed from the case's facts, stored with reasons, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.models import Case, CaseMatch, Specialist
+from intake.services import match_query, specialists
+
+
+@pytest.fixture
+def demo_listings(db_session):
+    report = specialists.load_demo(db_session)
+    assert report.ok and len(report.created) == 150
+    match_query.invalidate()
+    yield
+    match_query.invalidate()
+
+
+def _case(db_session, **facts) -> Case:
+    case = Case(**facts)
+    db_session.add(case)
+    db_session.flush()
+    return case
+
+
+def test_a_case_with_type_and_zip_gets_its_top_matches_with_reasons(db_session, demo_listings):
+    case = _case(db_session, diagnosis_type="peritoneal", stage="2", zip="10001", veteran=True)
+    assert match_query.record_case_matches(db_session, case.id) == match_query.CASE_MATCH_LIMIT
+    rows = db_session.scalars(
+        select(CaseMatch).where(CaseMatch.case_id == case.id).order_by(CaseMatch.rank)
+    ).all()
+    assert [row.rank for row in rows] == [1, 2, 3, 4, 5]
+    expected = match_query.find_matches(db_session, match_query.query_for_case(case))
+    assert [row.specialist.listing_id for row in rows] == [m.listing.listing_id for m in expected]
+    for row, match in zip(rows, expected, strict=True):
+        assert "peritoneal" in row.specialist.cancer_types
+        assert row.reasons == list(match.reasons)
+        assert row.reasons[0] == "treats peritoneal mesothelioma"
+        assert row.distance_miles == match.distance_miles
+        assert row.summary == "; ".join(match.reasons)
+
+
+def test_recording_twice_leaves_the_same_rows(db_session, demo_listings):
+    case = _case(db_session, diagnosis_type="pleural", zip="60601")
+    match_query.record_case_matches(db_session, case.id)
+    first = [(m.specialist_id, m.rank) for m in db_session.scalars(select(CaseMatch))]
+    match_query.record_case_matches(db_session, case.id)
+    again = [(m.specialist_id, m.rank) for m in db_session.scalars(select(CaseMatch))]
+    assert first == again and len(again) == 5
+
+
+@pytest.mark.parametrize("facts", [{"diagnosis_type": "pleural"}, {"zip": "10001"}, {}])
+def test_a_case_without_type_or_zip_is_not_matched(db_session, demo_listings, facts):
+    case = _case(db_session, **facts)
+    assert match_query.record_case_matches(db_session, case.id) == 0
+    assert db_session.scalar(select(func.count()).select_from(CaseMatch)) == 0
+
+
+def test_an_unknown_case_is_a_no_op(db_session, demo_listings):
+    assert match_query.record_case_matches(db_session, 987654) == 0
+
+
+def test_recent_referrals_feed_the_fair_spread_count(db_session, demo_listings):
+    case = _case(db_session, diagnosis_type="pleural", zip="10001")
+    match_query.record_case_matches(db_session, case.id)
+    counts = match_query.recent_referrals(db_session)
+    top_three = db_session.scalars(
+        select(CaseMatch.specialist_id).where(CaseMatch.rank <= 3)
+    ).all()
+    assert counts == {specialist_id: 1 for specialist_id in top_three}
+
+
+def test_the_index_follows_listing_changes(db_session, demo_listings):
+    case = _case(db_session, diagnosis_type="pleural", zip="10001")
+    query = match_query.query_for_case(case)
+    best = match_query.find_matches(db_session, query)[0].listing.listing_id
+    specialist = db_session.scalars(select(Specialist).where(Specialist.listing_id == best)).one()
+    specialist.accepting_new_patients = False
+    db_session.flush()
+    assert best not in [m.listing.listing_id for m in match_query.find_matches(db_session, query)]
