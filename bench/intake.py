@@ -87,7 +87,12 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     def pick(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
-    return {"p50": pick(0.50), "p90": pick(0.90), "p99": pick(0.99), "mean": statistics.fmean(ordered) * 1000}
+    return {
+        "p50": pick(0.50),
+        "p90": pick(0.90),
+        "p99": pick(0.99),
+        "mean": statistics.fmean(ordered) * 1000,
+    }
 
 
 def in_process(requests: int) -> dict[str, dict[str, float]]:
@@ -106,7 +111,10 @@ def in_process(requests: int) -> dict[str, dict[str, float]]:
                 data = {"csrf_token": token, "first_name": f"Bench {n}"}
                 path, expect = "/bench/baseline", 201
             else:
-                data = {"csrf_token": token, **callback_payload(n + len(results) * 10**6 + id(times) % 10**5, rng)}
+                data = {
+                    "csrf_token": token,
+                    **callback_payload(n + len(results) * 10**6 + id(times) % 10**5, rng),
+                }
                 path, expect = "/callback", 303
             start = time.perf_counter()
             response = client.post(path, data=data)
@@ -172,15 +180,31 @@ def load(port: int, path: str, connections: int, seconds: float, offset: int) ->
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    return {"rps": len(samples) / elapsed, "errors": len(errors), "requests": len(samples), **percentiles(samples)}
+    return {
+        "rps": len(samples) / elapsed,
+        "errors": len(errors),
+        "requests": len(samples),
+        **percentiles(samples),
+    }
 
 
 def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float]]:
     port = 18123
     server = subprocess.Popen(  # noqa: S603
-        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--worker-class", "sync", "--log-level", "warning", "bench.bench_app:create_bench_app()"],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "bench.bench_app:create_bench_app()",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
     try:
         for _ in range(100):
@@ -193,7 +217,9 @@ def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float
         results = {}
         for round_ in range(2):  # alternate, so drift hits both alike
             for name, path in (("baseline", "/bench/baseline"), ("intake", "/callback")):
-                results.setdefault(name, []).append(load(port, path, connections, seconds, offset=(round_ + 1) * 10**10))
+                results.setdefault(name, []).append(
+                    load(port, path, connections, seconds, offset=(round_ + 1) * 10**10)
+                )
         return {name: max(runs, key=lambda r: r["rps"]) for name, runs in results.items()}
     finally:
         server.terminate()
@@ -204,23 +230,36 @@ def show(title: str, results: dict[str, dict[str, float]]) -> None:
     print(f"\n{title}")
     print(f"  {'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
     for name, r in results.items():
-        print(f"  {name:<10} {r['rps']:8.1f} {r['p50']:8.2f} {r['p90']:8.2f} {r['p99']:8.2f}"
-              + (f"   ({int(r['requests'])} requests, {int(r['errors'])} errors)" if "errors" in r else ""))
+        print(
+            f"  {name:<10} {r['rps']:8.1f} {r['p50']:8.2f} {r['p90']:8.2f} {r['p99']:8.2f}"
+            + (
+                f"   ({int(r['requests'])} requests, {int(r['errors'])} errors)"
+                if "errors" in r
+                else ""
+            )
+        )
     ratio = results["intake"]["rps"] / results["baseline"]["rps"]
     print(f"  intake / baseline throughput: {ratio:.2f}x (target >= 0.80x)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=400, help="in-process requests per endpoint")
+    parser.add_argument(
+        "--requests", type=int, default=400, help="in-process requests per endpoint"
+    )
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per gunicorn load run")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     fresh_database()
     try:
-        show(f"In process (Flask test client, {args.requests} POSTs each)", in_process(args.requests))
-        show(f"gunicorn, 2 sync workers, {args.connections} connections, {args.seconds:.0f}s per run",
-             over_gunicorn(args.connections, args.seconds))
+        show(
+            f"In process (Flask test client, {args.requests} POSTs each)", in_process(args.requests)
+        )
+        show(
+            f"gunicorn, 2 sync workers, {args.connections} connections, "
+            f"{args.seconds:.0f}s per run",
+            over_gunicorn(args.connections, args.seconds),
+        )
     finally:
         admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         import redis

@@ -22,7 +22,9 @@ from sqlalchemy import create_engine, text
 
 # The server's `test` database is the maintenance connection; each pytest run works in
 # its own database created from it, so two runs at once never drop each other's tables.
-ADMIN_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ADMIN_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 RUN_DATABASE = f"intake_test_{os.getpid()}"
 TEST_DATABASE_URL = ADMIN_DATABASE_URL.rsplit("/", 1)[0] + "/" + RUN_DATABASE
 # database 1, so a developer's own queue on database 0 is never purged by the tests
@@ -46,7 +48,6 @@ os.environ.update(
 # which would defeat tests that point one app at another broker.
 os.environ.pop("CELERY_BROKER_URL", None)
 
-TABLES_TO_EMPTY = "outbox_messages, consent_records, guide_requests, callback_requests, case_contacts, cases, contacts"
 
 
 def _admin(statement: str) -> None:
@@ -119,8 +120,9 @@ def committed_db(app: Flask) -> Iterator[Any]:
             yield db.session
         finally:
             db.session.remove()
+            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {TABLES_TO_EMPTY} RESTART IDENTITY CASCADE"))
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -77,9 +77,13 @@ def _config_reads() -> set[str]:
         if isinstance(node, ast.Call) and node.args:
             func = ast.unparse(node.func)
             first = node.args[0]
-            if func in {"os.environ.get", "os.getenv", "_env_bool", "_env_number", "_secret"} and isinstance(
-                first, ast.Constant
-            ):
+            if func in {
+                "os.environ.get",
+                "os.getenv",
+                "_env_bool",
+                "_env_number",
+                "_secret",
+            } and isinstance(first, ast.Constant):
                 names.add(first.value)
         elif (
             isinstance(node, ast.Subscript)

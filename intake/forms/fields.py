@@ -78,7 +78,7 @@ def email_address(form: FlaskForm, field: Field) -> None:
 
 
 def us_phone(form: FlaskForm, field: Field) -> None:
-    """A valid US phone number; ``field.e164`` holds it as +12125550123, the page keeps what was typed."""
+    """A valid US phone number, kept as typed on the page and as E.164 in ``field.e164``."""
     if not field.data:
         return
     try:

@@ -99,12 +99,16 @@ def _fill_missing(session: Session, contact: Contact, person: Person) -> None:
     """
     if not contact.last_name and person.last_name:
         contact.last_name = person.last_name
-    if person.email and contact.email_hash != email_hash(person.email) and not contact.email:
-        if not _owned_elsewhere(session, Contact.email_hash, email_hash(person.email), contact.id):
-            _set_email(contact, person.email)
-    if person.phone and contact.phone_hash != phone_hash(person.phone):
-        if not _owned_elsewhere(session, Contact.phone_hash, phone_hash(person.phone), contact.id):
-            _set_phone(contact, person.phone)
+    new_email = person.email and not contact.email
+    if new_email and not _owned_elsewhere(
+        session, Contact.email_hash, email_hash(person.email or ""), contact.id
+    ):
+        _set_email(contact, person.email)
+    new_phone = person.phone and contact.phone_hash != phone_hash(person.phone)
+    if new_phone and not _owned_elsewhere(
+        session, Contact.phone_hash, phone_hash(person.phone or ""), contact.id
+    ):
+        _set_phone(contact, person.phone)
 
 
 def _owned_elsewhere(session: Session, column: object, value: str, contact_id: int) -> bool:

@@ -48,7 +48,9 @@ def import_csv(session: Session, text: str, actor: str, dry_run: bool = False) -
     existing = {
         s.listing_id: s
         for s in session.scalars(
-            select(Specialist).where(Specialist.listing_id.in_([r["listing_id"] for r in parsed.rows]))
+            select(Specialist).where(
+                Specialist.listing_id.in_([r["listing_id"] for r in parsed.rows])
+            )
         )
     }
     for row in parsed.rows:

@@ -34,7 +34,9 @@ def test_callback_journey_with_a_forgotten_consent_box(live_server, page, commit
     assert summary.is_visible()
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert "Please tick the box so we are allowed to call you." in summary.inner_text()
-    assert page.get_by_label("First name", exact=True).input_value() == "Zoë"  # nothing typed is lost
+    assert (
+        page.get_by_label("First name", exact=True).input_value() == "Zoë"
+    )  # nothing typed is lost
     screenshot(page, "callback-error")
     assert _count(committed_db, CallbackRequest) == 0
 
@@ -81,7 +83,9 @@ def test_the_forms_work_without_javascript(live_server, browser, committed_db):
     context = browser.new_context(java_script_enabled=False)
     tab = context.new_page()
     tab.goto(live_server + "/guide")
-    assert tab.get_by_label("Street address", exact=True).is_visible()  # no script: the address is just shown
+    assert tab.get_by_label(
+        "Street address", exact=True
+    ).is_visible()  # no script: the address is just shown
     tab.get_by_label("First name", exact=True).fill("Ann")
     tab.get_by_label("Email address", exact=True).fill("ann@example.com")
     tab.get_by_label("Son or daughter").check()
