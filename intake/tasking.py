@@ -161,7 +161,7 @@ def relay_now(app: Flask, ids: list[int]) -> None:
         return
     with app.app_context():
         try:
-            result = outbox.relay_pending(db.session, publish_message, ids=ids)
+            result = outbox.relay_pending(db.session(), publish_message, ids=ids)
         except Exception:
             db.session.rollback()
             log.exception("outbox relay after commit failed; the periodic relay will retry")

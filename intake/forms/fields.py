@@ -113,6 +113,8 @@ def submission_key(form: FlaskForm, field: Field) -> None:
 class SubmissionKeyField(HiddenField):
     """Hidden UUID rendered with each fresh form; reused when the form is re-shown."""
 
+    data: Any
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
         self.data = self.data or ""
@@ -139,11 +141,13 @@ class _PlainChoiceMixin:
     """A hostile or stale value gets a sentence a person understands, not 'Not a valid choice'."""
 
     invalid_message = "Please choose one of the options."
+    data: Any
+    iter_choices: Any
 
     def pre_validate(self, form: FlaskForm) -> None:
         if self.data in (None, ""):  # emptiness is InputRequired's or Optional's call
             return
-        if self.data not in {value for value, *_ in self.iter_choices()}:  # type: ignore[attr-defined]
+        if self.data not in {choice.value for choice in self.iter_choices()}:
             raise ValidationError(self.invalid_message)
 
 

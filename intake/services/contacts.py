@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from intake import crypto
 from intake.models.contact import Case, CaseContact, Contact
@@ -111,8 +111,10 @@ def _fill_missing(session: Session, contact: Contact, person: Person) -> None:
         _set_phone(contact, person.phone)
 
 
-def _owned_elsewhere(session: Session, column: object, value: str, contact_id: int) -> bool:
-    query = select(Contact.id).where(column == value, Contact.id != contact_id)  # type: ignore[operator]
+def _owned_elsewhere(
+    session: Session, column: InstrumentedAttribute[str | None], value: str, contact_id: int
+) -> bool:
+    query = select(Contact.id).where(column == value, Contact.id != contact_id)
     return session.execute(query.limit(1)).first() is not None
 
 

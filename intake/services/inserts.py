@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 Model = TypeVar("Model")
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def insert_if_absent(session: Session, model: type[Model], values: dict[str, Any]) -> Model | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
@@ -36,7 +37,7 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     from intake.forms.guide import GuideForm
     from intake.services import consent
 
-    forms = {
+    forms: dict[str, tuple[str, Any]] = {
         "public.guide": ("public/guide.html", GuideForm),
         "public.callback": ("public/callback.html", CallbackForm),
     }

@@ -117,7 +117,7 @@ def callback_thanks() -> ResponseReturnValue:
 def _save(submit: Any, form: Any) -> int | None:
     """Run the intake service and commit once; the saved request id, or None after an error."""
     try:
-        outcome = submit(db.session, form.to_submission(), _client_ip())
+        outcome = submit(db.session(), form.to_submission(), _client_ip())
         request_id = outcome.request.id  # read before commit expires it (saves a query)
         db.session.commit()
     except Exception:  # any failure: nothing half-saved, the person keeps what they typed

@@ -14,7 +14,7 @@ def relay_outbox() -> int:
     """Publish every pending outbox row; runs on a beat schedule and at worker start."""
     total = 0
     while True:
-        result = outbox.relay_pending(db.session, tasking.publish_message)
+        result = outbox.relay_pending(db.session(), tasking.publish_message)
         total += result.published
         if result.broker_failed or result.published == 0:
             break
