@@ -50,6 +50,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    from intake.views.access import init_login
+
+    init_login(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -58,4 +61,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(ops.bp)
+    from intake.views import api, match
+
+    app.register_blueprint(match.bp)
+    app.register_blueprint(api.bp)
+    from intake.views import admin, auth
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)

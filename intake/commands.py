@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.orm import Session
 
 
 def register(group: FlaskGroup) -> None:
@@ -18,6 +20,10 @@ def register(group: FlaskGroup) -> None:
     group.add_command(serve)
     group.add_command(demo)
     group.add_command(specialists)
+    group.add_command(users)
+    from intake.commands_match import match  # kept in its own module: `intake match`
+
+    group.add_command(match)
 
 
 @click.command()
@@ -30,11 +36,34 @@ def demo() -> None:
     report = service.load_demo(db.session)
     if not report.ok:
         raise click.ClickException("demo data is invalid: " + "; ".join(map(str, report.problems)))
+    staff = _ensure_demo_staff(db.session)
     db.session.commit()
     click.echo(
         f"Demo specialists: {len(report.created)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."
     )
+    for role, email, password in staff:  # shown once: only the hash is stored
+        click.echo(f"Demo {role}: {email} / {password}")
+
+
+DEMO_STAFF = (
+    ("admin", "admin@example.org", "Demo Admin", ()),
+    ("advocate", "advocate@example.org", "Demo Advocate", ("es", "va")),
+)
+
+
+def _ensure_demo_staff(session: Session) -> list[tuple[str, str, str]]:
+    """Demo sign-ins with passwords made up on this machine, never shipped in the code."""
+    from intake.services import audit, auth
+
+    created = []
+    for role, email, name, skills in DEMO_STAFF:
+        if auth.find_user(session, email) is None:
+            password = secrets.token_urlsafe(15)
+            user = auth.create_user(session, email, role, password, name=name, skills=skills)
+            audit.record(session, "demo", "user.create", "user", user.id, {"role": role})
+            created.append((role, email, password))
+    return created
 
 
 @click.group()
@@ -75,6 +104,39 @@ def export_specialists() -> None:
     from intake.services import specialists as service
 
     click.echo(service.export_csv(db.session), nl=False)
+
+
+@click.group()
+def users() -> None:
+    """Staff accounts (advocates and admins)."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="Work email, used to sign in.")
+@click.option("--role", required=True, type=click.Choice(["advocate", "admin"]))
+@click.option("--name", default=None, help="Full name shown to colleagues.")
+@click.option("--skills", default="", help="Comma-separated language codes and/or va, e.g. es,va.")
+@with_appcontext
+def create_user(email: str, role: str, name: str | None, skills: str) -> None:
+    """Create a staff account; the password comes from standard input, never an argument."""
+    from intake.extensions import db
+    from intake.services import audit, auth
+
+    password = _read_password()
+    try:
+        user = auth.create_user(db.session, email, role, password, name, skills.split(","))
+    except auth.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record(db.session, "cli", "user.create", "user", user.id, {"role": role})
+    db.session.commit()
+    click.echo(f"Created {role} account {user.email}.")
+
+
+def _read_password() -> str:
+    """Prompt twice without echo at a terminal; otherwise read one line (piped input)."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @click.command()

@@ -37,7 +37,12 @@ def _strip(value: Any) -> Any:
 
 
 def _labelled(values: tuple[str, ...] | list[str], labels: dict[str, str]) -> list[SelectChoice]:
-    return [SelectChoice(value, labels.get(value, value).capitalize()) for value in values]
+    return [SelectChoice(value, _first_upper(labels.get(value, value))) for value in values]
+
+
+def _first_upper(text: str) -> str:
+    """Sentence case that keeps abbreviations (EPP, HIPEC) as they are."""
+    return text[:1].upper() + text[1:]
 
 
 def _with(first_label: str, choices: list[SelectChoice]) -> list[SelectChoice]:
@@ -137,6 +142,8 @@ def form_values(row: dict[str, Any]) -> dict[str, Any]:
 
 def _sentence(label: str, message: str) -> str:
     """'is required' becomes 'First name is required'; other messages name their field."""
+    if message.lower().startswith(label.lower()):
+        return message
     if message.startswith(("is ", "must ", "contains ", "check digit")):
         return f"{label} {message}"
     return f"{label}: {message}"
@@ -153,7 +160,7 @@ class SpecialistSearchForm(FlaskForm):
     cancer_type = SelectField("Mesothelioma type", choices=_with("Any", CANCER_TYPE_CHOICES))
     specialty = SelectField("Specialty", choices=_with("Any", SPECIALTY_CHOICES))
     active = SelectField("Active", choices=YES_NO_ANY)
-    accepting = SelectField("Accepting new patients", choices=YES_NO_ANY)
+    accepting = SelectField("New patients", choices=YES_NO_ANY)
 
     def to_filters(self) -> ListingFilters:
         """The filters to apply; a value that is not one of the choices filters nothing."""

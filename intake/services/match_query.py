@@ -1,10 +1,11 @@
 """Feed the pure matching engine from the database, and record matches on cases.
 
 Listings are loaded once into an in-memory ``ListingIndex`` per process and
-rebuilt when the listings change (a cheap count/max(updated_at) check per
-query) or when the referral counts behind the fair-spread lift are older
-than ``REFERRALS_TTL``.  bench/match.py measures this choice against a
-full scan.
+rebuilt when the listings change (a count/max(updated_at) check, made at most
+every ``RECHECK_SECONDS``: at 100k listings it costs far more than ranking)
+or when the referral counts behind the fair-spread lift are older than
+``REFERRALS_TTL``.  bench/match.py measures the index against a full scan,
+bench/match_api.py the whole request.
 """
 
 from __future__ import annotations
@@ -12,32 +13,58 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from intake.matching import geo
 from intake.matching.index import ListingIndex
-from intake.matching.types import Listing, Match, MatchQuery, format_display_name
+from intake.matching.types import TREATMENTS, Listing, Match, MatchQuery, format_display_name
 from intake.models.base import utcnow
 from intake.models.contact import Case
 from intake.models.specialist import CaseMatch, Specialist
 
+# Flask-SQLAlchemy's db.session is a scoped_session proxying a Session.
+AnySession = Session | scoped_session[Any]
+
 REFERRALS_TTL = 300.0
+RECHECK_SECONDS = 2.0  # how stale another process's listing edit may be seen here
 REFERRAL_WINDOW = timedelta(days=30)
 REFERRAL_TOP_RANKS = 3
 CASE_MATCH_LIMIT = 5
 
+
+class _Entry(NamedTuple):
+    """The cached index and when it was built and last found current."""
+
+    version: tuple[Any, ...]
+    built_at: float
+    checked_at: float
+    listing_index: ListingIndex
+
+
 _lock = threading.Lock()
-_cache: dict[str, Any] = {}
+_cache: dict[str, _Entry] = {}
 
 
-def to_listing(specialist: Specialist, recent_referrals: int = 0) -> Listing:
-    """A database row as the engine's plain value."""
+_COLUMNS = (
+    Specialist.id, Specialist.listing_id, Specialist.first_name, Specialist.last_name,
+    Specialist.credentials, Specialist.specialty, Specialist.institution, Specialist.city,
+    Specialist.state, Specialist.zip, Specialist.lat, Specialist.lon, Specialist.cancer_types,
+    Specialist.treatments, Specialist.accepts_va, Specialist.accepting_new_patients,
+    Specialist.telehealth, Specialist.languages, Specialist.active,
+)  # fmt: skip
+
+
+def to_listing(specialist: Any, recent_referrals: int = 0) -> Listing:
+    """A database row (a Specialist or a row of ``_COLUMNS``) as the engine's plain value."""
     return Listing(
         listing_id=specialist.listing_id,
-        name=format_display_name(specialist.first_name, specialist.last_name, specialist.credentials or ""),
+        name=format_display_name(
+            specialist.first_name, specialist.last_name, specialist.credentials or ""
+        ),
         specialty=specialist.specialty,
         institution=specialist.institution,
         city=specialist.city,
@@ -56,14 +83,15 @@ def to_listing(specialist: Specialist, recent_referrals: int = 0) -> Listing:
     )
 
 
-def _listings_version(session: Session) -> tuple[Any, ...]:
+def _listings_version(session: AnySession) -> tuple[Any, ...]:
     count, latest = session.execute(
         select(func.count(Specialist.id), func.max(Specialist.updated_at))
     ).one()
-    return (str(session.get_bind().url), count, latest)
+    # .engine: the bind may be a Connection (tests pin one), which has no url of its own
+    return (str(session.get_bind().engine.url), count, latest)
 
 
-def recent_referrals(session: Session) -> dict[int, int]:
+def recent_referrals(session: AnySession) -> dict[int, int]:
     """How often each specialist was a top match in the last 30 days (fair spread)."""
     since = utcnow() - REFERRAL_WINDOW
     rows = session.execute(
@@ -74,20 +102,43 @@ def recent_referrals(session: Session) -> dict[int, int]:
     return {specialist_id: count for specialist_id, count in rows}
 
 
-def current_index(session: Session) -> ListingIndex:
+def _recheck_seconds() -> float:
+    """Tests see every change at once; a server re-checks at most every RECHECK_SECONDS."""
+    if not has_app_context():
+        return 0.0
+    default = 0.0 if current_app.testing else RECHECK_SECONDS
+    return float(current_app.config.get("MATCH_INDEX_RECHECK_SECONDS", default))
+
+
+def _build(session: AnySession) -> ListingIndex:
+    """Read the matchable listings as plain rows (ORM objects cost 3x more at 100k)."""
+    referrals = recent_referrals(session)
+    rows = session.execute(
+        select(*_COLUMNS).where(
+            Specialist.active.is_(True), Specialist.accepting_new_patients.is_(True)
+        )
+    )
+    return ListingIndex(to_listing(row, referrals.get(row.id, 0)) for row in rows)
+
+
+def current_index(session: AnySession) -> ListingIndex:
     """The process's index, rebuilt when listings changed or referral counts went stale."""
-    version = _listings_version(session)
     now = time.monotonic()
     cached = _cache.get("entry")
-    if cached and cached[0] == version and now - cached[1] < REFERRALS_TTL:
-        return cached[2]  # type: ignore[no-any-return]
+    if cached is not None and now - cached.built_at >= REFERRALS_TTL:
+        cached = None
+    if cached is not None and now - cached.checked_at < _recheck_seconds():
+        return cached.listing_index
+    version = _listings_version(session)
+    if cached is not None and cached.version == version:
+        _cache["entry"] = cached._replace(checked_at=now)
+        return cached.listing_index
     with _lock:
-        referrals = recent_referrals(session)
-        specialists = session.scalars(
-            select(Specialist).where(Specialist.active.is_(True), Specialist.accepting_new_patients.is_(True))
-        ).all()
-        index = ListingIndex(to_listing(s, referrals.get(s.id, 0)) for s in specialists)
-        _cache["entry"] = (version, now, index)
+        cached = _cache.get("entry")  # another thread may have built it while we waited
+        if cached is not None and cached.version == version and cached.built_at >= now:
+            return cached.listing_index
+        index = _build(session)
+        _cache["entry"] = _Entry(version, now, now, index)
     return index
 
 
@@ -96,7 +147,7 @@ def invalidate() -> None:
     _cache.clear()
 
 
-def find_matches(session: Session, query: MatchQuery) -> list[Match]:
+def find_matches(session: AnySession, query: MatchQuery) -> list[Match]:
     """Ranked matches for a patient; raises QueryError for bad input."""
     return current_index(session).rank(query)
 
@@ -116,8 +167,8 @@ def query_for_case(case: Case, limit: int = CASE_MATCH_LIMIT) -> MatchQuery | No
     )
 
 
-def record_case_matches(session: Session, case_id: int) -> int:
-    """Store the case's current top matches with reasons (replacing older ones); returns how many."""
+def record_case_matches(session: AnySession, case_id: int) -> int:
+    """Store the case's current top matches with reasons, replacing older ones; returns how many."""
     case = session.get(Case, case_id, with_for_update=True)
     if case is None:
         return 0
@@ -147,3 +198,47 @@ def record_case_matches(session: Session, case_id: int) -> int:
         )
     session.flush()
     return len(matches)
+
+
+# --- What the API and the CLI print ---
+
+
+def match_as_dict(match: Match) -> dict[str, Any]:
+    """One result as the API and the CLI print it."""
+    item = match.listing
+    return {
+        "listing_id": item.listing_id,
+        "name": item.name,
+        "institution": item.institution,
+        "city": item.city,
+        "state": item.state,
+        "zip": item.zip,
+        "distance_miles": match.distance_miles,
+        "score": match.score,
+        "reasons": list(match.reasons),
+        "specialty": item.specialty,
+        "treatments": [t for t in TREATMENTS if t in item.treatments],
+        "telehealth": item.telehealth,
+        "accepts_va": item.accepts_va,
+        "languages": sorted(item.languages),
+        "lifts": list(match.lifts),
+    }
+
+
+def matches_payload(query: MatchQuery, matches: list[Match]) -> dict[str, Any]:
+    """The whole answer: the query as understood, how many results, and the results."""
+    return {
+        "query": {
+            "zip": query.zip,
+            "cancer_type": query.cancer_type,
+            "stage": query.stage,
+            "cell_type": query.cell_type,
+            "veteran": query.veteran,
+            "language": query.language,
+            "telehealth": query.telehealth_ok,
+            "max_miles": query.max_miles,
+            "limit": query.limit,
+        },
+        "count": len(matches),
+        "results": [match_as_dict(m) for m in matches],
+    }

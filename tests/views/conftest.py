@@ -1,0 +1,53 @@
+"""Staff fixtures: sign in through the real /login form, with its CSRF token."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from intake.models import User
+from intake.services import auth
+
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 (a test fixture, not a secret)
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token a page renders for this client's session (any form's will do)."""
+    response = client.get(path)
+    match = _CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"{path} rendered no CSRF token (status {response.status_code})"
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, Any] | None = None, token_from: str = ""
+) -> Any:
+    """POST as a browser would: with the CSRF token from ``token_from`` (default: ``path``)."""
+    token = csrf_token(client, token_from or path)
+    return client.post(path, data={"csrf_token": token, **(data or {})})
+
+
+def make_user(
+    db_session: Any, role: str, email: str | None = None, skills: Iterable[str] = ()
+) -> User:
+    """A staff account with the known test password."""
+    email = email or f"{role}@staff.example.org"
+    return auth.create_user(db_session, email, role, TEST_PASSWORD, f"Test {role}", skills)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, db_session: Any) -> Callable[..., User]:
+    """``login_as("admin")``: create a user of that role and sign the client in as them."""
+
+    def login(role: str, email: str | None = None, skills: Iterable[str] = ()) -> User:
+        user = make_user(db_session, role, email, skills)
+        response = post_form(client, "/login", {"email": user.email, "password": TEST_PASSWORD})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    return login
