@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import TextIO
 
 import click
 from flask import current_app
@@ -33,10 +34,10 @@ def demo() -> None:
     from intake.extensions import db
     from intake.services import specialists as service
 
-    report = service.load_demo(db.session)
+    report = service.load_demo(db.session())
     if not report.ok:
         raise click.ClickException("demo data is invalid: " + "; ".join(map(str, report.problems)))
-    staff = _ensure_demo_staff(db.session)
+    staff = _ensure_demo_staff(db.session())
     db.session.commit()
     click.echo(
         f"Demo specialists: {len(report.created)} added, {len(report.updated)} updated, "
@@ -75,12 +76,12 @@ def specialists() -> None:
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change.")
 @with_appcontext
-def import_specialists(csv_file: click.utils.LazyFile, dry_run: bool) -> None:
+def import_specialists(csv_file: TextIO, dry_run: bool) -> None:
     """Import listings from CSV; nothing is imported while any row has a problem."""
     from intake.extensions import db
     from intake.services import specialists as service
 
-    report = service.import_csv(db.session, csv_file.read(), actor="cli", dry_run=dry_run)
+    report = service.import_csv(db.session(), csv_file.read(), actor="cli", dry_run=dry_run)
     if not report.ok:
         for problem in report.problems:
             click.echo(str(problem), err=True)
@@ -103,7 +104,7 @@ def export_specialists() -> None:
     from intake.extensions import db
     from intake.services import specialists as service
 
-    click.echo(service.export_csv(db.session), nl=False)
+    click.echo(service.export_csv(db.session()), nl=False)
 
 
 @click.group()
@@ -124,10 +125,10 @@ def create_user(email: str, role: str, name: str | None, skills: str) -> None:
 
     password = _read_password()
     try:
-        user = auth.create_user(db.session, email, role, password, name, skills.split(","))
+        user = auth.create_user(db.session(), email, role, password, name, skills.split(","))
     except auth.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    audit.record(db.session, "cli", "user.create", "user", user.id, {"role": role})
+    audit.record(db.session(), "cli", "user.create", "user", user.id, {"role": role})
     db.session.commit()
     click.echo(f"Created {role} account {user.email}.")
 
@@ -197,7 +198,11 @@ def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    def on_term(*_: object) -> None:
+        stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

@@ -64,12 +64,14 @@ LANGUAGES = [
 ]
 
 # two-letter codes of the 50 states, DC and Puerto Rico
-US_STATES = [  # fmt: skip
+# fmt: off
+US_STATES = [
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID",
     "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO",
     "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA",
     "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
 ]
+# fmt: on
 
 
 def label(choices: list[tuple[str, str]], value: str | None) -> str:

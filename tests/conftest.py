@@ -49,7 +49,6 @@ os.environ.update(
 os.environ.pop("CELERY_BROKER_URL", None)
 
 
-
 def _admin(statement: str) -> None:
     url = ADMIN_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")

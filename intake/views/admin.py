@@ -18,7 +18,7 @@ bp.after_request(no_store)
 @bp.get("/")
 def dashboard() -> ResponseReturnValue:
     """The admin start page: where things stand and where to go."""
-    counts = specialist_admin.listing_counts(db.session)
+    counts = specialist_admin.listing_counts(db.session())
     return render_template("admin/dashboard.html", counts=counts)
 
 

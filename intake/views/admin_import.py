@@ -56,7 +56,7 @@ def import_specialists() -> ResponseReturnValue:
         form.csv_file.errors.append(NOT_UTF8)
         return render_template("admin/import.html", form=form), 400
     report = specialist_admin.import_listings(
-        db.session, text, current_admin(), request.remote_addr, dry_run=True
+        db.session(), text, current_admin(), request.remote_addr, dry_run=True
     )
     confirm = None
     if report.ok:
@@ -88,7 +88,7 @@ def confirm_import() -> ResponseReturnValue:
         flash(EXPIRED, "error")
         return redirect(url_for("admin.import_specialists"), 303)
     report = specialist_admin.import_listings(
-        db.session, text, current_admin(), request.remote_addr
+        db.session(), text, current_admin(), request.remote_addr
     )
     if not report.ok:  # cannot happen for a checked file, but never import half of one
         db.session.rollback()

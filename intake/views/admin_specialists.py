@@ -40,7 +40,7 @@ def current_admin() -> User:
 
 
 def _listing_or_404(listing_id: str) -> Specialist:
-    specialist = specialist_admin.get_listing(db.session, listing_id)
+    specialist = specialist_admin.get_listing(db.session(), listing_id)
     if specialist is None:
         abort(404)
     return specialist
@@ -50,7 +50,7 @@ def list_specialists() -> ResponseReturnValue:
     """Every listing, searchable and filterable, 50 a page."""
     form = SpecialistSearchForm(request.args)
     page = specialist_admin.search_listings(
-        db.session, form.to_filters(), request.args.get("page", 1, type=int) or 1
+        db.session(), form.to_filters(), request.args.get("page", 1, type=int) or 1
     )
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/specialists.html", form=form, page=page, query=query, vocab=vocab)
@@ -62,7 +62,7 @@ def create_specialist() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             specialist_admin.create_listing(
-                db.session, form.row, current_admin(), request.remote_addr
+                db.session(), form.row, current_admin(), request.remote_addr
             )
         except specialist_admin.DuplicateListing:
             form.listing_id.errors.append("Listing ID is already used by another listing.")
@@ -82,7 +82,7 @@ def edit_specialist(listing_id: str) -> ResponseReturnValue:
     form.listing_id.data = specialist.listing_id
     if form.validate_on_submit():
         changed = specialist_admin.update_listing(
-            db.session, specialist, form.row, current_admin(), request.remote_addr
+            db.session(), specialist, form.row, current_admin(), request.remote_addr
         )
         db.session.commit()
         flash(f"Listing {listing_id} was saved." if changed else "Nothing was changed.", "success")
@@ -107,7 +107,7 @@ def _set_active(listing_id: str, active: bool) -> ResponseReturnValue:
     if not form.validate_on_submit():  # CSRFProtect already refused a bad token
         abort(400)
     specialist_admin.set_listing_active(
-        db.session, specialist, active, current_admin(), request.remote_addr
+        db.session(), specialist, active, current_admin(), request.remote_addr
     )
     db.session.commit()
     state = (
@@ -120,7 +120,7 @@ def _set_active(listing_id: str, active: bool) -> ResponseReturnValue:
 
 def export_specialists() -> ResponseReturnValue:
     """Download every listing as CSV, in the import format (the export is audited)."""
-    text = specialist_admin.export_listings(db.session, current_admin(), request.remote_addr)
+    text = specialist_admin.export_listings(db.session(), current_admin(), request.remote_addr)
     db.session.commit()
     filename = f"specialists-{date.today().isoformat()}.csv"
     return Response(

@@ -36,7 +36,7 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         result = auth.authenticate(
-            db.session, form.email.data or "", form.password.data or "", request.remote_addr
+            db.session(), form.email.data or "", form.password.data or "", request.remote_addr
         )
         db.session.commit()  # failures count towards the lockout too
         if result.ok and result.user is not None:
@@ -58,7 +58,7 @@ def logout() -> ResponseReturnValue:
     form = LogoutForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        audit.record(db.session, user, "logout", "user", user.id, {}, request.remote_addr)
+        audit.record(db.session(), user, "logout", "user", user.id, {}, request.remote_addr)
         db.session.commit()
         logout_user()
         _fresh_session()

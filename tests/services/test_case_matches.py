@@ -66,9 +66,7 @@ def test_recent_referrals_feed_the_fair_spread_count(db_session, demo_listings):
     case = _case(db_session, diagnosis_type="pleural", zip="10001")
     match_query.record_case_matches(db_session, case.id)
     counts = match_query.recent_referrals(db_session)
-    top_three = db_session.scalars(
-        select(CaseMatch.specialist_id).where(CaseMatch.rank <= 3)
-    ).all()
+    top_three = db_session.scalars(select(CaseMatch.specialist_id).where(CaseMatch.rank <= 3)).all()
     assert counts == {specialist_id: 1 for specialist_id in top_three}
 
 

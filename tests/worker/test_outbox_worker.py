@@ -30,7 +30,9 @@ def test_worker_processes_the_jobs_of_both_forms(app, committed_db, monkeypatch)
         assert submit(client, "/guide", GOOD_GUIDE).status_code == 303
         rows, _ = wait_for(lambda: _processed(committed_db, CallbackRequest), what="outbox rows")
     assert sorted(row.task_name for row in rows) == [
-        "callbacks.enqueue", "guides.deliver", "matching.record_case_matches"
+        "callbacks.enqueue",
+        "guides.deliver",
+        "matching.record_case_matches",
     ]
     assert all(row.published_at and row.status == "processed" for row in rows)
     callback = committed_db.scalars(select(CallbackRequest)).one()
