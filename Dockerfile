@@ -24,7 +24,7 @@ RUN groupadd --system --gid 10001 intake \
        --shell /usr/sbin/nologin intake
 
 # The project and its pinned dependencies (also installs the `intake` console script).
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY intake/ intake/
 COPY worker/ worker/
 RUN pip install . \

@@ -13,6 +13,8 @@ from typing import TextIO
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+
+from intake.config import PROJECT_ROOT
 from sqlalchemy.orm import Session
 
 
@@ -174,8 +176,8 @@ def serve(host: str, port: int, web_workers: int) -> None:
             f"{host}:{port}",
             "--workers",
             str(web_workers),
-            "--access-logfile",
-            "-",
+            "--config",
+            str(PROJECT_ROOT / "gunicorn.conf.py"),  # no IPs or query strings in the log
             "intake:create_app()",
         ],
         env=env,

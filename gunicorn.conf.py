@@ -1,0 +1,9 @@
+"""gunicorn settings, read from the working directory by every ``gunicorn`` start.
+
+The access log leaves out query strings and client addresses: a /match or
+/callback link can carry a ZIP code and a diagnosis, which must not end up
+in logs next to an IP address.
+"""
+
+accesslog = "-"
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
