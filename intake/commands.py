@@ -13,9 +13,9 @@ from typing import TextIO
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.orm import Session
 
 from intake.config import PROJECT_ROOT
-from sqlalchemy.orm import Session
 
 
 def register(group: FlaskGroup) -> None:
