@@ -40,6 +40,8 @@ os.environ.update(
     }
 )
 os.environ.pop("CELERY_BROKER_URL", None)
+if "--no-relay" in sys.argv:  # to see what the after-commit relay costs
+    os.environ["OUTBOX_PUBLISH_AFTER_COMMIT"] = "false"
 
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -201,6 +203,8 @@ def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float
             "sync",
             "--log-level",
             "warning",
+            "--access-logfile",
+            "/dev/null",
             "bench.bench_app:create_bench_app()",
         ],
         cwd=ROOT,
@@ -249,6 +253,7 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per gunicorn load run")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--no-relay", action="store_true", help="leave the outbox to the beat relay")
     args = parser.parse_args()
     fresh_database()
     try:
