@@ -6,44 +6,30 @@ from wtforms import BooleanField, EmailField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from intake import vocab
+from intake.forms.common import TEXT, PatientFactsMixin, PersonNameMixin, case_facts
 from intake.forms.fields import (
     Choice,
     PublicForm,
     Radios,
-    SubmissionKeyField,
     email_address,
     existing_zip,
     no_control_characters,
     options,
-    person_name,
     strip_filter,
-    submission_key,
     us_phone,
 )
-from intake.forms.guide import TEXT, PatientFactsMixin, case_facts
 from intake.services.contacts import Person
 from intake.services.leads import CallbackSubmission
 
 
-class CallbackForm(PatientFactsMixin, PublicForm):
+class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     """Everything an advocate needs to call back at a good time, with explicit consent."""
 
-    submission_key = SubmissionKeyField(validators=[submission_key])
-    first_name = StringField(
-        "First name",
-        filters=TEXT,
-        validators=[
-            InputRequired("Please enter your first name."),
-            Length(max=80),
-            no_control_characters,
-            person_name,
-        ],
-    )
-    last_name = StringField(
-        "Last name (optional)",
-        filters=TEXT,
-        validators=[Optional(), Length(max=80), no_control_characters, person_name],
-    )
+    page_order = (
+        "first_name", "last_name", "phone", "email", "zip", "best_time", "language",
+        "relationship", "diagnosis_type", "stage", "veteran", "consent_calls", "email_fallback",
+    )  # fmt: skip
+
     phone = TelField(
         "Phone number",
         filters=TEXT,

@@ -36,6 +36,14 @@ class PublicForm(FlaskForm):
     (a 500). Our forms have no upload fields, so neither is ever wanted.
     """
 
+    # The order fields appear on the page, so the error summary reads in the same order.
+    page_order: tuple[str, ...] = ()
+
+    def in_page_order(self) -> list[Field]:
+        """Fields in page order (declaration order for any not listed)."""
+        listed = [self[name] for name in self.page_order]
+        return listed + [field for field in self if field.name not in self.page_order]
+
     class Meta:
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             if formdata is None or hasattr(formdata, "getlist"):  # given explicitly

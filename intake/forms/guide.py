@@ -8,82 +8,31 @@ from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from intake import vocab
+from intake.forms.common import TEXT, PatientFactsMixin, PersonNameMixin, case_facts
 from intake.forms.fields import (
     Choice,
     MultiCheckboxField,
     PublicForm,
     Radios,
-    SubmissionKeyField,
     choices_with_blank,
     email_address,
     existing_zip,
     no_control_characters,
     options,
-    person_name,
-    strip_filter,
-    submission_key,
 )
-from intake.matching import geo
-from intake.services.contacts import CaseFacts, Person
+from intake.services.contacts import Person
 from intake.services.leads import GuideSubmission
 
-TEXT = [strip_filter]
 
-
-class PatientFactsMixin:
-    """Diagnosis questions both public forms ask, all optional."""
-
-    diagnosis_type = Choice(
-        "Type of mesothelioma",
-        choices=choices_with_blank(vocab.DIAGNOSIS_TYPES, "Choose if known"),
-        validators=[Optional()],
-    )
-    stage = Choice(
-        "Stage",
-        choices=choices_with_blank(vocab.STAGES, "Choose if known"),
-        validators=[Optional()],
-    )
-    veteran = Radios(
-        "Did the patient serve in the US military?",
-        choices=options(vocab.VETERAN),
-        validators=[Optional()],
-    )
-
-
-def case_facts(form: Any, zip_code: str | None) -> CaseFacts:
-    """The patient facts of either public form, with state and time zone from the ZIP."""
-    point = geo.lookup(zip_code) if zip_code else None
-    veteran = {"yes": True, "no": False}.get(form.veteran.data or "")
-    return CaseFacts(
-        relationship=form.relationship.data,
-        diagnosis_type=form.diagnosis_type.data or None,
-        stage=form.stage.data or None,
-        veteran=veteran,
-        zip=point.zip if point else None,
-        state=point.state if point else None,
-        timezone=point.timezone if point else None,
-    )
-
-
-class GuideForm(PatientFactsMixin, PublicForm):
+class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     """Who wants the guide, which topics, and how to deliver it."""
 
-    submission_key = SubmissionKeyField(validators=[submission_key])
-    first_name = StringField(
-        "First name",
-        filters=TEXT,
-        validators=[
-            InputRequired("Please enter your first name."),
-            Length(max=80),
-            no_control_characters,
-            person_name,
-        ],
-    )
-    last_name = StringField(
-        "Last name (optional)",
-        filters=TEXT,
-        validators=[Optional(), Length(max=80), no_control_characters, person_name],
-    )
+    page_order = (
+        "first_name", "last_name", "email", "relationship", "diagnosis_type", "stage", "veteran",
+        "topics", "deliver_email", "address_line1", "address_line2", "city", "state",
+        "postal_zip", "followup_emails",
+    )  # fmt: skip
+
     email = EmailField(
         "Email address",
         filters=TEXT,

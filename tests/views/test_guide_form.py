@@ -154,3 +154,11 @@ def test_bad_values_get_plain_messages_next_to_their_fields(client):
         "Please choose one of the options.",
         "We could not find that ZIP code. Please check it.",
     ]
+
+
+def test_the_error_summary_lists_problems_in_page_order(client):
+    import re
+
+    response = submit(client, "/guide", GOOD_GUIDE, first_name="", stage="9", topics=None)
+    summary = response.get_data(as_text=True).split('id="error-summary"')[1].split("</ul>")[0]
+    assert re.findall(r'href="#(\w+)"', summary) == ["first_name", "stage", "topics"]
