@@ -6,7 +6,6 @@ from celery import shared_task
 
 from intake import tasking
 from intake.extensions import db
-from intake.services import outbox
 
 
 @shared_task(name="outbox.relay", acks_late=True, ignore_result=True)
@@ -14,7 +13,7 @@ def relay_outbox() -> int:
     """Publish every pending outbox row; runs on a beat schedule and at worker start."""
     total = 0
     while True:
-        result = outbox.relay_pending(db.session(), tasking.publish_message)
+        result = tasking.relay_batch(db.session())
         total += result.published
         if result.broker_failed or result.published == 0:
             break
