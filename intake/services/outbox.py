@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.orm import Session
 
 from intake.models.base import utcnow
@@ -47,36 +47,40 @@ def relay_pending(
 ) -> RelayResult:
     """Publish up to ``limit`` unpublished rows (only ``ids`` if given).
 
-    Commits per batch: the row locks must be released once the broker has the
-    messages.  On a publish error the batch rolls back and the error is kept
-    on the row that failed, for admins to see.
+    One statement claims and stamps the batch (``UPDATE ... WHERE id IN
+    (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``); the stamps commit only
+    after every publish succeeded, which also releases the row locks.  On a
+    publish error the batch rolls back and the error is kept on the row that
+    failed, for admins to see.
     """
-    query = select(OutboxMessage).where(OutboxMessage.published_at.is_(None))
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    claim = select(table.c.id).where(table.c.published_at.is_(None))
     if ids is not None:
-        query = query.where(OutboxMessage.id.in_(list(ids)))
-    query = query.order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+        claim = claim.where(table.c.id.in_(list(ids)))
+    claim = claim.order_by(table.c.id).limit(limit).with_for_update(skip_locked=True)
+    stamp = (
+        update(table)
+        .where(table.c.id.in_(claim.scalar_subquery()))
+        .values(published_at=utcnow(), publish_attempts=table.c.publish_attempts + 1)
+        .returning(table.c.id, table.c.task_name, table.c.args)
+    )
     if session.get_bind().dialect.name == "postgresql":
         # losing a published_at stamp in a crash only means one more (idempotent)
         # publish, so this commit need not wait for the WAL flush
         session.execute(_SYNC_COMMIT_OFF)
-    rows = session.scalars(query).all()
-    published = 0
-    for row in rows:
+    rows = sorted(session.execute(stamp).all(), key=lambda row: row.id)
+    for published, row in enumerate(rows):
         try:
-            publish(row)
+            publish(row)  # type: ignore[arg-type]  # a row with the message's id, task and args
         except Exception as exc:  # the broker is down or refused: keep the row for later
-            failed_id, error = row.id, f"{type(exc).__name__}: {exc}"[:500]
             session.rollback()
-            _note_failure(session, failed_id, error)
+            _note_failure(session, row.id, f"{type(exc).__name__}: {exc}"[:500])
             log.warning("outbox relay: broker unavailable, %d message(s) left pending", len(rows))
             return RelayResult(published, broker_failed=True)
-        row.published_at = utcnow()
-        row.publish_attempts += 1
-        published += 1
     session.commit()
-    if published:
-        log.info("outbox relay: published %d message(s)", published)
-    return RelayResult(published, broker_failed=False)
+    if rows:
+        log.info("outbox relay: published %d message(s)", len(rows))
+    return RelayResult(len(rows), broker_failed=False)
 
 
 def _note_failure(session: Session, message_id: int, error: str) -> None:
