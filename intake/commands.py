@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -45,8 +46,14 @@ def demo() -> None:
         f"Demo specialists: {len(report.created)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."
     )
-    for role, email, password in staff:  # shown once: only the hash is stored
-        click.echo(f"Demo {role}: {email} / {password}")
+    logins = Path(current_app.instance_path) / "demo-staff.txt"
+    if staff:  # only the hashes are in the database; keep the demo sign-ins for later starts
+        logins.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(logins, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.writelines(f"Demo {role}: {email} / {secret}\n" for role, email, secret in staff)
+    if logins.exists():
+        click.echo(f"Demo staff sign-ins at /login (kept in {logins}):")
+        click.echo(logins.read_text().rstrip())
 
 
 DEMO_STAFF = (

@@ -3,6 +3,18 @@
 
 PY=${PYTHON:-python3}
 
+quiet_pip() {
+  # pip's output only when it fails (this machine's pip config adds noisy index warnings)
+  local log
+  log=$(mktemp)
+  if ! .venv/bin/python -m pip "$@" --quiet --disable-pip-version-check >"$log" 2>&1; then
+    grep -v "^WARNING: Location" "$log" >&2 || true
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
 ensure_venv() {
   local extras="$1"
   if [ ! -x .venv/bin/python ]; then
@@ -14,11 +26,11 @@ ensure_venv() {
   want=$(sha256sum pyproject.toml | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "==> installing Python dependencies (pinned in pyproject.toml)"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+    quiet_pip install --upgrade pip
     if [ -n "$extras" ]; then
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+      quiet_pip install -e ".[$extras]"
     else
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+      quiet_pip install -e .
     fi
     echo "$want" > "$stamp"
   fi
