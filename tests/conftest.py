@@ -67,6 +67,7 @@ def app() -> Iterator[Flask]:
     _admin(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}"')
     _admin(f'CREATE DATABASE "{RUN_DATABASE}"')
     application = create_app({"TESTING": True})
+    application.test_client_class = _FreshContextClient
     with application.app_context():
         upgrade()  # the migrations themselves build the schema under test
     yield application
@@ -75,6 +76,19 @@ def app() -> Iterator[Flask]:
 
         db.engine.dispose()
     _admin(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
+
+
+class _FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and so its own ``g``), as in production.
+
+    Without this a request made while a test holds an app context (the
+    ``db_session`` fixture does) would share that context's ``g`` with every
+    other request of the test, e.g. Flask-WTF's cached CSRF token.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 class _BoundSession(FsaSession):
