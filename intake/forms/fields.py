@@ -58,10 +58,14 @@ def strip_filter(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+# zero-width (non-)joiners are part of correctly spelled Persian and Indic names
+_JOINERS = {"\u200c", "\u200d"}
+
+
 def no_control_characters(form: FlaskForm, field: Field) -> None:
     """Reject NUL bytes, line breaks and other invisible control characters."""
     value = field.data if isinstance(field.data, str) else ""
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in _JOINERS for ch in value):
         raise ValidationError("Please remove line breaks and special characters.")
 
 
@@ -69,7 +73,9 @@ def person_name(form: FlaskForm, field: Field) -> None:
     """Names in any alphabet, with spaces, hyphens, apostrophes and periods."""
     value = field.data or ""
     # combining marks (Devanagari vowel signs, a decomposed accent) belong to the letter before
-    letters = "".join(ch for ch in value if not unicodedata.category(ch).startswith("M"))
+    letters = "".join(
+        ch for ch in value if not unicodedata.category(ch).startswith("M") and ch not in _JOINERS
+    )
     if value and (not _NAME_RE.match(letters) or unicodedata.category(value[0]).startswith("M")):
         raise ValidationError("Please use letters, spaces, hyphens and apostrophes only.")
 

@@ -301,7 +301,7 @@ class Plan:
             return f"offers care in {language_label(self.language or '')}"
         if lift == "telehealth":
             return f"offers video visits (telehealth), so you need not travel {miles:.0f} miles"
-        return "has availability for new referrals"
+        return "has had few referrals from us recently, so we spread requests fairly"
 
     def explain(self, item: Listing, miles: float, score: float) -> Match:
         """Turn a chosen listing into a Match with its facts and one reason per lift."""

@@ -328,7 +328,7 @@ def test_every_lift_is_named_with_a_plain_reason():
     assert "accepts VA benefits for veterans" in text
     assert "offers care in Spanish" in text
     assert "video visits (telehealth)" in text
-    assert "has availability for new referrals" in text
+    assert "has had few referrals from us recently, so we spread requests fairly" in text
     assert match.reasons[:4] == (
         "treats pleural mesothelioma",
         "performs pleurectomy/decortication (P/D)",

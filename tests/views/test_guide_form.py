@@ -162,3 +162,11 @@ def test_the_error_summary_lists_problems_in_page_order(client):
     response = submit(client, "/guide", GOOD_GUIDE, first_name="", stage="9", topics=None)
     summary = response.get_data(as_text=True).split('id="error-summary"')[1].split("</ul>")[0]
     assert re.findall(r'href="#(\w+)"', summary) == ["first_name", "stage", "topics"]
+
+
+def test_a_persian_name_with_a_zero_width_non_joiner_is_kept_exactly(client, db_session):
+    name = "علی\u200cرضا"  # Alireza, correctly spelled with a ZWNJ
+    assert submit(client, "/guide", GOOD_GUIDE, first_name=name).status_code == 303
+    assert db_session.scalars(select(Contact)).one().first_name == name
+    bidi_override = submit(client, "/guide", GOOD_GUIDE, first_name="evil\u202etxt.exe")
+    assert bidi_override.status_code == 400
