@@ -32,6 +32,7 @@ TASK_MODULES = [
     "worker.tasks.matching",
 ]
 BREAKER_SECONDS = 30.0
+COALESCE_SECONDS = 0.05
 
 
 def init_celery(app: Flask) -> Celery:
@@ -147,6 +148,7 @@ class _RelayThread:
             batches: dict[Flask, list[int]] = {}
             app, ids = self._queue.get()
             batches.setdefault(app, []).extend(ids)
+            time.sleep(COALESCE_SECONDS)  # let a busy process's next few requests join the batch
             while True:  # everything that queued up meanwhile goes out in one transaction
                 try:
                     app, ids = self._queue.get_nowait()
