@@ -111,10 +111,12 @@ def _secret(name: str, embedded: bool, make: Any) -> str:
 
 
 def _engine_options(database_url: str) -> dict[str, Any]:
+    # hide_parameters: a logged database error must never carry a submitted value
     if database_url.startswith("sqlite"):
         # web and worker share the file: wait for the lock instead of failing
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     return {
+        "hide_parameters": True,
         "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 10,
