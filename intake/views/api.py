@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from intake.commands_match import match as match_command
 from intake.extensions import csrf, db, limiter
 from intake.forms import match as match_form
+from intake.logsafe import describe_failure
 from intake.matching.types import QueryError
 from intake.services import match_query
 from intake.views import openapi
@@ -75,5 +76,5 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 @bp.errorhandler(Exception)
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
     """A bug must still answer in JSON, without a stack trace."""
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.error("unhandled error on %s %s: %s", request.method, request.path, describe_failure(error))
     return _json({"error": "server_error", "message": "Something went wrong on our side."}, 500)

@@ -10,6 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from intake.logsafe import describe_failure
+
 log = logging.getLogger(__name__)
 
 CSRF_MESSAGE = (
@@ -59,7 +61,7 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.error("unhandled error on %s %s: %s", request.method, request.path, describe_failure(error))
     return _page(
         500, "Something went wrong on our side", "Please try again in a moment, or call us."
     )

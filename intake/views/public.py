@@ -13,6 +13,7 @@ from intake import calling_hours
 from intake.extensions import db, limiter
 from intake.forms.callback import CallbackForm
 from intake.forms.guide import GuideForm
+from intake.logsafe import describe_failure
 from intake.models.callback import CallbackRequest
 from intake.models.request import GuideRequest
 from intake.services import consent, leads
@@ -120,9 +121,9 @@ def _save(submit: Any, form: Any) -> int | None:
         outcome = submit(db.session(), form.to_submission(), _client_ip())
         request_id = outcome.request.id  # read before commit expires it (saves a query)
         db.session.commit()
-    except Exception:  # any failure: nothing half-saved, the person keeps what they typed
+    except Exception as exc:  # any failure: nothing half-saved, the person keeps what they typed
         db.session.rollback()
-        log.exception("could not save a %s submission", request.endpoint)
+        log.error("could not save a %s submission: %s", request.endpoint, describe_failure(exc))
         form.form_errors.append(SAVE_FAILED)
         return None
     relay_after_commit(outcome.outbox_ids)
