@@ -14,6 +14,10 @@ from intake.logsafe import describe_failure
 
 log = logging.getLogger(__name__)
 
+TOO_MANY_MESSAGE = (
+    "We have had a lot of requests from your connection in a short time. Please wait a few "
+    "minutes and try again. Nothing you already sent is lost."
+)
 CSRF_MESSAGE = (
     "For your security this page timed out before it was sent. Nothing was saved yet: "
     "please check your details and press the button again."
@@ -57,6 +61,8 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     titles = {404: "We could not find that page", 429: "Too many requests", 405: "Not allowed"}
     if error.code == 413:
         return _page(413, "That was too much to send", TOO_LARGE_MESSAGE)
+    if error.code == 429:
+        return _page(429, titles[429], TOO_MANY_MESSAGE)
     return _page(error.code or 500, titles.get(error.code or 0, error.name), error.description)
 
 
