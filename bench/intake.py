@@ -2,10 +2,11 @@
 
     python bench/intake.py            # in-process (test client) and gunicorn, 16 connections
 
-Both endpoints run in the same app on a fresh PostgreSQL database (created,
-migrated, dropped) with the outbox relay publishing to Redis, as in
-production.  Prints throughput ratios (full intake / baseline) and latency
-percentiles; record the figures in bench/RESULTS.md.
+All endpoints run in the same app on a fresh PostgreSQL database (created,
+migrated, dropped) with the after-commit announcement publishing to Redis,
+as in production (no worker consumes it here).  Prints throughput ratios
+(full intake / baseline) and latency percentiles, then times the worker
+step on the forms received; record the figures in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def fresh_database() -> None:
 
 
 def callback_payload(n: int, rng: random.Random) -> dict[str, str]:
-    """A new person each time (the costly path: new contact, case, consent, outbox)."""
+    """A new person each time (for the worker: the costly path of new contact, case, consent)."""
     return {
         "submission_key": f"00000000-0000-4000-8000-{n:012d}",
         "first_name": "Bench",
@@ -250,6 +251,33 @@ def show(title: str, results: dict[str, dict[str, float]]) -> None:
         print(f"  intake / {base} throughput: {ratio:.2f}x (target >= 0.80x)")
 
 
+def worker_step(limit: int = 600) -> None:
+    """What the web requests left to the worker: forms processed per second, in this process.
+
+    Not part of the POST's figures (the worker runs on its own cores in
+    production); printed so the cost moved off the request stays visible.
+    """
+    from sqlalchemy import select
+
+    from bench.bench_app import create_bench_app
+    from intake.extensions import db
+    from intake.models import Submission
+    from intake.services import submissions
+
+    app = create_bench_app()
+    with app.app_context():
+        pending = select(Submission.id).where(Submission.processed_at.is_(None))
+        ids = list(db.session.scalars(pending.order_by(Submission.id).limit(limit)))
+        start = time.perf_counter()
+        failed = submissions.process_many(db.session(), ids, relay=lambda _ids: None)
+        elapsed = time.perf_counter() - start
+    print(f"\nWorker step (in process, {len(ids)} received callback forms, no relay)")
+    print(
+        f"  {len(ids) / elapsed:.1f} forms/s, {elapsed / len(ids) * 1000:.2f} ms per form"
+        f" (contact, case, link, consent, request, outbox rows); {len(failed)} failed"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -271,6 +299,7 @@ def main() -> None:
             f"{args.seconds:.0f}s per run",
             over_gunicorn(args.connections, args.seconds),
         )
+        worker_step()
     finally:
         admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         import redis

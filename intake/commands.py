@@ -28,6 +28,9 @@ def register(group: FlaskGroup) -> None:
     from intake.commands_match import match  # kept in its own module: `intake match`
 
     group.add_command(match)
+    from intake.commands_submissions import submissions_group
+
+    group.add_command(submissions_group)
 
 
 @click.command()

@@ -93,6 +93,10 @@ def load_settings() -> dict[str, Any]:
         "ADVOCATE_PHONE": os.environ.get("ADVOCATE_PHONE", "1-800-555-0199"),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
         "OUTBOX_RELAY_SECONDS": _env_number("OUTBOX_RELAY_SECONDS", 15.0),
+        # a received form not processed after this long is handed to the worker again
+        "SUBMISSION_SWEEP_GRACE_SECONDS": _env_number("SUBMISSION_SWEEP_GRACE_SECONDS", 30.0),
+        # how long the sealed raw form is kept after processing, for a replay
+        "SUBMISSION_PAYLOAD_DAYS": _env_number("SUBMISSION_PAYLOAD_DAYS", 30.0),
     }
 
 

@@ -1,4 +1,4 @@
-"""Celery wired to the Flask app, and the outbox publisher the web process uses.
+"""Celery wired to the Flask app; the web process's announcements and the outbox relay.
 
 Following Flask's Celery pattern: a Task base that pushes an app context, the
 Celery app kept in ``app.extensions["celery"]``.  The broker is Redis (or
@@ -26,6 +26,7 @@ from intake.services import outbox
 log = logging.getLogger(__name__)
 
 TASK_MODULES = [
+    "worker.tasks.submissions",
     "worker.tasks.outbox",
     "worker.tasks.guides",
     "worker.tasks.callbacks",
@@ -65,7 +66,17 @@ def init_celery(app: Flask) -> Celery:
                 "task": "outbox.relay",
                 "schedule": app.config["OUTBOX_RELAY_SECONDS"],
                 "options": {"expires": app.config["OUTBOX_RELAY_SECONDS"] * 2},
-            }
+            },
+            "sweep-submissions": {
+                "task": "submissions.sweep",
+                "schedule": app.config["OUTBOX_RELAY_SECONDS"],
+                "options": {"expires": app.config["OUTBOX_RELAY_SECONDS"] * 2},
+            },
+            "purge-submission-payloads": {
+                "task": "submissions.purge",
+                "schedule": 3600.0,
+                "options": {"expires": 3600},
+            },
         },
         timezone="UTC",
     )
@@ -100,29 +111,37 @@ def relay_batch(session: Session, ids: list[int] | None = None) -> outbox.RelayR
         return outbox.relay_pending(session, lambda row: publish_message(row, producer), ids=ids)
 
 
+TASK_PROCESS_SUBMISSIONS = "submissions.process"
+
+
+def publish_submissions(ids: list[int], producer: Any = None) -> None:
+    """Hand received submissions to the worker: one task for the whole batch of ids."""
+    celery: Celery = current_app.extensions["celery"]
+    celery.send_task(TASK_PROCESS_SUBMISSIONS, args=[ids], retry=False, producer=producer)
+
+
 _broker_down_until = 0.0
 
 
-def relay_after_commit(ids: list[int]) -> None:
-    """Publish the jobs a request just committed, off the request's path.
+def announce_after_commit(submission_id: int) -> None:
+    """Tell the worker about a submission this request just committed, off the request's path.
 
-    The ids go to this process's relay thread once the response is sent, so
-    the person gets their confirmation without waiting on the broker and a
-    sync web worker is free for the next request at once.  If the process
-    dies first, the rows are still in the database for the beat relay.
+    Batched per process like the outbox relay: one message carries every id
+    that arrived within the coalescing window.  If the message is lost (the
+    process dies, the broker is down), the sweep finds the row unprocessed.
     """
-    if not ids or not current_app.config["OUTBOX_PUBLISH_AFTER_COMMIT"]:
+    if not current_app.config["OUTBOX_PUBLISH_AFTER_COMMIT"]:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     @after_this_request
     def _schedule(response: Response) -> Response:
-        response.call_on_close(lambda: _relay_thread.submit(app, ids))
+        response.call_on_close(lambda: _relay_thread.submit(app, [submission_id]))
         return response
 
 
 class _RelayThread:
-    """One daemon thread per process that batches after-commit relays.
+    """One daemon thread per process that batches after-commit announcements.
 
     Started lazily and again after a fork (gunicorn forks its workers after
     the app may have been imported), so each process has its own.
@@ -134,54 +153,71 @@ class _RelayThread:
         self._queue: queue.SimpleQueue[tuple[Flask, list[int]]] = queue.SimpleQueue()
 
     def submit(self, app: Flask, ids: list[int]) -> None:
-        """Queue ids for publishing by this process's relay thread."""
+        """Queue submission ids for announcing by this process's relay thread."""
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
                     self._queue = queue.SimpleQueue()
-                    threading.Thread(target=self._run, name="outbox-relay", daemon=True).start()
+                    thread = threading.Thread(
+                        target=self._run, args=(self._queue,), name="announce", daemon=True
+                    )
+                    thread.start()
                     self._pid = os.getpid()
         self._queue.put((app, ids))
 
-    def _run(self) -> None:
+    def restart(self) -> None:
+        """Start a fresh thread and queue on the next announcement (tests, between apps).
+
+        A thread still blocked on a broker that went away keeps only its own
+        queue, so later announcements do not wait behind it.
+        """
+        with self._lock:
+            self._pid = None
+
+    def _run(self, jobs: queue.SimpleQueue[tuple[Flask, list[int]]]) -> None:
         while True:
             batches: dict[Flask, list[int]] = {}
-            app, ids = self._queue.get()
+            app, ids = jobs.get()
             batches.setdefault(app, []).extend(ids)
             time.sleep(COALESCE_SECONDS)  # let a busy process's next few requests join the batch
-            while True:  # everything that queued up meanwhile goes out in one transaction
+            while True:  # everything that queued up meanwhile goes out together
                 try:
-                    app, ids = self._queue.get_nowait()
+                    app, ids = jobs.get_nowait()
                 except queue.Empty:
                     break
                 batches.setdefault(app, []).extend(ids)
             for app, batch in batches.items():
                 try:
-                    relay_now(app, batch)
-                except Exception:  # keep the thread alive; the beat relay has the rows
-                    log.exception("outbox relay thread: batch failed")
+                    announce_now(app, batch)
+                except Exception:  # keep the thread alive; the periodic sweep has the rows
+                    log.exception("relay thread: a batch failed")
 
 
 _relay_thread = _RelayThread()
 
 
-def relay_now(app: Flask, ids: list[int]) -> None:
-    """Publish these outbox rows now, unless the broker was just seen down. Never raises."""
+def announce_now(app: Flask, ids: list[int]) -> None:
+    """Publish one processing task for these submissions, unless the broker was just seen down."""
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return
     with app.app_context():
         try:
-            result = relay_batch(db.session(), ids)
+            publish_submissions(ids)
         except Exception:
-            db.session.rollback()
-            log.exception("outbox relay after commit failed; the periodic relay will retry")
+            log.exception("announcing submissions failed; the periodic sweep will hand them out")
             _broker_down_until = time.monotonic() + BREAKER_SECONDS
-            return
-        finally:
-            db.session.remove()
-    if result.broker_failed:
-        _broker_down_until = time.monotonic() + BREAKER_SECONDS
+
+
+def relay_quietly(ids: list[int]) -> None:
+    """Publish outbox rows just committed by a worker task; a failure leaves them to beat."""
+    if not ids:
+        return
+    try:
+        relay_batch(db.session(), ids)
+    except Exception:
+        db.session.rollback()
+        log.exception("outbox relay from the worker failed; the periodic relay will retry")
 
 
 def reset_breaker() -> None:

@@ -97,6 +97,13 @@ class _BoundSession(FsaSession):
     def get_bind(self, *args: Any, **kwargs: Any) -> Any:
         return self.bind
 
+    def connection(self, *args: Any, **kwargs: Any) -> Any:
+        # The test's outer transaction must hold every write, so a request for an
+        # autocommit connection (the public forms' one-INSERT save) joins it instead.
+        options = dict(kwargs.pop("execution_options", None) or {})
+        options.pop("isolation_level", None)
+        return super().connection(*args, execution_options=options or None, **kwargs)
+
 
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
@@ -146,11 +153,13 @@ def client(app: Flask, db_session: Any) -> FlaskClient:
 
 @pytest.fixture(autouse=True)
 def _reset_breaker() -> Iterator[None]:
+    """Each test starts with the broker presumed up and its own announcing thread."""
     from intake import tasking
 
     tasking.reset_breaker()
     yield
     tasking.reset_breaker()
+    tasking._relay_thread.restart()
 
 
 _TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -165,14 +174,40 @@ def form_tokens(client: FlaskClient, path: str) -> dict[str, str]:
     return {"csrf_token": token.group(1), "submission_key": key.group(1)}
 
 
-def submit(client: FlaskClient, path: str, data: dict[str, Any], **overrides: Any) -> Any:
-    """Fill and POST a public form with a real CSRF token, as a person would."""
+def submit(
+    client: FlaskClient, path: str, data: dict[str, Any], process: bool = True, **overrides: Any
+) -> Any:
+    """Fill and POST a public form with a real CSRF token, as a person would.
+
+    A received form is then processed as the worker would (``process_received``)
+    unless ``process=False``: the web request itself only stores the sealed form.
+    """
     payload = {**form_tokens(client, path), **data, **overrides}
     payload = {k: v for k, v in payload.items() if v is not None}
     response = client.post(path, data=payload)
     response.get_data()
     response.close()  # as a WSGI server does once the body is sent: runs call_on_close hooks
+    if process and response.status_code == 303:
+        assert process_received(client.application) == [], "a received form failed to process"
     return response
+
+
+def process_received(app: Flask) -> list[int]:
+    """Do what the worker's ``submissions.process`` task does with every unprocessed form.
+
+    The same service call as the task (the real worker path has its own tests
+    in ``tests/worker``); returns the ids that failed.
+    """
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.models import Submission
+    from intake.services import submissions
+
+    with app.app_context():
+        pending = select(Submission.id).where(Submission.processed_at.is_(None))
+        ids = list(db.session.scalars(pending.order_by(Submission.id)))
+        return submissions.process_many(db.session(), ids, relay=lambda _ids: None)
 
 
 def field_errors(response: Any) -> list[str]:

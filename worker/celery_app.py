@@ -13,5 +13,6 @@ celery: Celery = flask_app.extensions["celery"]
 
 @worker_ready.connect
 def _relay_on_start(sender: object = None, **_: object) -> None:
-    """Publish anything left pending while the worker or broker was down."""
+    """Hand out anything left pending while the worker or broker was down."""
+    celery.send_task("submissions.sweep")
     celery.send_task("outbox.relay")

@@ -156,12 +156,14 @@ class _PlainChoiceMixin:
 
     invalid_message = "Please choose one of the options."
     data: Any
-    iter_choices: Any
+    choices: Any
 
     def pre_validate(self, form: FlaskForm) -> None:
         if self.data in (None, ""):  # emptiness is InputRequired's or Optional's call
             return
-        if self.data not in {choice.value for choice in self.iter_choices()}:
+        # our choices are SelectChoice lists (see ``options``): compare values without
+        # building the rendered Choice objects ``iter_choices`` makes
+        if self.data not in {choice.value for choice in self.choices}:
             raise ValidationError(self.invalid_message)
 
 

@@ -8,6 +8,7 @@ from intake.models.contact import Case, CaseContact, Contact
 from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
 from intake.models.specialist import CaseMatch, Specialist
+from intake.models.submission import Submission
 from intake.models.user import User
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "GuideRequest",
     "OutboxMessage",
     "Specialist",
+    "Submission",
     "User",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,7 +65,24 @@ FOLLOWUP_EMAIL_CONSENT = ConsentText(
         "if they cannot reach me by phone. I can unsubscribe at any time."
     ),
 )
-TEXTS = {t.version: t for t in (CALLBACK_CONSENT, GUIDE_EMAIL_CONSENT, FOLLOWUP_EMAIL_CONSENT)}
+CURRENT = (CALLBACK_CONSENT, GUIDE_EMAIL_CONSENT, FOLLOWUP_EMAIL_CONSENT)
+# Every version ever shown stays here: a form received under an older wording is
+# recorded with the words it showed, even if the worker runs after a new release.
+TEXTS = {t.version: t for t in CURRENT}
+
+
+def versions_shown() -> dict[str, str]:
+    """Purpose -> version of the wording the forms show now, stored with each submission."""
+    return {t.purpose: t.version for t in CURRENT}
+
+
+def wording(versions: dict[str, str], current: ConsentText) -> ConsentText:
+    """The wording a submission showed for ``current``'s purpose.
+
+    An unknown version raises (KeyError) rather than record words the person
+    never saw; the submission then stays unprocessed and visible.
+    """
+    return TEXTS[versions.get(current.purpose, current.version)]
 
 
 def covers_hash(channel: str, value: str) -> str:
@@ -79,8 +97,13 @@ def record_consent(
     covers: str,
     source: str,
     ip: str | None,
+    at: datetime | None = None,
 ) -> ConsentRecord:
-    """Add one grant to the ledger for the exact value (E.164 phone or normalised email)."""
+    """Add one grant to the ledger for the exact value (E.164 phone or normalised email).
+
+    ``at`` is when the person ticked the box (the form's arrival), which may
+    be a moment before the worker writes the row.
+    """
     record = ConsentRecord(
         contact_id=contact.id,
         purpose=wording.purpose,
@@ -92,6 +115,8 @@ def record_consent(
         source=source,
         ip_address=ip,
     )
+    if at is not None:
+        record.granted_at = at
     session.add(record)
     return record
 

@@ -26,3 +26,27 @@ def insert_if_absent(session: Session, model: type[Model], values: dict[str, Any
         raise NotImplementedError(f"no ON CONFLICT insert for {dialect}") from None
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(model)
     return session.scalars(statement).first()
+
+
+def insert_id_if_absent(session: Session, model: type[Any], values: dict[str, Any]) -> int | None:
+    """Like ``insert_if_absent`` but returns only the new id, through Core.
+
+    For the hot path of a public form: no ORM object is built or loaded
+    back (nothing to decrypt), and the statement is built once per table.
+    """
+    connection = session.connection()
+    statement = _id_inserts.get((connection.dialect.name, model))
+    if statement is None:
+        try:
+            insert = _INSERTS[connection.dialect.name]
+        except KeyError:
+            raise NotImplementedError(
+                f"no ON CONFLICT insert for {connection.dialect.name}"
+            ) from None
+        table = model.__table__
+        statement = insert(table).on_conflict_do_nothing().returning(table.c.id)
+        _id_inserts[(connection.dialect.name, model)] = statement
+    return connection.execute(statement, values).scalar()
+
+
+_id_inserts: dict[tuple[str, type[Any]], Any] = {}

@@ -1,13 +1,14 @@
-"""Take in a public form submission: contact, case, request, consent and outbox, together.
+"""Turn a received public form into contact, case, request, consent and outbox rows, together.
 
-Everything here is flushed into the caller's transaction; the view commits
-once, so a confirmation page is only ever shown for a request that is stored
-with its consent and its follow-up jobs.
+Everything here is flushed into the caller's transaction; the worker commits
+once per submission (``services/submissions.py``), so a request is only ever
+stored with its consent and its follow-up jobs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +52,27 @@ class CallbackSubmission:
     email_fallback: bool = False
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """When and from where a form arrived, and which consent wordings it showed."""
+
+    at: datetime | None = None
+    ip: str | None = None
+    wording: dict[str, str] = field(default_factory=dict)  # purpose -> version shown
+
+    def grant(
+        self,
+        session: Session,
+        contact: Any,
+        current: consent.ConsentText,
+        covers: str,
+        source: str,
+    ) -> None:
+        """Record a consent with the words shown, the arrival time and the sender's IP."""
+        shown = consent.wording(self.wording, current)
+        consent.record_consent(session, contact, shown, covers, source, self.ip, self.at)
+
+
 @dataclass
 class Outcome:
     """What the view needs: the request, whether it is new, and jobs to relay."""
@@ -60,7 +82,9 @@ class Outcome:
     outbox_ids: list[int] = field(default_factory=list)
 
 
-def submit_guide_request(session: Session, form: GuideSubmission, ip: str | None) -> Outcome:
+def submit_guide_request(
+    session: Session, form: GuideSubmission, receipt: Receipt | None = None
+) -> Outcome:
     """Store a guide request with its consent and a delivery job (once per submission key)."""
     # A brand-new contact cannot have sent this key before; only a known one needs the check.
     contact, new_contact = find_or_create_contact(session, form.person)
@@ -85,20 +109,23 @@ def submit_guide_request(session: Session, form: GuideSubmission, ip: str | None
     )
     if request is None:  # a concurrent double submit won the key
         return Outcome(_by_key(session, GuideRequest, form.submission_key), created=False)
+    receipt = receipt or Receipt()
     if form.person.email and form.deliver_email:
-        consent.record_consent(
-            session, contact, consent.GUIDE_EMAIL_CONSENT, form.person.email, "guide_form", ip
+        receipt.grant(
+            session, contact, consent.GUIDE_EMAIL_CONSENT, form.person.email, "guide_form"
         )
     if form.person.email and form.followup_emails:
-        consent.record_consent(
-            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "guide_form", ip
+        receipt.grant(
+            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "guide_form"
         )
     jobs = [outbox.enqueue_job(session, TASK_DELIVER_GUIDE, request.id), *_match_job(session, case)]
     session.flush()
     return Outcome(request, created=True, outbox_ids=[job.id for job in jobs])
 
 
-def submit_callback_request(session: Session, form: CallbackSubmission, ip: str | None) -> Outcome:
+def submit_callback_request(
+    session: Session, form: CallbackSubmission, receipt: Receipt | None = None
+) -> Outcome:
     """Store a callback request with its call consent and a queue job.
 
     A person who already has an open request is not queued twice: the open
@@ -112,12 +139,11 @@ def submit_callback_request(session: Session, form: CallbackSubmission, ip: str 
             return Outcome(existing, created=False)
     case = attach_case(session, contact, form.case, new_contact)
     assert form.person.phone, "the callback form requires a phone number"
-    consent.record_consent(
-        session, contact, consent.CALLBACK_CONSENT, form.person.phone, "callback_form", ip
-    )
+    receipt = receipt or Receipt()
+    receipt.grant(session, contact, consent.CALLBACK_CONSENT, form.person.phone, "callback_form")
     if form.person.email and form.email_fallback:
-        consent.record_consent(
-            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "callback_form", ip
+        receipt.grant(
+            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "callback_form"
         )
     if contact.do_not_call:
         contact.do_not_call = False  # a fresh, explicit ask to be called

@@ -14,10 +14,8 @@ from intake.extensions import db, limiter
 from intake.forms.callback import CallbackForm
 from intake.forms.guide import GuideForm
 from intake.logsafe import describe_failure
-from intake.models.callback import CallbackRequest
-from intake.models.request import GuideRequest
-from intake.services import consent, leads
-from intake.tasking import relay_after_commit
+from intake.services import consent, submissions
+from intake.tasking import announce_after_commit
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
@@ -34,17 +32,20 @@ def _serializer(kind: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"thanks-{kind}")
 
 
-def _thanks_url(endpoint: str, kind: str, request_id: int) -> str:
-    return url_for(endpoint, ref=_serializer(kind).dumps(request_id))
+def _thanks_url(endpoint: str, kind: str, submission_id: int) -> str:
+    return url_for(endpoint, ref=_serializer(kind).dumps(submission_id))
 
 
-def _load_ref(kind: str, model: Any) -> Any:
-    """The request a confirmation link points at; 404 for a bad or expired link."""
+def _load_ref(kind: str) -> Any:
+    """The form a confirmation link points at, as it was sent; 404 for a bad or expired link."""
     try:
-        request_id = _serializer(kind).loads(request.args.get("ref", ""), max_age=THANKS_MAX_AGE)
+        submission_id = _serializer(kind).loads(request.args.get("ref", ""), max_age=THANKS_MAX_AGE)
     except BadSignature:
         abort(404)
-    return db.get_or_404(model, request_id)
+    received = submissions.load(db.session(), submission_id, kind)
+    if received is None:
+        abort(404)
+    return received
 
 
 def _client_ip() -> str | None:
@@ -69,7 +70,7 @@ def guide() -> ResponseReturnValue:
     """The free guide request form."""
     form = GuideForm()
     if form.validate_on_submit():
-        saved_id = _save(leads.submit_guide_request, form)
+        saved_id = _save(submissions.GUIDE, form)
         if saved_id is not None:
             return redirect(_thanks_url("public.guide_thanks", "guide", saved_id), code=303)
     return render_template("public/guide.html", form=form, consent=consent), _status(form)
@@ -78,8 +79,7 @@ def guide() -> ResponseReturnValue:
 @bp.get("/guide/thanks")
 def guide_thanks() -> ResponseReturnValue:
     """Confirmation after a guide request."""
-    guide_request = _load_ref("guide", GuideRequest)
-    return render_template("public/guide_thanks.html", guide_request=guide_request)
+    return render_template("public/guide_thanks.html", guide_request=_load_ref(submissions.GUIDE))
 
 
 # Answers another page (the specialist match) may hand over in the link to this form.
@@ -97,7 +97,7 @@ def callback() -> ResponseReturnValue:
     """The 'speak to a patient advocate' form."""
     form = CallbackForm(data=_callback_prefill()) if request.method == "GET" else CallbackForm()
     if form.validate_on_submit():
-        saved_id = _save(leads.submit_callback_request, form)
+        saved_id = _save(submissions.CALLBACK, form)
         if saved_id is not None:
             return redirect(_thanks_url("public.callback_thanks", "callback", saved_id), code=303)
     return render_template("public/callback.html", form=form, consent=consent), _status(form)
@@ -106,28 +106,34 @@ def callback() -> ResponseReturnValue:
 @bp.get("/callback/thanks")
 def callback_thanks() -> ResponseReturnValue:
     """Confirmation after a callback request, saying honestly when to expect the call."""
-    callback_request = _load_ref("callback", CallbackRequest)
-    tz = callback_request.case.timezone if callback_request.case else None
+    received = _load_ref(submissions.CALLBACK)
     return render_template(
         "public/callback_thanks.html",
-        callback_request=callback_request,
-        expectation=calling_hours.expectation(tz, callback_request.best_time),
+        callback_request=received,
+        expectation=calling_hours.expectation(received.case.timezone, received.best_time),
     )
 
 
-def _save(submit: Any, form: Any) -> int | None:
-    """Run the intake service and commit once; the saved request id, or None after an error."""
+def _save(kind: str, form: Any) -> int | None:
+    """Commit the form as one sealed submission; its id, or None after an error.
+
+    The worker builds the leads from it (``services/submissions.py``); this
+    request only makes sure it can no longer be lost before saying thanks.
+    """
     try:
-        outcome = submit(db.session(), form.to_submission(), _client_ip())
-        request_id = outcome.request.id  # read before commit expires it (saves a query)
-        db.session.commit()
+        session = db.session()
+        if not session.in_transaction():
+            # One INSERT is a transaction by itself: autocommit spares BEGIN and COMMIT round trips.
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        submission_id = submissions.receive(session, kind, form.to_submission(), _client_ip())
+        session.commit()
     except Exception as exc:  # any failure: nothing half-saved, the person keeps what they typed
         db.session.rollback()
         log.error("could not save a %s submission: %s", request.endpoint, describe_failure(exc))
         form.form_errors.append(SAVE_FAILED)
         return None
-    relay_after_commit(outcome.outbox_ids)
-    return request_id
+    announce_after_commit(submission_id)
+    return submission_id
 
 
 def _status(form: Any) -> int:

@@ -32,6 +32,17 @@ def live_server(app: Any, committed_db: Any) -> Iterator[str]:
         thread.join(10)
 
 
+@pytest.fixture
+def worker(app: Any, monkeypatch: Any) -> Iterator[Any]:
+    """A real Celery worker on Redis, told of each received form as in production."""
+    from tests.worker.conftest import running_worker
+
+    monkeypatch.setitem(app.config, "OUTBOX_PUBLISH_AFTER_COMMIT", True)
+    monkeypatch.setitem(app.config, "SUBMISSION_SWEEP_GRACE_SECONDS", 0)
+    with running_worker(app) as started:
+        yield started
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the session."""

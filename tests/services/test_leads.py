@@ -17,12 +17,13 @@ from intake.models import (
     Contact,
     GuideRequest,
     OutboxMessage,
+    Submission,
 )
-from intake.services import leads, outbox
+from intake.services import leads, outbox, submissions
 from intake.services.contacts import CaseFacts, Person
 from intake.services.leads import CallbackSubmission, GuideSubmission
 from intake.views.public import SAVE_FAILED
-from tests.conftest import GOOD_CALLBACK, GOOD_GUIDE, form_tokens, submit
+from tests.conftest import GOOD_CALLBACK, GOOD_GUIDE, form_tokens, process_received, submit
 
 ALL_TABLES = (
     Contact,
@@ -67,8 +68,8 @@ def callback(phone="+12125550143", key=None, best_time="morning", **case) -> Cal
 
 
 def test_same_email_attaches_to_the_same_contact(db_session):
-    first = leads.submit_guide_request(db_session, guide(), "127.0.0.1")
-    second = leads.submit_guide_request(db_session, guide(), "127.0.0.1")
+    first = leads.submit_guide_request(db_session, guide(), leads.Receipt(ip="127.0.0.1"))
+    second = leads.submit_guide_request(db_session, guide(), leads.Receipt(ip="127.0.0.1"))
     assert first.created and second.created
     assert first.request.contact_id == second.request.contact_id
     assert (count(db_session, Contact), count(db_session, GuideRequest)) == (1, 2)
@@ -108,9 +109,11 @@ def test_phone_and_email_from_different_forms_meet_on_one_contact(client, db_ses
 
 
 def test_an_open_callback_is_updated_not_duplicated(db_session):
-    first = leads.submit_callback_request(db_session, callback(), "127.0.0.1")
+    first = leads.submit_callback_request(db_session, callback(), leads.Receipt(ip="127.0.0.1"))
     again = leads.submit_callback_request(
-        db_session, callback(phone="+12125550143", best_time="evening", stage="4"), "10.0.0.2"
+        db_session,
+        callback(phone="+12125550143", best_time="evening", stage="4"),
+        leads.Receipt(ip="10.0.0.2"),
     )
     assert first.created and not again.created and again.outbox_ids == []
     assert again.request.id == first.request.id
@@ -122,10 +125,10 @@ def test_an_open_callback_is_updated_not_duplicated(db_session):
 
 
 def test_a_closed_callback_does_not_swallow_a_new_ask(db_session):
-    first = leads.submit_callback_request(db_session, callback(), "127.0.0.1")
+    first = leads.submit_callback_request(db_session, callback(), leads.Receipt(ip="127.0.0.1"))
     first.request.status = "completed"
     db_session.flush()
-    again = leads.submit_callback_request(db_session, callback(), "127.0.0.1")
+    again = leads.submit_callback_request(db_session, callback(), leads.Receipt(ip="127.0.0.1"))
     assert again.created and again.request.id != first.request.id
     assert jobs(db_session, leads.TASK_QUEUE_CALLBACK) == [[first.request.id], [again.request.id]]
 
@@ -133,8 +136,8 @@ def test_a_closed_callback_does_not_swallow_a_new_ask(db_session):
 @pytest.mark.parametrize("submit_fn", [leads.submit_guide_request, leads.submit_callback_request])
 def test_the_same_submission_key_twice_is_one_request(db_session, submit_fn):
     form = guide(key=str(uuid.uuid4())) if submit_fn is leads.submit_guide_request else callback()
-    first = submit_fn(db_session, form, "127.0.0.1")
-    second = submit_fn(db_session, form, "127.0.0.1")
+    first = submit_fn(db_session, form, leads.Receipt(ip="127.0.0.1"))
+    second = submit_fn(db_session, form, leads.Receipt(ip="127.0.0.1"))
     assert first.created and not second.created and second.outbox_ids == []
     assert second.request.id == first.request.id
     task = (
@@ -155,6 +158,8 @@ def test_a_double_click_on_the_form_is_one_request(client, db_session, monkeypat
     first, second = client.post(path, data=payload), client.post(path, data=payload)
     assert (first.status_code, second.status_code) == (303, 303)
     assert first.headers["Location"] == second.headers["Location"]
+    assert count(db_session, Submission) == 1
+    assert process_received(client.application) == []
     model, task, consents = {
         "/guide": (GuideRequest, leads.TASK_DELIVER_GUIDE, ["guide_email"]),
         "/callback": (CallbackRequest, leads.TASK_QUEUE_CALLBACK, ["advocate_calls", "followup"]),
@@ -170,21 +175,21 @@ def test_a_double_click_on_the_form_is_one_request(client, db_session, monkeypat
 
 def test_not_sure_never_erases_what_we_knew(db_session):
     leads.submit_guide_request(
-        db_session, guide(diagnosis_type="pleural", stage="3", cell_type="epithelioid"), None
+        db_session, guide(diagnosis_type="pleural", stage="3", cell_type="epithelioid")
     )
     leads.submit_guide_request(
-        db_session, guide(diagnosis_type="not_sure", stage="not_sure", cell_type="not_sure"), None
+        db_session, guide(diagnosis_type="not_sure", stage="not_sure", cell_type="not_sure")
     )
-    leads.submit_guide_request(db_session, guide(), None)
+    leads.submit_guide_request(db_session, guide())
     case = db_session.scalars(select(Case)).one()
     assert (case.diagnosis_type, case.stage, case.cell_type) == ("pleural", "3", "epithelioid")
 
 
 def test_newer_known_facts_win_and_not_sure_fills_a_blank(db_session):
-    leads.submit_guide_request(db_session, guide(diagnosis_type="not_sure", veteran=True), None)
+    leads.submit_guide_request(db_session, guide(diagnosis_type="not_sure", veteran=True))
     case = db_session.scalars(select(Case)).one()
     assert (case.diagnosis_type, case.stage, case.veteran) == ("not_sure", None, True)
-    leads.submit_guide_request(db_session, guide(diagnosis_type="peritoneal", stage="2"), None)
+    leads.submit_guide_request(db_session, guide(diagnosis_type="peritoneal", stage="2"))
     db_session.refresh(case)
     assert (case.diagnosis_type, case.stage, case.veteran) == ("peritoneal", "2", True)
 
@@ -203,6 +208,7 @@ def test_not_sure_on_the_form_keeps_the_known_diagnosis(client, db_session):
 def test_a_failure_after_the_request_row_leaves_nothing_behind(
     client, db_session, monkeypatch, path, data, request_model
 ):
+    """The worker's transaction is all or nothing; the received form waits to be retried."""
     added = []
 
     def broken_enqueue(session, task_name, *args):
@@ -210,13 +216,37 @@ def test_a_failure_after_the_request_row_leaves_nothing_behind(
         raise RuntimeError("outbox write failed")
 
     monkeypatch.setattr(outbox, "enqueue_job", broken_enqueue)
+    response = submit(client, path, data, process=False)
+    assert response.status_code == 303  # the person's request is safe: the sealed form is stored
+    assert process_received(client.application) != []
+    assert added and len(added[0]) == 1
+    for model in ALL_TABLES:
+        assert count(db_session, model) == 0, model
+    received = db_session.scalars(select(Submission)).one()
+    assert received.processed_at is None and received.attempts == 1
+    assert received.last_error.startswith("RuntimeError at ")  # the type and place, no message
+    assert received.status == "failing"
+    monkeypatch.undo()
+    assert process_received(client.application) == []  # the retry builds everything once
+    db_session.refresh(received)
+    assert received.status == "processed" and received.request_id is not None
+    assert count(db_session, request_model) == 1 and count(db_session, Contact) == 1
+
+
+@pytest.mark.parametrize(("path", "data"), [("/guide", GOOD_GUIDE), ("/callback", GOOD_CALLBACK)])
+def test_a_failed_save_keeps_what_was_typed_and_stores_nothing(
+    client, db_session, monkeypatch, path, data
+):
+    def broken_receive(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(submissions, "receive", broken_receive)
     response = submit(client, path, data)
     assert response.status_code == 503
-    assert added and len(added[0]) == 1
     html = response.get_data(as_text=True)
     assert SAVE_FAILED in html.replace("&#39;", "'")
     assert f'value="{data["first_name"]}"' in html and 'id="error-summary"' in html
-    for model in ALL_TABLES:
+    for model in (*ALL_TABLES, Submission):
         assert count(db_session, model) == 0, model
     monkeypatch.undo()
     assert submit(client, path, data).status_code == 303  # pressing the button again works

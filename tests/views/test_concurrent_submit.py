@@ -16,15 +16,18 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
-from intake.models import CallbackRequest, Contact, OutboxMessage
-from intake.services import contacts, leads
+from intake.extensions import db
+from intake.models import CallbackRequest, Contact, OutboxMessage, Submission
+from intake.services import contacts, leads, submissions
 from tests.conftest import GOOD_CALLBACK, form_tokens
 
 pytestmark = pytest.mark.committed
 
 
-def _rendezvous(monkeypatch, module, name):
-    """Hold each thread after its first call of ``module.name`` until the other arrives too.
+def _rendezvous(monkeypatch, module, name, before=False):
+    """Hold each thread at its first call of ``module.name`` until the other arrives too.
+
+    After the call, or just ``before`` it.
 
     Returns a list that records a missed meeting, so a refactor that stops
     calling the hook fails the test clearly instead of quietly not racing.
@@ -33,14 +36,20 @@ def _rendezvous(monkeypatch, module, name):
     barrier = threading.Barrier(2, timeout=10)
     seen, missed = threading.local(), []
 
-    def wrapper(*args, **kwargs):
-        result = original(*args, **kwargs)
+    def meet():
         if not getattr(seen, "done", False):
             seen.done = True
             try:
                 barrier.wait()
             except threading.BrokenBarrierError:
                 missed.append(name)
+
+    def wrapper(*args, **kwargs):
+        if before:
+            meet()
+        result = original(*args, **kwargs)
+        if not before:
+            meet()
         return result
 
     monkeypatch.setattr(module, name, wrapper)
@@ -58,26 +67,54 @@ def _tokens(app, client):
         return form_tokens(client, "/callback")
 
 
-def _post_at_once(clients, payloads):
-    """POST /callback from every client at the same moment; return the responses."""
-    start = threading.Barrier(len(clients), timeout=10)
-    responses, errors = [None] * len(clients), []
+def _at_once(calls):
+    """Run every call in its own thread at the same moment; return their results."""
+    start = threading.Barrier(len(calls), timeout=10)
+    results, errors = [None] * len(calls), []
 
     def run(i):
         try:
             start.wait()
-            responses[i] = clients[i].post("/callback", data=payloads[i])
+            results[i] = calls[i]()
         except BaseException as exc:  # surfaced below: a thread must not fail silently
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads), "a submission hung (deadlock?)"
     assert not errors, errors
-    return responses
+    return results
+
+
+def _post_at_once(clients, payloads):
+    """POST /callback from every client at the same moment; return the responses."""
+    return _at_once(
+        [
+            lambda c=c, p=p: c.post("/callback", data=p)
+            for c, p in zip(clients, payloads, strict=True)
+        ]
+    )
+
+
+def _process_at_once(app, id_lists):
+    """Each list of received-form ids processed by its own 'worker' (thread, context, session)."""
+
+    def worker(ids):
+        with app.app_context():
+            try:
+                return submissions.process_many(db.session(), ids, relay=lambda _ids: None)
+            finally:
+                db.session.remove()
+
+    return _at_once([lambda ids=ids: worker(ids) for ids in id_lists])
+
+
+def _received_ids(session):
+    session.expire_all()
+    return list(session.scalars(select(Submission.id).order_by(Submission.id)))
 
 
 def _count(session, model, *where):
@@ -92,17 +129,22 @@ def _queue_jobs(session):
 def test_a_double_submit_racing_itself_is_one_request(app, committed_db, monkeypatch, forced):
     now = int(time.time())
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now)
-    missed = _rendezvous(monkeypatch, contacts, "find_contact") if forced else []
+    hook = ("insert_id_if_absent", True)  # both validated, neither has written yet
+    missed = _rendezvous(monkeypatch, submissions, *hook) if forced else []
     first, second = app.test_client(), app.test_client()
     tokens = _tokens(app, first)
     second.set_cookie("session", first.get_cookie("session").value)  # the same browser
     payload = {**GOOD_CALLBACK, **tokens}
 
     responses = _post_at_once([first, second], [payload, payload])
-    assert not missed, "the race was not forced: both threads must meet after their look-up"
+    assert not missed, "the race was not forced: both threads must meet before their insert"
 
     assert [r.status_code for r in responses] == [303, 303]
     assert responses[0].headers["Location"] == responses[1].headers["Location"]
+    ids = _received_ids(committed_db)
+    assert len(ids) == 1  # one received form
+    # the announcement and a sweep may both hand it out: two workers at once do it once
+    assert _process_at_once(app, [ids, ids]) == [[], []]
     committed_db.expire_all()
     request = committed_db.scalars(select(CallbackRequest)).one()
     assert request.submission_key == tokens["submission_key"]
@@ -116,16 +158,19 @@ def test_a_double_submit_racing_itself_is_one_request(app, committed_db, monkeyp
 def test_two_people_racing_with_the_same_email_are_one_contact(
     app, committed_db, monkeypatch, forced
 ):
-    missed = _rendezvous(monkeypatch, contacts, "find_contact") if forced else []
     clients = [app.test_client(), app.test_client()]
     payloads = [{**GOOD_CALLBACK, **_tokens(app, client)} for client in clients]
     payloads[1]["phone"] = "212-555-0188"  # same email, a different phone
     assert payloads[0]["submission_key"] != payloads[1]["submission_key"]
-
     responses = _post_at_once(clients, payloads)
-    assert not missed, "the race was not forced: both threads must meet after their look-up"
-
     assert [r.status_code for r in responses] == [303, 303]
+    ids = _received_ids(committed_db)
+    assert len(ids) == 2
+
+    missed = _rendezvous(monkeypatch, contacts, "find_contact") if forced else []
+    assert _process_at_once(app, [[ids[0]], [ids[1]]]) == [[], []]
+    assert not missed, "the race was not forced: both workers must meet after their look-up"
+
     committed_db.expire_all()
     contact = committed_db.scalars(select(Contact)).one()
     assert contact.email == "maria.lopez@example.com"
@@ -144,6 +189,9 @@ def test_many_different_people_at_once_are_all_stored(app, committed_db):
     responses = _post_at_once(clients, payloads)
 
     assert [r.status_code for r in responses] == [303] * 6
+    ids = _received_ids(committed_db)
+    assert len(ids) == 6
+    assert _process_at_once(app, [ids[0::3], ids[1::3], ids[2::3]]) == [[], [], []]
     committed_db.expire_all()
     assert _count(committed_db, Contact) == 6
     assert _count(committed_db, CallbackRequest) == 6 and _queue_jobs(committed_db) == 6

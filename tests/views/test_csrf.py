@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from intake.models import CallbackRequest, ConsentRecord, Contact, GuideRequest, OutboxMessage
 from intake.views.errors import CSRF_MESSAGE
-from tests.conftest import GOOD_CALLBACK, GOOD_GUIDE, form_tokens
+from tests.conftest import GOOD_CALLBACK, GOOD_GUIDE, form_tokens, process_received
 
 FORMS = {"/guide": GOOD_GUIDE, "/callback": GOOD_CALLBACK}
 TABLES = (Contact, GuideRequest, CallbackRequest, ConsentRecord, OutboxMessage)
@@ -77,5 +77,6 @@ def test_the_right_token_is_accepted(client, db_session, path):
     response = client.post(path, data={**FORMS[path], **form_tokens(client, path)})
     assert response.status_code == 303
     assert response.headers["Location"].startswith(f"{path}/thanks?ref=")
+    assert process_received(client.application) == []
     model = GuideRequest if path == "/guide" else CallbackRequest
     assert db_session.scalar(select(func.count()).select_from(model)) == 1

@@ -6,20 +6,46 @@ import logging
 
 from sqlalchemy import text
 
-from intake.services import consent
-from tests.conftest import GOOD_CALLBACK, submit
+from intake.services import consent, submissions
+from tests.conftest import GOOD_CALLBACK, process_received, submit
+
+PERSONAL = ("+12125550143", "555-0143", "Maria", "Lopez", "maria.lopez@example.com")
 
 
-def test_a_database_error_is_logged_without_the_submitted_values(client, monkeypatch, caplog):
-    def broken_record(session, contact, wording, covers, source, ip):
-        # a real database error whose statement carries the phone number as a parameter
-        session.execute(text("SELECT CAST(:covers AS integer)"), {"covers": covers})
+def _database_error(session, value):
+    """A real database error whose statement carries a personal value as a parameter."""
+    session.execute(text("SELECT CAST(:value AS integer)"), {"value": value})
 
-    monkeypatch.setattr(consent, "record_consent", broken_record)
+
+def test_a_failed_save_is_logged_without_the_submitted_values(client, monkeypatch, caplog):
+    def broken_receive(session, form, data, ip):
+        _database_error(session, data.person.phone)
+
+    monkeypatch.setattr(submissions, "receive", broken_receive)
     with caplog.at_level(logging.DEBUG):
         response = submit(client, "/callback", GOOD_CALLBACK)
     assert response.status_code == 503
     assert "could not save a public.callback submission" in caplog.text
     assert "DataError at " in caplog.text  # the kind of failure and where: enough to debug
-    for personal in ("+12125550143", "555-0143", "Maria", "Lopez", "maria.lopez@example.com"):
+    for personal in PERSONAL:
         assert personal not in caplog.text
+
+
+def test_a_failed_processing_is_logged_and_stored_without_the_submitted_values(
+    client, db_session, monkeypatch, caplog
+):
+    def broken_record(session, contact, wording, covers, source, ip, at=None):
+        _database_error(session, covers)
+
+    monkeypatch.setattr(consent, "record_consent", broken_record)
+    assert submit(client, "/callback", GOOD_CALLBACK, process=False).status_code == 303
+    with caplog.at_level(logging.DEBUG):
+        failed = process_received(client.application)
+    assert len(failed) == 1
+    assert f"submission {failed[0]} could not be processed: DataError at " in caplog.text
+    from intake.models import Submission
+
+    last_error = db_session.get(Submission, failed[0]).last_error
+    assert last_error.startswith("DataError at ")
+    for personal in PERSONAL:
+        assert personal not in caplog.text and personal not in last_error

@@ -1,0 +1,215 @@
+"""The inbox: receive a public form as one sealed row, and turn it into leads in the worker.
+
+Why two steps: the confirmation page must only be shown for a request that
+can no longer be lost, and it must come back fast on a phone.  One INSERT
+of the sealed form is both (it is committed before the page is sent, and
+it is all the web request writes).  The worker then builds the contact,
+case, consent records, request and follow-up jobs from it in one
+transaction (``leads.py``), marks the row processed, and relays the jobs.
+
+Every step may run more than once (a double click, a redelivered task, the
+sweep catching a row the worker already has): the form's submission key
+makes receiving idempotent, and a row lock plus ``processed_at`` makes
+processing idempotent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from intake.logsafe import describe_failure
+from intake.models.base import utcnow
+from intake.models.submission import Submission
+from intake.services import consent, leads
+from intake.services.contacts import CaseFacts, Person
+from intake.services.inserts import insert_id_if_absent
+
+log = logging.getLogger(__name__)
+
+GUIDE = "guide"
+CALLBACK = "callback"
+PAYLOAD_VERSION = 1
+# after this many failed tries a submission waits for a person (``intake submissions``)
+MAX_ATTEMPTS = 10
+
+FormData = leads.GuideSubmission | leads.CallbackSubmission
+_FORMS: dict[str, tuple[type[Any], Callable[..., leads.Outcome]]] = {
+    GUIDE: (leads.GuideSubmission, leads.submit_guide_request),
+    CALLBACK: (leads.CallbackSubmission, leads.submit_callback_request),
+}
+
+
+def receive(session: Session, form: str, data: FormData, ip: str | None) -> int:
+    """Store a validated form as one sealed row; its id (the first row's, on a double submit).
+
+    Flushed into the caller's transaction: the caller commits, and only then
+    shows the confirmation page.
+    """
+    if form not in _FORMS:
+        raise ValueError(f"unknown form {form!r}")
+    payload = {
+        "v": PAYLOAD_VERSION,
+        "data": dataclasses.asdict(data),
+        "ip": ip,
+        "consent": consent.versions_shown(),
+    }
+    values = {"form": form, "submission_key": data.submission_key, "payload": payload}
+    row_id = insert_id_if_absent(session, Submission, values)
+    if row_id is None:  # the same form was sent twice: both answers point at the first
+        row_id = session.scalar(
+            select(Submission.id).where(
+                Submission.form == form, Submission.submission_key == data.submission_key
+            )
+        )
+    assert row_id is not None
+    return row_id
+
+
+def decode(row: Submission) -> FormData:
+    """The form as the person sent it (raises if its payload was already cleared)."""
+    if row.payload is None:
+        raise LookupError(f"submission {row.id} has no payload any more")
+    model, _submit = _FORMS[row.form]
+    data = dict(row.payload["data"])
+    data["person"] = Person(**data["person"])
+    data["case"] = CaseFacts(**data["case"])
+    return model(**data)  # type: ignore[no-any-return]
+
+
+def load(session: Session, submission_id: int, form: str) -> FormData | None:
+    """A received form of this kind, for its confirmation page; None if unknown or purged."""
+    row = session.get(Submission, submission_id)
+    if row is None or row.form != form or row.payload is None:
+        return None
+    return decode(row)
+
+
+def process(session: Session, submission_id: int) -> leads.Outcome | None:
+    """Build the leads rows for one submission, once; None if there was nothing to do.
+
+    The row is locked first, so two workers given the same id (a redelivery
+    racing the sweep) do the work once: the second waits, then finds it done.
+    """
+    row = session.scalars(
+        select(Submission).where(Submission.id == submission_id).with_for_update()
+    ).first()
+    if row is None or row.processed_at is not None:
+        return None
+    assert row.payload is not None
+    _model, submit = _FORMS[row.form]
+    receipt = leads.Receipt(
+        at=row.received_at, ip=row.payload.get("ip"), wording=row.payload.get("consent", {})
+    )
+    outcome = submit(session, decode(row), receipt)
+    row.processed_at = utcnow()
+    row.attempts += 1
+    row.last_error = None
+    row.request_id = outcome.request.id
+    session.flush()
+    return outcome
+
+
+def process_many(session: Session, ids: list[int], relay: Callable[[list[int]], None]) -> list[int]:
+    """Process each submission in its own transaction; the ids that failed.
+
+    One bad submission never holds up the others.  A failure is counted on
+    the row (type and place only: messages may quote what a person typed)
+    and left for the sweep to hand out again.
+    """
+    failed: list[int] = []
+    for submission_id in ids:
+        try:
+            outcome = process(session, submission_id)
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            failed.append(submission_id)
+            _record_failure(session, submission_id, describe_failure(exc))
+            continue
+        if outcome is not None:
+            relay(outcome.outbox_ids)
+    return failed
+
+
+def _record_failure(session: Session, submission_id: int, failure: str) -> None:
+    log.error("submission %s could not be processed: %s", submission_id, failure)
+    try:
+        session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.processed_at.is_(None))
+            .values(attempts=Submission.attempts + 1, last_error=failure[:500])
+        )
+        session.commit()
+    except Exception as exc:  # the database itself is failing; the sweep will try again
+        session.rollback()
+        log.error(
+            "could not count the failure of submission %s: %s", submission_id, describe_failure(exc)
+        )
+
+
+def due(session: Session, grace_seconds: float, limit: int = 500) -> list[int]:
+    """Unprocessed submissions older than the grace period, for the sweep to hand out again.
+
+    The grace period leaves fresh rows to the web process's own announcement;
+    rows that failed ``MAX_ATTEMPTS`` times wait for a person instead.
+    """
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    return list(
+        session.scalars(
+            select(Submission.id)
+            .where(
+                Submission.processed_at.is_(None),
+                Submission.received_at < cutoff,
+                Submission.attempts < MAX_ATTEMPTS,
+            )
+            .order_by(Submission.id)
+            .limit(limit)
+        )
+    )
+
+
+def stuck(session: Session) -> list[Submission]:
+    """Submissions that failed every attempt: they need a person to look at them."""
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.processed_at.is_(None), Submission.attempts >= MAX_ATTEMPTS)
+            .order_by(Submission.id)
+        )
+    )
+
+
+def retry(session: Session, submission_id: int) -> bool:
+    """Give a stuck submission its attempts back (after fixing the cause); False if not stuck."""
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.processed_at.is_(None))
+        .values(attempts=0)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def purge_payloads(session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """Clear the sealed forms of processed submissions past their keeping time; how many.
+
+    The leads rows hold everything the service needs; the raw form is kept
+    only as long as a replay might be wanted.
+    """
+    cutoff = (now or utcnow()) - older_than
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.processed_at.is_not(None),
+            Submission.processed_at < cutoff,
+            Submission.payload.is_not(None),
+        )
+        .values(payload=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
