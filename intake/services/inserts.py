@@ -17,13 +17,17 @@ Model = TypeVar("Model")
 _INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def insert_if_absent(session: Session, model: type[Model], values: dict[str, Any]) -> Model | None:
-    """Insert one row and return it as an ORM object, or None if a unique key already exists."""
-    dialect = session.get_bind().dialect.name
+def _insert_for(dialect: str) -> Any:
+    """The dialect's ``insert`` construct that has ``on_conflict_do_nothing``."""
     try:
-        insert = _INSERTS[dialect]
+        return _INSERTS[dialect]
     except KeyError:
         raise NotImplementedError(f"no ON CONFLICT insert for {dialect}") from None
+
+
+def insert_if_absent(session: Session, model: type[Model], values: dict[str, Any]) -> Model | None:
+    """Insert one row and return it as an ORM object, or None if a unique key already exists."""
+    insert = _insert_for(session.get_bind().dialect.name)
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(model)
     return session.scalars(statement).first()
 
@@ -37,13 +41,8 @@ def insert_id_if_absent(session: Session, model: type[Any], values: dict[str, An
     connection = session.connection()
     statement = _id_inserts.get((connection.dialect.name, model))
     if statement is None:
-        try:
-            insert = _INSERTS[connection.dialect.name]
-        except KeyError:
-            raise NotImplementedError(
-                f"no ON CONFLICT insert for {connection.dialect.name}"
-            ) from None
         table = model.__table__
+        insert = _insert_for(connection.dialect.name)
         statement = insert(table).on_conflict_do_nothing().returning(table.c.id)
         _id_inserts[(connection.dialect.name, model)] = statement
     return connection.execute(statement, values).scalar()
