@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import AbstractContextManager
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,7 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from intake.models.base import Base
 
@@ -20,6 +21,16 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def autocommit_connection() -> AbstractContextManager[Connection]:
+    """A pooled connection on which each statement commits by itself.
+
+    For a write that is one statement (a public form's sealed submission):
+    no BEGIN and COMMIT round trips, and none of the ORM session's
+    bookkeeping, which costs more than the INSERT on that hot path.
+    """
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 @event.listens_for(Engine, "connect")

@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -97,17 +98,11 @@ class _BoundSession(FsaSession):
     def get_bind(self, *args: Any, **kwargs: Any) -> Any:
         return self.bind
 
-    def connection(self, *args: Any, **kwargs: Any) -> Any:
-        # The test's outer transaction must hold every write, so a request for an
-        # autocommit connection (the public forms' one-INSERT save) joins it instead.
-        options = dict(kwargs.pop("execution_options", None) or {})
-        options.pop("isolation_level", None)
-        return super().connection(*args, execution_options=options or None, **kwargs)
-
 
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
     """A session inside a transaction rolled back after the test."""
+    from intake import extensions
     from intake.extensions import db
 
     with app.app_context():
@@ -121,9 +116,20 @@ def db_session(app: Flask) -> Iterator[Any]:
                 "join_transaction_mode": "create_savepoint",
             }
         )
+
+        @contextmanager
+        def in_outer_transaction() -> Iterator[Any]:
+            # the outer transaction must hold every write, so the public forms'
+            # autocommitted INSERT joins it, in a savepoint a failure can undo
+            with connection.begin_nested():
+                yield connection
+
+        original_autocommit = extensions.autocommit_connection
+        extensions.autocommit_connection = in_outer_transaction  # type: ignore[assignment]
         try:
             yield db.session
         finally:
+            extensions.autocommit_connection = original_autocommit  # type: ignore[assignment]
             db.session.remove()
             db.session = original
             outer.rollback()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 Model = TypeVar("Model")
@@ -32,13 +33,14 @@ def insert_if_absent(session: Session, model: type[Model], values: dict[str, Any
     return session.scalars(statement).first()
 
 
-def insert_id_if_absent(session: Session, model: type[Any], values: dict[str, Any]) -> int | None:
-    """Like ``insert_if_absent`` but returns only the new id, through Core.
+def insert_id_if_absent(
+    connection: Connection, model: type[Any], values: dict[str, Any]
+) -> int | None:
+    """Like ``insert_if_absent`` but returns only the new id, through Core on a connection.
 
-    For the hot path of a public form: no ORM object is built or loaded
-    back (nothing to decrypt), and the statement is built once per table.
+    For the hot path of a public form: no ORM session or object (nothing to
+    load back or decrypt), and the statement is built once per table.
     """
-    connection = session.connection()
     statement = _id_inserts.get((connection.dialect.name, model))
     if statement is None:
         table = model.__table__

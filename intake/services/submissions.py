@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from intake.logsafe import describe_failure
@@ -46,11 +47,12 @@ _FORMS: dict[str, tuple[type[Any], Callable[..., leads.Outcome]]] = {
 }
 
 
-def receive(session: Session, form: str, data: FormData, ip: str | None) -> int:
+def receive(connection: Connection, form: str, data: FormData, ip: str | None) -> int:
     """Store a validated form as one sealed row; its id (the first row's, on a double submit).
 
-    Flushed into the caller's transaction: the caller commits, and only then
-    shows the confirmation page.
+    Written through Core on the caller's connection (autocommitted in the
+    web request, see ``extensions.autocommit_connection``): the caller shows
+    the confirmation page only once this has returned.
     """
     if form not in _FORMS:
         raise ValueError(f"unknown form {form!r}")
@@ -61,13 +63,13 @@ def receive(session: Session, form: str, data: FormData, ip: str | None) -> int:
         "consent": consent.versions_shown(),
     }
     values = {"form": form, "submission_key": data.submission_key, "payload": payload}
-    row_id = insert_id_if_absent(session, Submission, values)
+    row_id = insert_id_if_absent(connection, Submission, values)
     if row_id is None:  # the same form was sent twice: both answers point at the first
-        row_id = session.scalar(
+        row_id = connection.execute(
             select(Submission.id).where(
                 Submission.form == form, Submission.submission_key == data.submission_key
             )
-        )
+        ).scalar()
     assert row_id is not None
     return row_id
 

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from intake import calling_hours
+from intake import calling_hours, extensions
 from intake.extensions import db, limiter
 from intake.forms.callback import CallbackForm
 from intake.forms.guide import GuideForm
@@ -121,14 +121,11 @@ def _save(kind: str, form: Any) -> int | None:
     request only makes sure it can no longer be lost before saying thanks.
     """
     try:
-        session = db.session()
-        if not session.in_transaction():
-            # One INSERT is a transaction by itself: autocommit spares BEGIN and COMMIT round trips.
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        submission_id = submissions.receive(session, kind, form.to_submission(), _client_ip())
-        session.commit()
+        with extensions.autocommit_connection() as connection:
+            submission_id = submissions.receive(
+                connection, kind, form.to_submission(), _client_ip()
+            )
     except Exception as exc:  # any failure: nothing half-saved, the person keeps what they typed
-        db.session.rollback()
         log.error("could not save a %s submission: %s", request.endpoint, describe_failure(exc))
         form.form_errors.append(SAVE_FAILED)
         return None
