@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,6 +196,43 @@ def load(port: int, name: str, connections: int, seconds: float, offset: int) ->
     }
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc; 0 where unreadable)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def _pids(pattern: str) -> list[int]:
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)  # noqa: S603,S607
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def with_cpu_split(server_pid: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """Run one load and add the CPU milliseconds per request of the web workers, PostgreSQL
+    and this client: on a 2-core machine they share, this says where the time went."""
+    web = [pid for pid in _pids("bench.bench_app") if pid != server_pid]
+    before_web, before_pg = _cpu_seconds(web), _cpu_seconds(_pids("postgres"))
+    before_client = time.process_time()
+    result = run()
+    after_web, after_pg = _cpu_seconds(web), _cpu_seconds(_pids("postgres"))
+    per_request = 1000 / max(result["requests"], 1)
+    return {
+        **result,
+        "cpu_web": (after_web - before_web) * per_request,
+        "cpu_pg": (after_pg - before_pg) * per_request,
+        "cpu_client": (time.process_time() - before_client) * per_request,
+    }
+
+
 def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float]]:
     port = 18123
     server = subprocess.Popen(  # noqa: S603
@@ -227,7 +265,14 @@ def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float
         for round_ in range(2):  # alternate, so drift hits both alike
             for name in ENDPOINTS:
                 offset = (round_ * 10 + list(ENDPOINTS).index(name) + 1) * 10**10
-                results.setdefault(name, []).append(load(port, name, connections, seconds, offset))
+                results.setdefault(name, []).append(
+                    with_cpu_split(
+                        server.pid,
+                        lambda name=name, offset=offset: load(
+                            port, name, connections, seconds, offset
+                        ),
+                    )
+                )
         return {name: max(runs, key=lambda r: r["rps"]) for name, runs in results.items()}
     finally:
         server.terminate()
@@ -249,6 +294,14 @@ def show(title: str, results: dict[str, dict[str, float]]) -> None:
     for base in ("baseline", "form+1"):
         ratio = results["intake"]["rps"] / results[base]["rps"]
         print(f"  intake / {base} throughput: {ratio:.2f}x (target >= 0.80x)")
+    if "cpu_web" in results["intake"]:
+        print("  CPU ms per request:  web workers  PostgreSQL  client    total")
+        for name, r in results.items():
+            total = r["cpu_web"] + r["cpu_pg"] + r["cpu_client"]
+            print(
+                f"    {name:<10} {r['cpu_web']:16.3f} {r['cpu_pg']:11.3f}"
+                f" {r['cpu_client']:7.3f} {total:8.3f}"
+            )
 
 
 def worker_step(limit: int = 600) -> None:
