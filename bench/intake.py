@@ -12,6 +12,7 @@ step on the forms received; record the figures in bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import os
 import random
@@ -265,14 +266,8 @@ def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float
         for round_ in range(2):  # alternate, so drift hits both alike
             for name in ENDPOINTS:
                 offset = (round_ * 10 + list(ENDPOINTS).index(name) + 1) * 10**10
-                results.setdefault(name, []).append(
-                    with_cpu_split(
-                        server.pid,
-                        lambda name=name, offset=offset: load(
-                            port, name, connections, seconds, offset
-                        ),
-                    )
-                )
+                run = functools.partial(load, port, name, connections, seconds, offset)
+                results.setdefault(name, []).append(with_cpu_split(server.pid, run))
         return {name: max(runs, key=lambda r: r["rps"]) for name, runs in results.items()}
     finally:
         server.terminate()
