@@ -68,7 +68,7 @@ def load_settings() -> dict[str, Any]:
         "SECRET_KEY": _secret("SECRET_KEY", embedded, lambda: secrets.token_urlsafe(48)),
         "DATA_ENCRYPTION_KEY": _secret("DATA_ENCRYPTION_KEY", embedded, _new_data_key),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url,
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
@@ -114,7 +114,7 @@ def _secret(name: str, embedded: bool, make: Any) -> str:
     return _instance_secret(name.lower(), make)
 
 
-def _engine_options(database_url: str) -> dict[str, Any]:
+def engine_options(database_url: str) -> dict[str, Any]:
     # hide_parameters: a logged database error must never carry a submitted value
     if database_url.startswith("sqlite"):
         # web and worker share the file: wait for the lock instead of failing

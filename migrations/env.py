@@ -104,6 +104,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by dropping it, and with foreign keys on
+            # that drop deletes (ON DELETE CASCADE) every child row: turn them off for the
+            # run (outside any transaction, where SQLite honours it), then check them.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # close SQLAlchemy's autobegun block, so Alembic's own commits
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -112,6 +119,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken}")
 
 
 if context.is_offline_mode():
