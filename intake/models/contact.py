@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from intake.models.base import Base, Encrypted, Timestamped
+from intake.models.base import Base, Encrypted, EncryptedJSON, Timestamped
 
 
 class Contact(Timestamped, Base):
@@ -32,16 +32,22 @@ class Contact(Timestamped, Base):
 
 
 class Case(Timestamped, Base):
-    """The patient being asked about; contacts link to it with a relationship."""
+    """The patient being asked about; contacts link to it with a relationship.
+
+    The diagnosis, military service and ZIP are health and personal data
+    and are sealed like contact details (nothing queries them in SQL; the
+    matching runs on the decrypted values).  State and time zone stay plain:
+    they are coarse, and the callback queue orders by local calling time.
+    """
 
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    diagnosis_type: Mapped[str | None] = mapped_column(String(20))
-    stage: Mapped[str | None] = mapped_column(String(10))
-    cell_type: Mapped[str | None] = mapped_column(String(20))
-    veteran: Mapped[bool | None] = mapped_column(Boolean)
-    zip: Mapped[str | None] = mapped_column(String(5))
+    diagnosis_type: Mapped[str | None] = mapped_column(Encrypted("cases.diagnosis_type"))
+    stage: Mapped[str | None] = mapped_column(Encrypted("cases.stage"))
+    cell_type: Mapped[str | None] = mapped_column(Encrypted("cases.cell_type"))
+    veteran: Mapped[bool | None] = mapped_column(EncryptedJSON("cases.veteran"))
+    zip: Mapped[str | None] = mapped_column(Encrypted("cases.zip"))
     state: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(40))
 

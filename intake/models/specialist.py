@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from intake.models.base import Base, Timestamped, UTCDateTime, utcnow
+from intake.models.base import (
+    Base,
+    Encrypted,
+    EncryptedJSON,
+    Timestamped,
+    UTCDateTime,
+    utcnow,
+)
 
 
 class Specialist(Timestamped, Base):
@@ -61,8 +68,9 @@ class CaseMatch(Base):
     rank: Mapped[int] = mapped_column(Integer)
     distance_miles: Mapped[float] = mapped_column(Float)
     score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    summary: Mapped[str | None] = mapped_column(Text)
+    # the reasons name the patient's diagnosis ("Treats pleural mesothelioma"): sealed
+    reasons: Mapped[list[str]] = mapped_column(EncryptedJSON("case_matches.reasons"), default=list)
+    summary: Mapped[str | None] = mapped_column(Encrypted("case_matches.summary"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     specialist: Mapped[Specialist] = relationship()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from intake.models import Case, CaseMatch, Specialist
 from intake.services import match_query, specialists
@@ -78,3 +78,32 @@ def test_the_index_follows_listing_changes(db_session, demo_listings):
     specialist.accepting_new_patients = False
     db_session.flush()
     assert best not in [m.listing.listing_id for m in match_query.find_matches(db_session, query)]
+
+
+def test_the_case_facts_and_match_reasons_are_sealed_at_rest(db_session, demo_listings):
+    case = _case(
+        db_session, diagnosis_type="peritoneal", stage="2", cell_type="biphasic", zip="10001"
+    )
+    case.veteran = True
+    match_query.record_case_matches(db_session, case.id)
+    raw_case = db_session.execute(
+        text("SELECT diagnosis_type, stage, cell_type, veteran, zip FROM cases WHERE id = :id"),
+        {"id": case.id},
+    ).one()
+    raw_matches = db_session.execute(text("SELECT reasons, summary FROM case_matches")).all()
+    assert all(isinstance(value, bytes) for value in raw_case)
+    dump = repr(raw_case) + repr(raw_matches)
+    for plain in ("peritoneal", "biphasic", "10001", "true"):
+        assert plain not in dump
+    db_session.expire_all()
+    again = db_session.get(Case, case.id)
+    assert (again.diagnosis_type, again.stage, again.cell_type, again.veteran, again.zip) == (
+        "peritoneal",
+        "2",
+        "biphasic",
+        True,
+        "10001",
+    )
+    assert db_session.scalars(select(CaseMatch)).first().reasons[0] == (
+        "treats peritoneal mesothelioma"
+    )
