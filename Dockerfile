@@ -24,10 +24,10 @@ RUN groupadd --system --gid 10001 intake \
        --shell /usr/sbin/nologin intake
 
 # The project and its pinned dependencies (also installs the `intake` console script).
-COPY pyproject.toml README.md gunicorn.conf.py ./
+COPY pyproject.toml constraints.txt README.md gunicorn.conf.py ./
 COPY intake/ intake/
 COPY worker/ worker/
-RUN pip install . \
+RUN pip install -c constraints.txt . \
     && rm -rf build *.egg-info
 
 # What the app reads at run time from beside the package.

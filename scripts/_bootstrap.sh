@@ -1,5 +1,6 @@
 # Shared by scripts/run and scripts/test: a project virtualenv with pinned dependencies.
-# Re-installs only when pyproject.toml changed since the last install.
+# Re-installs only when pyproject.toml or constraints.txt changed since the last install;
+# constraints.txt pins the transitive dependencies too, so every machine gets the same set.
 
 PY=${PYTHON:-python3}
 
@@ -23,14 +24,14 @@ ensure_venv() {
   fi
   local stamp=".venv/.installed-${extras:-base}"
   local want
-  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "==> installing Python dependencies (pinned in pyproject.toml)"
+    echo "==> installing Python dependencies (pinned in pyproject.toml and constraints.txt)"
     quiet_pip install --upgrade pip
     if [ -n "$extras" ]; then
-      quiet_pip install -e ".[$extras]"
+      quiet_pip install -c constraints.txt -e ".[$extras]"
     else
-      quiet_pip install -e .
+      quiet_pip install -c constraints.txt -e .
     fi
     echo "$want" > "$stamp"
   fi
