@@ -61,7 +61,9 @@ def _plain_rows(connection):
     case = connection.execute(
         text("SELECT diagnosis_type, stage, cell_type, veteran, zip, state FROM cases WHERE id = 1")
     ).one()
-    match = connection.execute(text("SELECT reasons, summary FROM case_matches")).one()
+    match = connection.execute(
+        text("SELECT reasons, summary, distance_miles FROM case_matches")
+    ).one()
     return case, match
 
 
@@ -115,6 +117,7 @@ def test_sealing_the_case_facts_keeps_every_value_and_can_be_undone(scratch_app)
         assert (empty.diagnosis_type, empty.veteran, empty.zip) == (None, None, None)
         match = db.session.scalars(select(CaseMatch)).one()
         assert match.reasons == ["Treats pleural mesothelioma"]
+        assert match.distance_miles == 2.5
         assert match.summary == "Treats pleural mesothelioma"
         db.session.remove()
 
@@ -128,3 +131,4 @@ def test_sealing_the_case_facts_keeps_every_value_and_can_be_undone(scratch_app)
             reasons if isinstance(reasons, str) else reasons[0]
         )
         assert match_row[1] == "Treats pleural mesothelioma"
+        assert match_row[2] == 2.5

@@ -66,7 +66,8 @@ class CaseMatch(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
     rank: Mapped[int] = mapped_column(Integer)
-    distance_miles: Mapped[float] = mapped_column(Float)
+    # sealed: distances to a few listed specialists would give away where the patient lives
+    distance_miles: Mapped[float] = mapped_column(EncryptedJSON("case_matches.distance_miles"))
     score: Mapped[float] = mapped_column(Float)
     # the reasons name the patient's diagnosis ("Treats pleural mesothelioma"): sealed
     reasons: Mapped[list[str]] = mapped_column(EncryptedJSON("case_matches.reasons"), default=list)

@@ -1,8 +1,9 @@
 """seal the case's health facts and the match reasons that repeat them
 
 Diagnosis type, stage, cell type, veteran status and ZIP on ``cases``, and
-``reasons`` and ``summary`` on ``case_matches`` (they name the diagnosis),
-become AES-GCM sealed columns like the contact details.  Existing rows are
+``reasons`` and ``summary`` (they name the diagnosis) and ``distance_miles``
+(a few of them locate the patient) on ``case_matches``, become AES-GCM
+sealed columns like the contact details.  Existing rows are
 read, the columns replaced, and the values written back sealed with the
 configured ``DATA_ENCRYPTION_KEY`` (and opened again on downgrade).
 
@@ -35,6 +36,7 @@ COLUMNS = {
         ("zip", sa.String(length=5), False, True),
     ],
     "case_matches": [
+        ("distance_miles", sa.Float(), True, False),
         ("reasons", sa.JSON(), True, False),
         ("summary", sa.Text(), False, True),
     ],

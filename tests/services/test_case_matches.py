@@ -90,7 +90,10 @@ def test_the_case_facts_and_match_reasons_are_sealed_at_rest(db_session, demo_li
         text("SELECT diagnosis_type, stage, cell_type, veteran, zip FROM cases WHERE id = :id"),
         {"id": case.id},
     ).one()
-    raw_matches = db_session.execute(text("SELECT reasons, summary FROM case_matches")).all()
+    raw_matches = db_session.execute(
+        text("SELECT reasons, summary, distance_miles FROM case_matches")
+    ).all()
+    assert all(isinstance(value, bytes) for row in raw_matches for value in row)
     assert all(isinstance(value, bytes) for value in raw_case)
     dump = repr(raw_case) + repr(raw_matches)
     for plain in ("peritoneal", "biphasic", "10001", "true"):
