@@ -25,7 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    from intake import cli
     from intake.tasking import init_celery
+
+    cli.register(app)
 
     init_celery(app)
     return app

@@ -10,7 +10,6 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from intake.commands_match import match as match_command
 from intake.extensions import csrf, db, limiter
 from intake.forms import match as match_form
 from intake.logsafe import describe_failure
@@ -18,10 +17,7 @@ from intake.matching.types import QueryError
 from intake.services import match_query
 from intake.views import openapi
 
-# cli_group=None puts `match` on app.cli itself, so `flask match` and app.test_cli_runner()
-# reach it as well as the `intake` group does.
-bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group=None)
-bp.cli.add_command(match_command)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 log = logging.getLogger(__name__)
 

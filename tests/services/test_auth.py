@@ -11,8 +11,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from intake import commands
-from intake.commands import demo, users
+from intake.cli import users as users_cli
+from intake.cli.demo import demo
+from intake.cli.users import users
 from intake.models import AuditEvent, User
 from intake.models.base import utcnow
 from intake.services import auth
@@ -178,5 +179,5 @@ def test_cli_prompts_twice_without_echo_at_a_terminal(monkeypatch):
     asked = {}
     monkeypatch.setattr(sys, "stdin", Terminal())
     monkeypatch.setattr(click, "prompt", lambda text, **kw: asked.update(kw) or "typed password")
-    assert commands._read_password() == "typed password"
+    assert users_cli._read_password() == "typed password"
     assert asked == {"hide_input": True, "confirmation_prompt": True}

@@ -1,0 +1,35 @@
+"""The ``intake`` command line: a Flask CLI group whose commands live on ``app.cli``.
+
+Each command module holds one area's commands; ``register`` puts them on the
+app (so ``app.test_cli_runner()`` reaches every one) and ``main`` is the
+console script, which loads the app and finds them there.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to the app's CLI."""
+    from intake.cli import demo, match, serve, specialists, submissions, users
+
+    for command in (
+        serve.serve,
+        demo.demo,
+        specialists.specialists,
+        users.users,
+        match.match,
+        submissions.submissions_group,
+    ):
+        app.cli.add_command(command)
+
+
+def _build_main() -> FlaskGroup:
+    from intake import create_app
+
+    return FlaskGroup(create_app=create_app, help="Mesothelioma intake service commands.")
+
+
+main = _build_main()

@@ -1,0 +1,87 @@
+"""``intake serve``: web, worker and beat together on one machine (the embedded mode)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from intake.config import PROJECT_ROOT
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--web-workers", default=2, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, web_workers: int) -> None:
+    """Run web, worker and beat together on this machine (the embedded mode)."""
+    env = dict(os.environ)
+    python_bin = os.path.dirname(sys.executable)
+    worker = subprocess.Popen(  # noqa: S603 (fixed argv, our own programs)
+        [
+            os.path.join(python_bin, "celery"),
+            "-A",
+            "worker",
+            "worker",
+            "--beat",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            os.path.join(current_app.instance_path, "celerybeat-schedule"),
+        ],
+        env=env,
+    )
+    web = subprocess.Popen(  # noqa: S603
+        [
+            os.path.join(python_bin, "gunicorn"),
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(web_workers),
+            "--config",
+            str(PROJECT_ROOT / "gunicorn.conf.py"),  # no IPs or query strings in the log
+            "intake:create_app()",
+        ],
+        env=env,
+    )
+    click.secho(f"\n  Intake is running: http://{host}:{port}/\n", fg="green", bold=True)
+    _supervise([web, worker])
+
+
+def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
+    """Stop everything when any child exits or on Ctrl-C, so nothing is left running."""
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    def on_term(*_: object) -> None:
+        stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
