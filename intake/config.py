@@ -93,6 +93,13 @@ def load_settings() -> dict[str, Any]:
         "ADVOCATE_PHONE": os.environ.get("ADVOCATE_PHONE", "1-800-555-0199"),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
         "OUTBOX_RELAY_SECONDS": _env_number("OUTBOX_RELAY_SECONDS", 15.0),
+        # a published job still unfinished this long after is handed out again (doubling
+        # with each unfinished run, up to the cap); see services/outbox.py
+        "OUTBOX_REPUBLISH_SECONDS": _env_number("OUTBOX_REPUBLISH_SECONDS", 60.0),
+        "OUTBOX_REPUBLISH_MAX_SECONDS": _env_number("OUTBOX_REPUBLISH_MAX_SECONDS", 3600.0),
+        # a job started this many times without finishing waits for a person
+        "OUTBOX_MAX_RUNS": int(_env_number("OUTBOX_MAX_RUNS", 6)),
+        "OUTBOX_MAX_PUBLISHES": int(_env_number("OUTBOX_MAX_PUBLISHES", 30)),
         # a received form not processed after this long is handed to the worker again
         "SUBMISSION_SWEEP_GRACE_SECONDS": _env_number("SUBMISSION_SWEEP_GRACE_SECONDS", 30.0),
         # how long the sealed raw form is kept after processing, for a replay

@@ -53,14 +53,10 @@ def init_celery(app: Flask) -> Celery:
         broker_url=broker,
         include=TASK_MODULES,
         task_ignore_result=True,
-        task_acks_late=True,  # a worker killed mid-task leaves the message to be redelivered
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
         task_serializer="json",
         accept_content=["json"],
-        broker_connection_retry_on_startup=True,
-        broker_transport_options=_transport_options(broker),
         worker_hijack_root_logger=False,
+        **delivery_settings(broker),
         beat_schedule={
             "relay-outbox": {
                 "task": "outbox.relay",
@@ -85,10 +81,44 @@ def init_celery(app: Flask) -> Celery:
     return celery
 
 
+# Why these numbers (README, "nothing lost"): no job may run longer than TASK_TIME_LIMIT;
+# with one prefetched message per process a message can wait one job's time before it
+# starts, so Redis's visibility timeout must exceed two limits with room to spare, or
+# Redis would hand a running job to a second worker.  Recovery never waits for it: the
+# outbox relay re-publishes an unfinished job after OUTBOX_REPUBLISH_SECONDS.
+TASK_SOFT_TIME_LIMIT = 240
+TASK_TIME_LIMIT = 300
+VISIBILITY_TIMEOUT = 900
+
+
+def delivery_settings(broker: str) -> dict[str, Any]:
+    """Celery's delivery guarantees, chosen for a worker that may be killed at any moment."""
+    return {
+        # acknowledge after the task ran: a worker killed mid-task leaves the message
+        # to be delivered again (and run_job's start count stops a poison message)
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # a late-acknowledged message should not sit reserved behind a long job
+        "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": TASK_SOFT_TIME_LIMIT,
+        "task_time_limit": TASK_TIME_LIMIT,
+        # after a lost broker connection the unacknowledged message is redelivered anyway
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # a worker outlives a broker outage of any length instead of exiting
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        "broker_transport_options": _transport_options(broker),
+    }
+
+
 def _transport_options(broker: str) -> dict[str, Any]:
     if broker.startswith(("redis://", "rediss://")):
         # fail fast when Redis is down: the outbox keeps the job, beat retries it
-        return {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600}
+        return {
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+            "visibility_timeout": VISIBILITY_TIMEOUT,
+        }
     return {}
 
 
@@ -107,8 +137,11 @@ def publish_message(message: OutboxMessage, producer: Any = None) -> None:
 def relay_batch(session: Session, ids: list[int] | None = None) -> outbox.RelayResult:
     """Relay pending rows through one broker producer for the whole batch (cheaper per row)."""
     celery: Celery = current_app.extensions["celery"]
+    policy = outbox.RepublishPolicy.from_config(current_app.config)
     with celery.producer_or_acquire() as producer:
-        return outbox.relay_pending(session, lambda row: publish_message(row, producer), ids=ids)
+        return outbox.relay_pending(
+            session, lambda row: publish_message(row, producer), ids=ids, policy=policy
+        )
 
 
 TASK_PROCESS_SUBMISSIONS = "submissions.process"

@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup
 
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from intake.cli import demo, match, serve, specialists, submissions, users
+    from intake.cli import demo, match, outbox, serve, specialists, submissions, users
 
     for command in (
         serve.serve,
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         users.users,
         match.match,
         submissions.submissions_group,
+        outbox.outbox_group,
     ):
         app.cli.add_command(command)
 

@@ -111,7 +111,6 @@ def process(session: Session, submission_id: int) -> leads.Outcome | None:
     )
     outcome = submit(session, decode(row), receipt)
     row.processed_at = utcnow()
-    row.attempts += 1
     row.last_error = None
     row.request_id = outcome.request.id
     session.flush()
@@ -128,6 +127,16 @@ def process_many(session: Session, ids: list[int], relay: Callable[[list[int]], 
     failed: list[int] = []
     for submission_id in ids:
         try:
+            started = begin_attempt(session, submission_id)
+            session.commit()  # the attempt counts even if this process dies in the work
+        except Exception as exc:  # the database is down: the sweep hands it out again
+            session.rollback()
+            failed.append(submission_id)
+            log.error("submission %s could not start: %s", submission_id, describe_failure(exc))
+            continue
+        if not started:
+            continue
+        try:
             outcome = process(session, submission_id)
             session.commit()
         except Exception as exc:
@@ -140,13 +149,32 @@ def process_many(session: Session, ids: list[int], relay: Callable[[list[int]], 
     return failed
 
 
+def begin_attempt(session: Session, submission_id: int) -> bool:
+    """Count a start on an unprocessed submission; False if done or out of attempts.
+
+    Counted before the work, in its own commit, so a submission that kills
+    its worker (redelivered each time by ``task_reject_on_worker_lost``)
+    still runs out of attempts and waits for a person instead of looping.
+    """
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.processed_at.is_(None),
+            Submission.attempts < MAX_ATTEMPTS,
+        )
+        .values(attempts=Submission.attempts + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _record_failure(session: Session, submission_id: int, failure: str) -> None:
     log.error("submission %s could not be processed: %s", submission_id, failure)
     try:
         session.execute(
             update(Submission)
             .where(Submission.id == submission_id, Submission.processed_at.is_(None))
-            .values(attempts=Submission.attempts + 1, last_error=failure[:500])
+            .values(last_error=failure[:500])
         )
         session.commit()
     except Exception as exc:  # the database itself is failing; the sweep will try again

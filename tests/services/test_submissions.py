@@ -168,3 +168,25 @@ def test_the_cli_lists_and_retries_forms_that_need_a_person(app, db_session):
     assert retried.exit_code == 0 and f"#{row.id} will be processed again" in retried.output
     missing = runner.invoke(intake_cli, args=["submissions", "retry", "999999"])
     assert missing.exit_code != 0 and "999999" in missing.output
+
+
+def test_an_attempt_counts_before_the_work_so_a_worker_killed_by_a_form_stops_retrying(
+    db_session,
+):
+    """A form that kills its worker is redelivered; each start counts, so it stops looping."""
+    row = received(db_session, submissions.GUIDE, guide())
+    for _ in range(submissions.MAX_ATTEMPTS):  # each start, then the process dies
+        assert submissions.begin_attempt(db_session, row.id)
+    assert not submissions.begin_attempt(db_session, row.id)
+    assert submissions.process_many(db_session, [row.id], relay=noop) == []
+    db_session.expire_all()
+    assert [stuck.id for stuck in submissions.stuck(db_session)] == [row.id]
+    assert count(db_session, GuideRequest) == 0
+
+
+def test_a_processed_form_counts_one_attempt(db_session):
+    row = received(db_session, submissions.GUIDE, guide())
+    assert submissions.process_many(db_session, [row.id], relay=noop) == []
+    db_session.expire_all()
+    assert row.attempts == 1 and row.status == "processed"
+    assert not submissions.begin_attempt(db_session, row.id)
