@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
@@ -84,6 +90,13 @@ class RedisServer:
             self.process.wait(10)
         self.process = None
 
+    def kill(self) -> None:
+        """SIGKILL: Redis keeps nothing on disk here, so it comes back empty."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
 
 @pytest.fixture
 def spare_redis() -> Iterator[RedisServer]:
@@ -91,3 +104,116 @@ def spare_redis() -> Iterator[RedisServer]:
     server = RedisServer(free_port())
     yield server
     server.stop()
+
+
+CELERY = str(Path(sys.executable).parent / "celery")
+
+
+class WorkerProcess:
+    """A real ``celery -A worker worker`` (prefork, as in production) that a test can SIGKILL.
+
+    It runs in its own session, so killing its process group takes the pool's
+    children too, as a container or machine going away would.
+    """
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(  # noqa: S603
+                [
+                    CELERY,
+                    "-A",
+                    "worker",
+                    "worker",
+                    "--pool",
+                    "prefork",
+                    "--concurrency",
+                    "2",
+                    "--loglevel",
+                    "INFO",
+                    "--without-mingle",
+                    "--without-gossip",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool: no ack, no cleanup, nothing said to the broker."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+    def stop(self) -> None:
+        """A warm shutdown: the worker finishes what it is running, then exits."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self.process = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def worker_env(broker_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a worker process on the test database and the given broker."""
+    env = dict(os.environ)  # tests/conftest.py put the test database and keys there
+    env.update(CELERY_BROKER_URL=broker_url, REDIS_URL=broker_url, **settings)
+    return env
+
+
+@pytest.fixture
+def worker_process(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start real worker processes; every one is stopped after the test."""
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str]) -> WorkerProcess:
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log")
+        worker.start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+class RabbitVhost:
+    """A throw-away virtual host on the machine's RabbitMQ, so a test never touches real queues."""
+
+    def __init__(self) -> None:
+        self.name = f"intake-test-{os.getpid()}-{free_port()}"
+        self.url = f"amqp://guest:guest@127.0.0.1:5672/{self.name}"
+
+    def __enter__(self) -> RabbitVhost:
+        ctl = shutil.which("rabbitmqctl")
+        assert ctl, "rabbitmqctl is not installed (Debian package rabbitmq-server)"
+        subprocess.run([ctl, "add_vhost", self.name], check=True, capture_output=True)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [ctl, "set_permissions", "-p", self.name, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        ctl = shutil.which("rabbitmqctl") or "rabbitmqctl"
+        subprocess.run([ctl, "delete_vhost", self.name], capture_output=True)  # noqa: S603
+
+
+@pytest.fixture
+def rabbit_vhost() -> Iterator[RabbitVhost]:
+    with RabbitVhost() as vhost:
+        yield vhost

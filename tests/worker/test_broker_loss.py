@@ -1,0 +1,205 @@
+"""Nothing lost when the broker loses a message: real worker processes, real brokers, SIGKILL.
+
+Each test publishes real follow-up jobs (callback requests entering the
+queue), then loses their messages the way production does: Redis killed and
+restarted empty, or a worker killed while it holds a late-acknowledged job.
+The outbox relay (what beat runs every 15 s) must hand them out again and
+each job's effect must happen exactly once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+
+from intake import create_app, tasking
+from intake.extensions import db
+from intake.models import CallbackRequest, OutboxMessage
+from tests.conftest import GOOD_CALLBACK, submit
+from tests.worker.conftest import wait_for, worker_env
+
+pytestmark = pytest.mark.committed
+
+REPUBLISH = 2.0  # seconds; production uses 60
+JOBS_PER_FORM = 2  # a callback form with a diagnosis and a ZIP: the queue job and matching
+
+
+@pytest.fixture
+def broker_app(app: Flask) -> Iterator[Any]:
+    """Build an app on a given broker (the test's own Redis or RabbitMQ vhost)."""
+    made: list[Flask] = []
+
+    def build(broker_url: str) -> Flask:
+        other = create_app(
+            {
+                "TESTING": True,
+                "CELERY_BROKER_URL": broker_url,
+                "OUTBOX_REPUBLISH_SECONDS": REPUBLISH,
+            }
+        )
+        made.append(other)
+        return other
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    app.extensions["celery"].set_default()
+
+
+def _submit_callbacks(flask_app: Flask, count: int, first: int = 0) -> None:
+    client = flask_app.test_client()
+    for n in range(first, first + count):
+        person = {
+            **GOOD_CALLBACK,
+            "phone": f"(212) 555-{100 + n:04d}",
+            "email": f"p{n}@example.com",
+        }
+        assert submit(client, "/callback", person).status_code == 303
+
+
+def _relay(flask_app: Flask) -> int:
+    """One sweep, as beat runs it: publish every due row."""
+    with flask_app.app_context():
+        total = 0
+        while True:
+            result = tasking.relay_batch(db.session())
+            total += result.published
+            if result.broker_failed or not result.published:
+                return total
+
+
+def _jobs(session: Any) -> list[OutboxMessage]:
+    session.expire_all()
+    query = select(OutboxMessage).where(OutboxMessage.task_name == "callbacks.enqueue")
+    return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def _all_done(session: Any) -> list[OutboxMessage] | None:
+    jobs = _jobs(session)
+    return jobs if jobs and all(job.processed_at for job in jobs) else None
+
+
+def _assert_queued_once(session: Any, jobs: list[OutboxMessage]) -> None:
+    requests = session.scalars(select(CallbackRequest)).all()
+    assert len(requests) == len(jobs)
+    assert all(request.status == "queued" and request.queued_at for request in requests)
+
+
+def test_jobs_lost_with_a_redis_restart_run_exactly_once_after_one_sweep(
+    broker_app, committed_db, spare_redis, worker_process
+):
+    spare_redis.start()
+    lossy = broker_app(spare_redis.url)
+    _submit_callbacks(lossy, 5)
+    assert _relay(lossy) == 5 * JOBS_PER_FORM  # published to Redis; no worker is running yet
+    spare_redis.kill()  # SIGKILL: no persistence, every message is gone
+    spare_redis.start()
+
+    worker = worker_process(worker_env(spare_redis.url, OUTBOX_REPUBLISH_SECONDS=str(REPUBLISH)))
+    time.sleep(REPUBLISH)  # the jobs' re-publish time passes
+    assert _relay(lossy) == 5 * JOBS_PER_FORM  # one sweep hands every lost job out again
+    jobs = wait_for(lambda: _all_done(committed_db), timeout=30, what="the jobs to run")
+    assert [job.runs for job in jobs] == [1] * 5, worker.log()  # run exactly once each
+    assert all(job.publish_attempts == 2 for job in jobs)
+    _assert_queued_once(committed_db, jobs)
+
+
+def _hold_the_request_row(flask_app: Flask) -> Any:
+    """Lock the callback request so the worker's job blocks mid-way, holding its message."""
+    with flask_app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    connection.execute(text("SELECT id FROM callback_requests FOR UPDATE"))
+    return connection, transaction
+
+
+def _started(session: Any) -> bool:
+    return bool(_jobs(session)) and all(job.runs >= 1 for job in _jobs(session))
+
+
+def _kill_a_worker_mid_job(flask_app, committed_db, worker_process, broker_url):
+    """Publish one job, let a worker take it and block, SIGKILL the worker; when it died."""
+    _submit_callbacks(flask_app, 1)
+    connection, transaction = _hold_the_request_row(flask_app)
+    try:
+        assert _relay(flask_app) == JOBS_PER_FORM
+        env = worker_env(broker_url, OUTBOX_REPUBLISH_SECONDS=str(REPUBLISH))
+        first = worker_process(env)
+        wait_for(lambda: _started(committed_db), timeout=30, what="a worker to take the job")
+        time.sleep(0.5)  # it is inside the job, waiting on our lock, message unacknowledged
+        first.kill()
+    finally:
+        transaction.rollback()
+        connection.close()
+    return time.monotonic(), env
+
+
+def test_a_job_held_by_a_killed_worker_runs_again_within_the_republish_time_on_redis(
+    broker_app, committed_db, spare_redis, worker_process
+):
+    """Redis would keep the message hidden for its visibility timeout; the relay does not wait."""
+    spare_redis.start()
+    flask_app = broker_app(spare_redis.url)
+    killed_at, env = _kill_a_worker_mid_job(
+        flask_app, committed_db, worker_process, spare_redis.url
+    )
+    worker_process(env)
+    done = _drain(flask_app, lambda: _all_done(committed_db), timeout=30)
+    recovered = time.monotonic() - killed_at
+    assert recovered < tasking.VISIBILITY_TIMEOUT / 10
+    [job] = done
+    assert job.runs == 2 and job.publish_attempts >= 2  # started twice, finished once
+    _assert_queued_once(committed_db, done)
+
+
+def test_rabbitmq_redelivers_a_killed_workers_job_and_the_relay_recovers_a_lost_message(
+    broker_app, committed_db, rabbit_vhost, worker_process
+):
+    """With CELERY_BROKER_URL on RabbitMQ the same recovery holds, on both paths."""
+    flask_app = broker_app(rabbit_vhost.url)
+    _kill, env = _kill_a_worker_mid_job(flask_app, committed_db, worker_process, rabbit_vhost.url)
+    second = worker_process(env)  # RabbitMQ requeued the unacknowledged message when it died
+    [job] = wait_for(lambda: _all_done(committed_db), timeout=30, what="the redelivered job")
+    assert job.runs == 2 and job.publish_attempts == 1
+    _assert_queued_once(committed_db, [job])
+
+    # a message the broker lost (a purged queue stands in for a failed node): the relay recovers
+    second.stop()
+    _submit_callbacks(flask_app, 1, first=1)
+    assert _relay(flask_app) >= JOBS_PER_FORM  # (and any job of the first form still due)
+    with flask_app.app_context(), flask_app.extensions["celery"].connection_for_write() as conn:
+        # its two jobs, and whatever beat-like tasks the stopped worker left behind
+        assert conn.default_channel.queue_purge("celery") >= JOBS_PER_FORM
+    worker_process(env)
+    time.sleep(REPUBLISH)
+    _relay(flask_app)  # (the worker's own start-up relay may have been first)
+    jobs = wait_for(lambda: _all_done(committed_db), timeout=30, what="the lost job")
+    assert [job.runs for job in jobs] == [2, 1] and jobs[1].publish_attempts == 2
+    _assert_queued_once(committed_db, jobs)
+    every = _drain(flask_app, lambda: _every_job_done(committed_db), timeout=30)
+    assert all(row.runs >= 1 for row in every)
+
+
+def _drain(flask_app: Flask, check: Any, timeout: float) -> Any:
+    """Relay as beat does (often, here) until ``check`` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _relay(flask_app)
+        value = check()
+        if value:
+            return value
+        time.sleep(0.25)
+    pytest.fail(f"not drained within {timeout:.0f} s")
+
+
+def _every_job_done(session: Any) -> list[OutboxMessage] | None:
+    session.expire_all()
+    rows = list(session.scalars(select(OutboxMessage)))
+    return rows if all(row.processed_at for row in rows) else None
