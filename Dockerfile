@@ -18,6 +18,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# WeasyPrint renders the PDF guide with Pango; DejaVu covers names in other scripts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # A writable home: gunicorn puts its control socket in ~/.gunicorn.
 RUN groupadd --system --gid 10001 intake \
     && useradd --system --uid 10001 --gid intake --create-home --home-dir /home/intake \

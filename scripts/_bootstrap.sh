@@ -36,3 +36,20 @@ ensure_venv() {
     echo "$want" > "$stamp"
   fi
 }
+
+ensure_system_libraries() {
+  # WeasyPrint (the guide's PDF) needs Pango; a fallback font covers names in other scripts.
+  # Installed from Debian's packages when we are root, named otherwise.
+  if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/dejavu ]; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Pango and DejaVu fonts for the PDF guide (Debian packages)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+      fonts-dejavu-core >/dev/null
+  else
+    echo "The PDF guide needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2
+    return 1
+  fi
+}

@@ -1,0 +1,1 @@
+"""The personalised mesothelioma guide: which chapters a reader gets, rendered to PDF elsewhere."""
