@@ -73,3 +73,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
+    from intake.views import filters
+
+    filters.register(app)

@@ -71,12 +71,7 @@ def load_settings() -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url,
-        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
-        "SMTP_PORT": int(_env_number("SMTP_PORT", 1025)),
-        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
-        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
-        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "Patient Support <support@example.org>"),
+        **mail_settings(inst),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # a Redis outage must never cost a person their submission: count in memory meanwhile
@@ -91,6 +86,8 @@ def load_settings() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", False),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ADVOCATE_PHONE": os.environ.get("ADVOCATE_PHONE", "1-800-555-0199"),
+        # the team's own time zone, for times on staff pages
+        "STAFF_TIMEZONE": os.environ.get("STAFF_TIMEZONE", "America/New_York"),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
         "OUTBOX_RELAY_SECONDS": _env_number("OUTBOX_RELAY_SECONDS", 15.0),
         # a published job still unfinished this long after is handed out again (doubling
@@ -104,6 +101,44 @@ def load_settings() -> dict[str, Any]:
         "SUBMISSION_SWEEP_GRACE_SECONDS": _env_number("SUBMISSION_SWEEP_GRACE_SECONDS", 30.0),
         # how long the sealed raw form is kept after processing, for a replay
         "SUBMISSION_PAYLOAD_DAYS": _env_number("SUBMISSION_PAYLOAD_DAYS", 30.0),
+    }
+
+
+def mail_settings(inst: Path) -> dict[str, Any]:
+    """SMTP from the environment; without ``SMTP_HOST``, the local mailbox ``intake serve`` runs.
+
+    The local mailbox is an SMTP server on loopback that keeps every message
+    in ``instance/mailbox`` for staff to read at /admin/mailbox.
+    """
+    smtp_host = (os.environ.get("SMTP_HOST") or "").strip()
+    mailbox_port = int(_env_number("MAILBOX_PORT", 2525))
+    return {
+        "LOCAL_MAILBOX": not smtp_host,
+        "MAILBOX_DIR": str(inst / "mailbox"),
+        "MAILBOX_PORT": mailbox_port,
+        "SMTP_HOST": smtp_host or "127.0.0.1",
+        "SMTP_PORT": int(_env_number("SMTP_PORT", 25)) if smtp_host else mailbox_port,
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "SMTP_TIMEOUT": _env_number("SMTP_TIMEOUT", 30.0),
+        "MAIL_FROM": os.environ.get(
+            "MAIL_FROM", "Mesothelioma Patient Support <support@example.org>"
+        ),
+        # the sender's postal address, in every email's footer (CAN-SPAM)
+        "MAIL_POSTAL_ADDRESS": os.environ.get(
+            "MAIL_POSTAL_ADDRESS",
+            "Mesothelioma Patient Support, 100 Example Street, Suite 200, Springfield, IL 62701",
+        ),
+        "DKIM_SELECTOR": os.environ.get("DKIM_SELECTOR") or None,
+        "DKIM_DOMAIN": os.environ.get("DKIM_DOMAIN") or None,
+        "DKIM_PRIVATE_KEY": os.environ.get("DKIM_PRIVATE_KEY") or None,  # PEM, or a file path
+        # transient SMTP failures: first retry after this long, doubling, with jitter
+        "EMAIL_RETRY_SECONDS": _env_number("EMAIL_RETRY_SECONDS", 60.0),
+        "EMAIL_MAX_ATTEMPTS": int(_env_number("EMAIL_MAX_ATTEMPTS", 8)),
+        # a send still "sending" this long after it began died with its worker: outcome unknown
+        "EMAIL_SEND_LEASE_SECONDS": _env_number("EMAIL_SEND_LEASE_SECONDS", 300.0),
+        "GUIDE_CACHE_DIR": os.environ.get("GUIDE_CACHE_DIR") or str(inst / "guide-cache"),
     }
 
 

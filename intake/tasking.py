@@ -31,6 +31,7 @@ TASK_MODULES = [
     "worker.tasks.guides",
     "worker.tasks.callbacks",
     "worker.tasks.matching",
+    "worker.tasks.emails",
 ]
 BREAKER_SECONDS = 30.0
 COALESCE_SECONDS = 0.05
@@ -102,8 +103,10 @@ def delivery_settings(broker: str) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": TASK_SOFT_TIME_LIMIT,
         "task_time_limit": TASK_TIME_LIMIT,
-        # after a lost broker connection the unacknowledged message is redelivered anyway
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # a running task finishes when the broker connection drops, rather than being
+        # terminated: its message may come back, and the task then finds its work done;
+        # terminating an email mid-send would only turn a delivered email into an unknown one
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         # a worker outlives a broker outage of any length instead of exiting
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,

@@ -58,6 +58,11 @@ BEST_TIMES = [
     ("evening", "Evening (5 PM to 9 PM)"),
 ]
 
+GUIDE_LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish / Español"),
+]
+
 LANGUAGES = [
     ("en", "English"),
     ("es", "Spanish / Español"),

@@ -251,3 +251,22 @@ GOOD_GUIDE = {
     "topics": ["treatment", "financial"],
     "deliver_email": "y",
 }
+
+
+@pytest.fixture
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real SMTP server in this process, and the app sending to it."""
+    from tests.smtp import SmtpSink
+
+    sink = SmtpSink().start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", sink.port)
+    monkeypatch.setitem(app.config, "LOCAL_MAILBOX", False)
+    app.extensions.pop("mail_transport", None)
+    try:
+        yield sink
+    finally:
+        transport = app.extensions.pop("mail_transport", None)
+        if transport is not None:
+            transport.close()
+        sink.stop()

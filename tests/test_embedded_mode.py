@@ -7,13 +7,12 @@ HTTP and waits for the worker to process their outbox rows in SQLite.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.cookiejar
-import os
 import re
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -21,25 +20,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-INTAKE = str(Path(sys.executable).parent / "intake")
+from tests.embedded import INTAKE, ROOT, embedded_environment
+from tests.embedded import free_port as _free_port
+
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
 def embedded_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
-    for name in ("CELERY_BROKER_URL", "SECRET_KEY", "DATA_ENCRYPTION_KEY", "RATELIMIT_ENABLED"):
-        env.pop(name, None)
-    env.update(INTAKE_INSTANCE_PATH=str(tmp_path / "instance"), OUTBOX_RELAY_SECONDS="2")
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return embedded_environment(tmp_path / "instance")
 
 
 def _post_form(opener, base: str, path: str, fields: dict[str, str]) -> str:
@@ -143,6 +133,13 @@ def test_one_command_serves_the_forms_and_the_worker_processes_their_jobs(embedd
             assert conn.execute("SELECT status FROM guide_requests").fetchall() == [("processed",)]
             assert conn.execute("SELECT count(*) FROM consent_records").fetchone() == (2,)
             assert conn.execute("SELECT count(*) FROM case_matches").fetchone()[0] > 0
+            assert conn.execute("SELECT status FROM email_deliveries").fetchall() == [("sent",)]
+        # the guide email waits in the local mailbox, with its PDF
+        [kept] = list((tmp_path / "instance" / "mailbox").glob("*.eml"))
+        message = email.message_from_bytes(kept.read_bytes(), policy=email.policy.default)
+        assert message["Subject"] == "Your free mesothelioma guide"
+        [pdf] = list(message.iter_attachments())
+        assert pdf.get_content().startswith(b"%PDF")
     finally:
         server.terminate()
         server.wait(30)
@@ -150,6 +147,7 @@ def test_one_command_serves_the_forms_and_the_worker_processes_their_jobs(embedd
     output = (tmp_path / "serve.log").read_text()
     assert f"Intake is running: {base}/" in output
     assert "callback request 1 queued" in output
+    assert "/admin/mailbox" in output  # the start-up message says where the mail goes
     for personal in ("Bartholomew", "212-555-0143", "ann@example.com"):
         assert personal not in output
     assert "zip=" not in output and "127.0.0.1 -" not in output  # no query strings or IPs logged

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 from celery import Celery
+from celery.exceptions import CPendingDeprecationWarning
 from celery.signals import worker_ready
 
 from intake import create_app
+
+# We keep running tasks on a broker connection loss on purpose (tasking.delivery_settings).
+warnings.filterwarnings("ignore", message="\nIn Celery 5.1", category=CPendingDeprecationWarning)
 
 flask_app = create_app()
 celery: Celery = flask_app.extensions["celery"]

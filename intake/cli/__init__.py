@@ -13,7 +13,17 @@ from flask.cli import FlaskGroup
 
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from intake.cli import demo, match, outbox, serve, specialists, submissions, users
+    from intake.cli import (
+        demo,
+        guide,
+        mailbox,
+        match,
+        outbox,
+        serve,
+        specialists,
+        submissions,
+        users,
+    )
 
     for command in (
         serve.serve,
@@ -23,6 +33,8 @@ def register(app: Flask) -> None:
         match.match,
         submissions.submissions_group,
         outbox.outbox_group,
+        guide.guide_group,
+        mailbox.mailbox_group,
     ):
         app.cli.add_command(command)
 

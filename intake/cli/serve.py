@@ -24,6 +24,13 @@ def serve(host: str, port: int, web_workers: int) -> None:
     """Run web, worker and beat together on this machine (the embedded mode)."""
     env = dict(os.environ)
     python_bin = os.path.dirname(sys.executable)
+    children = []
+    if current_app.config["LOCAL_MAILBOX"]:  # no SMTP_HOST: keep outgoing mail for /admin/mailbox
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [os.path.join(python_bin, "intake"), "mailbox", "serve"], env=env
+            )
+        )
     worker = subprocess.Popen(  # noqa: S603 (fixed argv, our own programs)
         [
             os.path.join(python_bin, "celery"),
@@ -56,7 +63,12 @@ def serve(host: str, port: int, web_workers: int) -> None:
         env=env,
     )
     click.secho(f"\n  Intake is running: http://{host}:{port}/\n", fg="green", bold=True)
-    _supervise([web, worker])
+    if current_app.config["LOCAL_MAILBOX"]:
+        click.echo(
+            f"  Emails are kept in the local mailbox: http://{host}:{port}/admin/mailbox "
+            "(sign in as the demo admin)\n"
+        )
+    _supervise([web, worker, *children])
 
 
 def _supervise(children: list[subprocess.Popen[bytes]]) -> None:

@@ -49,10 +49,12 @@ def case_facts(form: Any, zip_code: str | None) -> CaseFacts:
     """The patient facts of either public form, with state and time zone from the ZIP."""
     point = geo.lookup(zip_code) if zip_code else None
     veteran = {"yes": True, "no": False}.get(form.veteran.data or "")
+    cell_type = getattr(form, "cell_type", None)
     return CaseFacts(
         relationship=form.relationship.data,
         diagnosis_type=form.diagnosis_type.data or None,
         stage=form.stage.data or None,
+        cell_type=(cell_type.data or None) if cell_type is not None else None,
         veteran=veteran,
         zip=point.zip if point else None,
         state=point.state if point else None,

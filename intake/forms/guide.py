@@ -20,6 +20,7 @@ from intake.forms.fields import (
     no_control_characters,
     options,
 )
+from intake.matching import geo
 from intake.services.contacts import Person
 from intake.services.leads import GuideSubmission
 
@@ -28,9 +29,9 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     """Who wants the guide, which topics, and how to deliver it."""
 
     page_order = (
-        "first_name", "last_name", "email", "relationship", "diagnosis_type", "stage", "veteran",
-        "topics", "deliver_email", "address_line1", "address_line2", "city", "state",
-        "postal_zip", "followup_emails",
+        "first_name", "last_name", "email", "relationship", "diagnosis_type", "stage",
+        "cell_type", "veteran", "zip", "topics", "language", "deliver_email", "address_line1",
+        "address_line2", "city", "state", "postal_zip", "followup_emails",
     )  # fmt: skip
 
     email = EmailField(
@@ -42,6 +43,22 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         "Who is the guide for?",
         choices=options(vocab.RELATIONSHIPS),
         validators=[InputRequired("Please tell us who the guide is for.")],
+    )
+    cell_type = Choice(
+        "Cell type",
+        choices=choices_with_blank(vocab.CELL_TYPES, "Choose if known"),
+        validators=[Optional()],
+    )
+    zip = StringField(
+        "The patient's ZIP code",
+        filters=TEXT,
+        validators=[Optional(), Length(max=10), existing_zip],
+    )
+    language = Radios(
+        "Language of the guide",
+        choices=options(vocab.GUIDE_LANGUAGES),
+        default="en",
+        validators=[Optional()],
     )
     topics = MultiCheckboxField(
         "Topics to include",
@@ -71,7 +88,7 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     postal_zip = StringField(
         "ZIP code", filters=TEXT, validators=[Optional(), Length(max=10), existing_zip]
     )
-    followup_emails = BooleanField("Email me occasional follow-up information", default=False)
+    followup_emails = BooleanField("Also email me follow-up information", default=False)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Field checks, then the rules that tie fields together."""
@@ -84,7 +101,19 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
             self.email.errors.append("Please enter your email address so we can send the PDF.")
         if self.deliver_mail.data:
             self._require_address()
+            self._check_zip_in_state()
         return valid and not self.errors
+
+    def _check_zip_in_state(self) -> None:
+        """A mailing ZIP must belong to the state chosen (Miami's 33101 is not in CA)."""
+        if self.postal_zip.errors or self.state.errors or not self.postal_zip.data:
+            return
+        point = geo.lookup(self.postal_zip.data)
+        if point is not None and self.state.data and point.state != self.state.data:
+            self.postal_zip.errors.append(
+                f"ZIP code {self.postal_zip.data} is in {point.state}, not {self.state.data}. "
+                "Please check the ZIP code or the state."
+            )
 
     def _require_address(self) -> None:
         for field, message in (
@@ -117,10 +146,11 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
                 last_name=self.last_name.data or None,
                 email=self.email.data or None,
             ),
-            case=case_facts(self, self.postal_zip.data if self.deliver_mail.data else None),
+            case=case_facts(self, self.zip.data or None),
             topics=list(self.topics.data),
             deliver_email=bool(self.deliver_email.data),
             deliver_mail=bool(self.deliver_mail.data),
             postal_address=self.postal_address(),
             followup_emails=bool(self.followup_emails.data and self.email.data),
+            language=self.language.data or "en",
         )

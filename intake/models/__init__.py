@@ -5,6 +5,8 @@ from intake.models.base import Base
 from intake.models.callback import CallbackRequest
 from intake.models.consent import ConsentRecord
 from intake.models.contact import Case, CaseContact, Contact
+from intake.models.email import EmailDelivery, EmailSuppression
+from intake.models.fulfilment import FulfilmentItem
 from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
 from intake.models.specialist import CaseMatch, Specialist
@@ -20,6 +22,9 @@ __all__ = [
     "CaseMatch",
     "ConsentRecord",
     "Contact",
+    "EmailDelivery",
+    "EmailSuppression",
+    "FulfilmentItem",
     "GuideRequest",
     "OutboxMessage",
     "Specialist",

@@ -36,6 +36,8 @@ class GuideRequest(Timestamped, Base):
     postal_address: Mapped[dict[str, Any] | None] = mapped_column(
         EncryptedJSON("guide_requests.postal_address")
     )
+    # the guide's language (en, es): the PDF and its email are written in it
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     status: Mapped[str] = mapped_column(String(20), default="received")
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

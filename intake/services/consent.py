@@ -65,15 +65,30 @@ FOLLOWUP_EMAIL_CONSENT = ConsentText(
         "if they cannot reach me by phone. I can unsubscribe at any time."
     ),
 )
-CURRENT = (CALLBACK_CONSENT, GUIDE_EMAIL_CONSENT, FOLLOWUP_EMAIL_CONSENT)
+# The guide form asks no phone number, so its follow-up box says nothing about calls.
+GUIDE_FOLLOWUP_CONSENT = ConsentText(
+    version="followup-email-guide-2026-11-29",
+    purpose=PURPOSE_FOLLOWUP_EMAILS,
+    channel="email",
+    text=(
+        "Also email me now and then with follow-up information about mesothelioma support. "
+        "I can unsubscribe at any time."
+    ),
+)
+# What each form shows now, one wording per purpose.
+FORM_TEXTS = {
+    "guide": (GUIDE_EMAIL_CONSENT, GUIDE_FOLLOWUP_CONSENT),
+    "callback": (CALLBACK_CONSENT, FOLLOWUP_EMAIL_CONSENT),
+}
+CURRENT = (CALLBACK_CONSENT, GUIDE_EMAIL_CONSENT, FOLLOWUP_EMAIL_CONSENT, GUIDE_FOLLOWUP_CONSENT)
 # Every version ever shown stays here: a form received under an older wording is
 # recorded with the words it showed, even if the worker runs after a new release.
 TEXTS = {t.version: t for t in CURRENT}
 
 
-def versions_shown() -> dict[str, str]:
-    """Purpose -> version of the wording the forms show now, stored with each submission."""
-    return {t.purpose: t.version for t in CURRENT}
+def versions_shown(form: str) -> dict[str, str]:
+    """Purpose -> version of the wordings a form shows now, stored with each submission."""
+    return {t.purpose: t.version for t in FORM_TEXTS[form]}
 
 
 def wording(versions: dict[str, str], current: ConsentText) -> ConsentText:

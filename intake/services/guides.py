@@ -1,35 +1,213 @@
-"""Guide delivery jobs (the email and PDF themselves arrive with the email issue)."""
+"""The free guide: what one request's PDF holds, and its email.
+
+The rendering itself (templates to PDF, the per-variant cache, the reader's
+own pages) is ``intake.guide.render``; this module gathers what it needs
+from the database: the diagnosis facts and topics that choose the variant,
+and the reader's name, date and specialists near them that make it theirs.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
+from pathlib import Path
 
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.config import PROJECT_ROOT
+from intake.guide.outline import Variant
+from intake.guide.render import GuideRenderer, MatchCard, Org, Personal
+from intake.mail import compose
+from intake.matching.types import Match
 from intake.models.base import utcnow
+from intake.models.contact import Case, Contact
+from intake.models.email import PURPOSE_GUIDE, EmailDelivery
+from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
+from intake.models.specialist import Specialist
+from intake.services import emails, fulfilment, match_query, unsubscribe
 
 log = logging.getLogger(__name__)
 
+GUIDE_MATCHES = 5
+
+
+def renderer() -> GuideRenderer:
+    """This process's renderer (its variant cache lives as long as the process)."""
+    existing = current_app.extensions.get("guide_renderer")
+    if existing is None:
+        cache = current_app.config.get("GUIDE_CACHE_DIR")
+        existing = GuideRenderer(
+            PROJECT_ROOT / "templates",
+            PROJECT_ROOT / "static",
+            Path(cache) if cache else None,
+            organisation(),
+        )
+        current_app.extensions["guide_renderer"] = existing
+    return existing
+
+
+def organisation() -> Org:
+    """Who we are, as the guide and the emails name us."""
+    config = current_app.config
+    return Org(
+        name="Mesothelioma Patient Support",
+        phone=config["ADVOCATE_PHONE"],
+        website=config["PUBLIC_BASE_URL"],
+        postal_address=config["MAIL_POSTAL_ADDRESS"].replace(", ", "\n", 1),
+    )
+
+
+def variant_for(request: GuideRequest, case: Case | None) -> Variant:
+    """The facts that choose the guide's chapters (never who it is for)."""
+    return Variant(
+        diagnosis_type=case.diagnosis_type if case else None,
+        stage=case.stage if case else None,
+        cell_type=case.cell_type if case else None,
+        veteran=case.veteran if case else None,
+        topics=frozenset(request.topics or ()),
+        language=request.language or "en",
+    )
+
+
+def cards_for(session: Session, matches: list[Match]) -> tuple[MatchCard, ...]:
+    """The matches as the guide prints them: public listing facts, reasons a patient can use."""
+    ids = [m.listing.listing_id for m in matches]
+    contacts = {
+        row.listing_id: row
+        for row in session.execute(
+            select(Specialist.listing_id, Specialist.phone, Specialist.website).where(
+                Specialist.listing_id.in_(ids)
+            )
+        )
+    }
+    cards = []
+    for match in matches:
+        item, listed = match.listing, contacts.get(match.listing.listing_id)
+        cards.append(
+            MatchCard(
+                name=item.name,
+                institution=item.institution,
+                city=item.city,
+                state=item.state,
+                distance_miles=match.distance_miles,
+                reasons=patient_reasons(match),
+                phone=(listed.phone or "") if listed else "",
+                website=(listed.website or "") if listed else "",
+                telehealth=item.telehealth,
+            )
+        )
+    return tuple(cards)
+
+
+def patient_reasons(match: Match) -> tuple[str, ...]:
+    """The reasons without the fair-spread tie-breaker (staff see it; patients never do)."""
+    reasons = list(match.reasons)
+    if "fair_spread" in match.lifts:
+        del reasons[len(reasons) - len(match.lifts) + match.lifts.index("fair_spread")]
+    return tuple(r for r in reasons if " miles from " not in r)  # the card shows the distance
+
+
+def personal_for(session: Session, request: GuideRequest, contact: Contact) -> Personal:
+    """The reader's own parts: their name, today, and specialists near the ZIP they gave."""
+    case = request.case
+    matches: tuple[MatchCard, ...] = ()
+    query = match_query.query_for_case(case, limit=GUIDE_MATCHES) if case else None
+    if query is not None:
+        matches = cards_for(session, match_query.find_matches(session, query))
+    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+    return Personal(
+        name=name or None, prepared_on=date.today(), zip=case.zip if case else None, matches=matches
+    )
+
+
+def render_for_request(session: Session, request: GuideRequest) -> bytes:
+    """The PDF one guide request should receive."""
+    personal = personal_for(session, request, request.contact)
+    return renderer().render(variant_for(request, request.case), personal)
+
+
+def compose_email(session: Session, delivery: EmailDelivery, address: str) -> compose.Outgoing:
+    """The guide email for one delivery: text and HTML, the personal PDF attached."""
+    request = session.get(GuideRequest, delivery.request_id)
+    if request is None:
+        raise LookupError(f"guide request {delivery.request_id} is gone")
+    pdf = render_for_request(session, request)
+    contact = request.contact
+    language = request.language if request.language in ("en", "es") else "en"
+    token = unsubscribe.token_for(contact.id, address)
+    context = {
+        "first_name": contact.first_name,
+        "language": language,
+        "unsubscribe_url": unsubscribe.url_for_token(token),
+        "org": organisation(),
+        "postal_address": current_app.config["MAIL_POSTAL_ADDRESS"],
+        "callback_url": f"{current_app.config['PUBLIC_BASE_URL']}/callback",
+        "pages": None,
+    }
+    config = current_app.config
+    subject = (
+        "Su guía gratuita sobre el mesotelioma"
+        if language == "es"
+        else "Your free mesothelioma guide"
+    )
+    filename = "guia-mesotelioma.pdf" if language == "es" else "mesothelioma-guide.pdf"
+    return compose.build(
+        mail_from=config["MAIL_FROM"],
+        to_name=" ".join(p for p in (contact.first_name, contact.last_name) if p) or None,
+        to_address=address,
+        subject=subject,
+        text=render_template(f"emails/guide.{language}.txt", **context),
+        html=render_template(f"emails/guide.{language}.html", **context),
+        msg_id=compose.message_id(
+            PURPOSE_GUIDE, request.id, contact.id, compose.domain_of(config["MAIL_FROM"])
+        ),
+        unsubscribe_url=unsubscribe.url_for_token(token),
+        unsubscribe_mailto_url=compose.unsubscribe_mailto(config["MAIL_FROM"], token),
+        attachments=(compose.Attachment(filename, pdf),),
+        dkim=dkim_key(),
+    )
+
+
+def dkim_key() -> compose.Dkim | None:
+    """The DKIM key when one is configured (``DKIM_*``: PEM text or a file path)."""
+    config = current_app.config
+    selector, domain, key = (
+        config.get("DKIM_SELECTOR"),
+        config.get("DKIM_DOMAIN"),
+        config.get("DKIM_PRIVATE_KEY"),
+    )
+    if not (selector and domain and key):
+        return None
+    pem = key.encode() if "BEGIN" in key else Path(key).read_bytes()
+    return compose.Dkim(selector, domain, pem)
+
 
 def deliver_guide(session: Session, guide_request_id: int) -> bool:
-    """Take a received guide request through delivery once; False if already done or gone."""
+    """Owe a guide request its email and printed copy; False if already done or gone.
+
+    New requests get both when the form is processed (``leads.py``); this
+    is the outbox job for requests received before that, kept so their rows
+    still lead somewhere.
+    """
     request = session.scalars(
         select(GuideRequest).where(GuideRequest.id == guide_request_id).with_for_update()
     ).first()
-    if request is None:
-        log.warning("guide request %s not found; nothing to deliver", guide_request_id)
+    if request is None or request.status != "received":
         return False
-    if request.status != "received":
-        log.info("guide request %s already %s; skipping", request.id, request.status)
-        return False
-    request.status = "processed"
-    request.processed_at = utcnow()
-    log.info(
-        "guide request %s processed (email=%s, mail=%s)",
-        request.id,
-        request.deliver_email,
-        request.deliver_mail,
-    )
+    owe_deliveries(session, request)
     return True
+
+
+def owe_deliveries(session: Session, request: GuideRequest) -> list[OutboxMessage]:
+    """Owe the email (its send job is returned) and the printed copy one request asked for."""
+    jobs: list[OutboxMessage] = []
+    if request.deliver_email:
+        job = emails.queue_email(session, request.contact, PURPOSE_GUIDE, request.id)
+        jobs.extend([job] if job is not None else [])
+    if request.deliver_mail:
+        fulfilment.queue_print(session, request)
+    request.status, request.processed_at = "processed", utcnow()
+    return jobs

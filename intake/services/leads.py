@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from intake.models.callback import OPEN_STATUSES, CallbackRequest
 from intake.models.contact import Case
 from intake.models.request import GuideRequest
-from intake.services import consent, outbox
+from intake.services import consent, guides, outbox
 from intake.services.contacts import CaseFacts, Person, attach_case, find_or_create_contact
 from intake.services.inserts import insert_if_absent
 
@@ -38,6 +38,7 @@ class GuideSubmission:
     deliver_mail: bool
     postal_address: dict[str, Any] | None = None
     followup_emails: bool = False
+    language: str = "en"  # the guide's language
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def submit_guide_request(
             "deliver_email": form.deliver_email,
             "deliver_mail": form.deliver_mail,
             "postal_address": form.postal_address if form.deliver_mail else None,
+            "language": form.language,
         },
     )
     if request is None:  # a concurrent double submit won the key
@@ -116,9 +118,12 @@ def submit_guide_request(
         )
     if form.person.email and form.followup_emails:
         receipt.grant(
-            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "guide_form"
+            session, contact, consent.GUIDE_FOLLOWUP_CONSENT, form.person.email, "guide_form"
         )
-    jobs = [outbox.enqueue_job(session, TASK_DELIVER_GUIDE, request.id), *_match_job(session, case)]
+    if form.person.email and form.deliver_email:
+        contact.email_opt_out = False  # a fresh, explicit ask for this email
+    session.flush()
+    jobs = [*guides.owe_deliveries(session, request), *_match_job(session, case)]
     session.flush()
     return Outcome(request, created=True, outbox_ids=[job.id for job in jobs])
 

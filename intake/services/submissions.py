@@ -60,7 +60,7 @@ def receive(connection: Connection, form: str, data: FormData, ip: str | None) -
         "v": PAYLOAD_VERSION,
         "data": dataclasses.asdict(data),
         "ip": ip,
-        "consent": consent.versions_shown(),
+        "consent": consent.versions_shown(form),
     }
     values = {"form": form, "submission_key": data.submission_key, "payload": payload}
     row_id = insert_id_if_absent(connection, Submission, values)

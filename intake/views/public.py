@@ -16,9 +16,11 @@ from intake.forms.guide import GuideForm
 from intake.logsafe import describe_failure
 from intake.services import consent, submissions
 from intake.tasking import announce_after_commit
+from intake.views import unsubscribe
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
+unsubscribe.register(bp)
 
 FORM_RATE_LIMIT = "30 per hour; 300 per day"
 THANKS_MAX_AGE = 24 * 3600

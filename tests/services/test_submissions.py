@@ -76,7 +76,7 @@ def test_the_ledger_records_the_wording_the_form_showed(db_session, monkeypatch)
     )
     monkeypatch.setitem(consent.TEXTS, older.version, older)
     with monkeypatch.context() as shown_then:
-        shown_then.setattr(consent, "versions_shown", lambda: {older.purpose: older.version})
+        shown_then.setattr(consent, "versions_shown", lambda form: {older.purpose: older.version})
         row = received(db_session, submissions.CALLBACK, callback())  # before a new release
     submissions.process(db_session, row.id)
     grant = db_session.scalars(select(ConsentRecord)).one()
@@ -85,7 +85,9 @@ def test_the_ledger_records_the_wording_the_form_showed(db_session, monkeypatch)
 
 def test_an_unknown_wording_version_is_never_recorded_as_another(db_session, monkeypatch):
     monkeypatch.setattr(
-        consent, "versions_shown", lambda: {consent.CALLBACK_CONSENT.purpose: "no-such-version"}
+        consent,
+        "versions_shown",
+        lambda form: {consent.CALLBACK_CONSENT.purpose: "no-such-version"},
     )
     row = received(db_session, submissions.CALLBACK, callback())
     db_session.commit()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
-from intake.models import ConsentRecord, Contact, GuideRequest, OutboxMessage
+from intake.models import (
+    ConsentRecord,
+    Contact,
+    EmailDelivery,
+    FulfilmentItem,
+    GuideRequest,
+    OutboxMessage,
+)
 from tests.conftest import GOOD_GUIDE, field_errors, submit
 
 
@@ -26,7 +33,7 @@ def test_guide_request_is_stored_with_consent_and_a_delivery_job(client, db_sess
     request = db_session.scalars(select(GuideRequest)).one()
     assert request.topics == ["treatment", "financial"]
     assert request.deliver_email and not request.deliver_mail
-    assert request.status == "received"
+    assert request.status == "processed" and request.language == "en"
     contact = db_session.get(Contact, request.contact_id)
     assert contact.email == "robert.oneil@example.com"
     assert contact.first_name == "Robert" and contact.last_name == "O'Neil"
@@ -36,8 +43,14 @@ def test_guide_request_is_stored_with_consent_and_a_delivery_job(client, db_sess
     consent = db_session.scalars(select(ConsentRecord)).one()
     assert consent.purpose == "guide_email" and consent.covers == "robert.oneil@example.com"
     assert consent.text_version == "guide-email-2026-11-01" and consent.ip_address == "127.0.0.1"
+    delivery = db_session.scalars(select(EmailDelivery)).one()
+    assert (delivery.request_id, delivery.purpose, delivery.status) == (
+        request.id,
+        "guide",
+        "pending",
+    )
     job = db_session.scalars(select(OutboxMessage)).one()
-    assert (job.task_name, job.args, job.status) == ("guides.deliver", [request.id], "pending")
+    assert (job.task_name, job.args, job.status) == ("emails.send", [delivery.id], "pending")
 
     thanks = client.get(response.headers["Location"])
     assert thanks.status_code == 200
@@ -68,8 +81,10 @@ def test_personal_data_is_not_stored_in_plain_text(client, db_session):
         "state": "IL",
         "zip": "62701",
     }
-    assert request.case.zip == "62701" and request.case.state == "IL"
-    assert request.case.timezone == "America/Chicago"
+    # a mailing address is not where the patient is: only the patient's ZIP field says that
+    assert request.case.zip is None
+    printed = db_session.scalars(select(FulfilmentItem)).one()
+    assert (printed.guide_request_id, printed.status) == (request.id, "queued")
 
 
 def test_mail_delivery_requires_a_full_address_and_keeps_what_was_typed(client, db_session):
@@ -170,3 +185,46 @@ def test_a_persian_name_with_a_zero_width_non_joiner_is_kept_exactly(client, db_
     assert db_session.scalars(select(Contact)).one().first_name == name
     bidi_override = submit(client, "/guide", GOOD_GUIDE, first_name="evil\u202etxt.exe")
     assert bidi_override.status_code == 400
+
+
+def test_the_patients_zip_cell_type_and_language_personalise_the_guide(client, db_session):
+    submit(client, "/guide", GOOD_GUIDE, zip=" 10001 ", cell_type="sarcomatoid", language="es")
+    request = db_session.scalars(select(GuideRequest)).one()
+    assert request.language == "es"
+    assert (request.case.zip, request.case.state, request.case.cell_type) == (
+        "10001", "NY", "sarcomatoid",
+    )  # fmt: skip
+    assert request.case.timezone == "America/New_York"
+
+
+def test_an_unknown_patient_zip_is_an_error_at_the_field(client, db_session):
+    response = submit(client, "/guide", GOOD_GUIDE, zip="00000")
+    assert response.status_code == 400
+    assert "We could not find that ZIP code. Please check it." in field_errors(response)
+
+
+def test_a_mailing_zip_must_be_in_the_chosen_state(client, db_session):
+    response = submit(
+        client, "/guide", GOOD_GUIDE, deliver_mail="y", address_line1="1 Ocean Drive",
+        city="Miami", state="CA", postal_zip="33101",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert field_errors(response) == [
+        "ZIP code 33101 is in FL, not CA. Please check the ZIP code or the state."
+    ]
+    assert db_session.scalar(select(func.count()).select_from(GuideRequest)) == 0
+
+
+def test_the_follow_up_box_is_about_email_only_and_stands_on_its_own(client):
+    html = client.get("/guide").get_data(as_text=True)
+    box = html[html.index('id="followup_emails"') - 600 : html.index('id="followup_emails"') + 600]
+    assert "phone" not in box.lower()
+    assert html.index("Staying in touch") > html.index("How should we send it?")
+    assert html.index("Staying in touch") > html.index("Mailing address for the printed copy")
+
+
+def test_the_confirmation_says_what_is_true_about_the_email(client, db_session):
+    response = submit(client, "/guide", GOOD_GUIDE)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "within a minute or two" in html and "check your spam" in html
+    assert "we&#39;ll send it again" in html or "we'll send it again" in html

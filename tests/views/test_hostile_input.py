@@ -52,6 +52,9 @@ def _stored_guide(db_session):
         "state": address["state"],
         "postal_zip": address["zip"],
         "topics": request.topics,
+        "zip": request.case.zip,
+        "cell_type": request.case.cell_type,
+        "language": request.language,
     }
 
 
@@ -87,6 +90,7 @@ FIELDS = [
     *(("/guide", f) for f in ("first_name", "last_name", "email", "relationship")),
     *(("/guide", f) for f in ("diagnosis_type", "stage", "veteran", "topics", "address_line1")),
     *(("/guide", f) for f in ("address_line2", "city", "state", "postal_zip")),
+    *(("/guide", f) for f in ("cell_type", "zip", "language")),
     *(("/callback", f) for f in ("first_name", "last_name", "phone", "email", "relationship")),
     *(("/callback", f) for f in ("diagnosis_type", "stage", "veteran", "zip", "best_time")),
     ("/callback", "language"),

@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from flask import Flask
+
+from intake import create_app, tasking
+from intake.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -217,3 +221,54 @@ class RabbitVhost:
 def rabbit_vhost() -> Iterator[RabbitVhost]:
     with RabbitVhost() as vhost:
         yield vhost
+
+
+REPUBLISH = 2.0  # seconds: how soon tests re-publish a lost job (production uses 60)
+
+
+@pytest.fixture
+def broker_app(app: Flask) -> Iterator[Any]:
+    """Build an app on a given broker (the test's own Redis or RabbitMQ vhost)."""
+    made: list[Flask] = []
+
+    def build(broker_url: str, **config: Any) -> Flask:
+        other = create_app(
+            {
+                "TESTING": True,
+                "CELERY_BROKER_URL": broker_url,
+                "OUTBOX_REPUBLISH_SECONDS": REPUBLISH,
+                **config,
+            }
+        )
+        made.append(other)
+        return other
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    app.extensions["celery"].set_default()
+
+
+def relay(flask_app: Flask) -> int:
+    """One sweep, as beat runs it: publish every due row."""
+    with flask_app.app_context():
+        total = 0
+        while True:
+            result = tasking.relay_batch(db.session())
+            total += result.published
+            if result.broker_failed or not result.published:
+                return total
+
+
+def drain(flask_app: Flask, check: Any, timeout: float) -> Any:
+    """Relay as beat does (often, here) until ``check`` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        relay(flask_app)
+        value = check()
+        if value:
+            return value
+        time.sleep(0.25)
+    pytest.fail(f"not drained within {timeout:.0f} s")

@@ -10,47 +10,21 @@ each job's effect must happen exactly once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from intake import create_app, tasking
+from intake import tasking
 from intake.extensions import db
 from intake.models import CallbackRequest, OutboxMessage
 from tests.conftest import GOOD_CALLBACK, submit
-from tests.worker.conftest import wait_for, worker_env
+from tests.worker.conftest import REPUBLISH, drain, relay, wait_for, worker_env
 
 pytestmark = pytest.mark.committed
 
-REPUBLISH = 2.0  # seconds; production uses 60
 JOBS_PER_FORM = 2  # a callback form with a diagnosis and a ZIP: the queue job and matching
-
-
-@pytest.fixture
-def broker_app(app: Flask) -> Iterator[Any]:
-    """Build an app on a given broker (the test's own Redis or RabbitMQ vhost)."""
-    made: list[Flask] = []
-
-    def build(broker_url: str) -> Flask:
-        other = create_app(
-            {
-                "TESTING": True,
-                "CELERY_BROKER_URL": broker_url,
-                "OUTBOX_REPUBLISH_SECONDS": REPUBLISH,
-            }
-        )
-        made.append(other)
-        return other
-
-    yield build
-    for other in made:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    app.extensions["celery"].set_default()
 
 
 def _submit_callbacks(flask_app: Flask, count: int, first: int = 0) -> None:
@@ -62,17 +36,6 @@ def _submit_callbacks(flask_app: Flask, count: int, first: int = 0) -> None:
             "email": f"p{n}@example.com",
         }
         assert submit(client, "/callback", person).status_code == 303
-
-
-def _relay(flask_app: Flask) -> int:
-    """One sweep, as beat runs it: publish every due row."""
-    with flask_app.app_context():
-        total = 0
-        while True:
-            result = tasking.relay_batch(db.session())
-            total += result.published
-            if result.broker_failed or not result.published:
-                return total
 
 
 def _jobs(session: Any) -> list[OutboxMessage]:
@@ -98,13 +61,13 @@ def test_jobs_lost_with_a_redis_restart_run_exactly_once_after_one_sweep(
     spare_redis.start()
     lossy = broker_app(spare_redis.url)
     _submit_callbacks(lossy, 5)
-    assert _relay(lossy) == 5 * JOBS_PER_FORM  # published to Redis; no worker is running yet
+    assert relay(lossy) == 5 * JOBS_PER_FORM  # published to Redis; no worker is running yet
     spare_redis.kill()  # SIGKILL: no persistence, every message is gone
     spare_redis.start()
 
     worker = worker_process(worker_env(spare_redis.url, OUTBOX_REPUBLISH_SECONDS=str(REPUBLISH)))
     time.sleep(REPUBLISH)  # the jobs' re-publish time passes
-    assert _relay(lossy) == 5 * JOBS_PER_FORM  # one sweep hands every lost job out again
+    assert relay(lossy) == 5 * JOBS_PER_FORM  # one sweep hands every lost job out again
     jobs = wait_for(lambda: _all_done(committed_db), timeout=30, what="the jobs to run")
     assert [job.runs for job in jobs] == [1] * 5, worker.log()  # run exactly once each
     assert all(job.publish_attempts == 2 for job in jobs)
@@ -129,7 +92,7 @@ def _kill_a_worker_mid_job(flask_app, committed_db, worker_process, broker_url):
     _submit_callbacks(flask_app, 1)
     connection, transaction = _hold_the_request_row(flask_app)
     try:
-        assert _relay(flask_app) == JOBS_PER_FORM
+        assert relay(flask_app) == JOBS_PER_FORM
         env = worker_env(broker_url, OUTBOX_REPUBLISH_SECONDS=str(REPUBLISH))
         first = worker_process(env)
         wait_for(lambda: _started(committed_db), timeout=30, what="a worker to take the job")
@@ -151,7 +114,7 @@ def test_a_job_held_by_a_killed_worker_runs_again_within_the_republish_time_on_r
         flask_app, committed_db, worker_process, spare_redis.url
     )
     worker_process(env)
-    done = _drain(flask_app, lambda: _all_done(committed_db), timeout=30)
+    done = drain(flask_app, lambda: _all_done(committed_db), timeout=30)
     recovered = time.monotonic() - killed_at
     assert recovered < tasking.VISIBILITY_TIMEOUT / 10
     [job] = done
@@ -173,30 +136,18 @@ def test_rabbitmq_redelivers_a_killed_workers_job_and_the_relay_recovers_a_lost_
     # a message the broker lost (a purged queue stands in for a failed node): the relay recovers
     second.stop()
     _submit_callbacks(flask_app, 1, first=1)
-    assert _relay(flask_app) >= JOBS_PER_FORM  # (and any job of the first form still due)
+    assert relay(flask_app) >= JOBS_PER_FORM  # (and any job of the first form still due)
     with flask_app.app_context(), flask_app.extensions["celery"].connection_for_write() as conn:
         # its two jobs, and whatever beat-like tasks the stopped worker left behind
         assert conn.default_channel.queue_purge("celery") >= JOBS_PER_FORM
     worker_process(env)
     time.sleep(REPUBLISH)
-    _relay(flask_app)  # (the worker's own start-up relay may have been first)
+    relay(flask_app)  # (the worker's own start-up relay may have been first)
     jobs = wait_for(lambda: _all_done(committed_db), timeout=30, what="the lost job")
     assert [job.runs for job in jobs] == [2, 1] and jobs[1].publish_attempts == 2
     _assert_queued_once(committed_db, jobs)
-    every = _drain(flask_app, lambda: _every_job_done(committed_db), timeout=30)
+    every = drain(flask_app, lambda: _every_job_done(committed_db), timeout=30)
     assert all(row.runs >= 1 for row in every)
-
-
-def _drain(flask_app: Flask, check: Any, timeout: float) -> Any:
-    """Relay as beat does (often, here) until ``check`` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _relay(flask_app)
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"not drained within {timeout:.0f} s")
 
 
 def _every_job_done(session: Any) -> list[OutboxMessage] | None:

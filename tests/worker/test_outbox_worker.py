@@ -26,7 +26,7 @@ def _processed(session, model):
     return (rows, requests) if done else None
 
 
-def test_worker_processes_the_jobs_of_both_forms(app, committed_db, monkeypatch):
+def test_worker_processes_the_jobs_of_both_forms(app, committed_db, monkeypatch, smtp):
     monkeypatch.setitem(app.config, "OUTBOX_PUBLISH_AFTER_COMMIT", True)
     client = app.test_client()
     with running_worker(app):
@@ -36,7 +36,7 @@ def test_worker_processes_the_jobs_of_both_forms(app, committed_db, monkeypatch)
         rows, _ = wait_for(lambda: _processed(committed_db, CallbackRequest), what="outbox rows")
     assert sorted(row.task_name for row in rows) == [
         "callbacks.enqueue",
-        "guides.deliver",
+        "emails.send",
         "matching.record_case_matches",
     ]
     assert all(row.published_at and row.status == "processed" for row in rows)
@@ -65,7 +65,7 @@ def test_a_task_delivered_twice_has_its_effect_once(app, committed_db):
 
 
 def test_submissions_made_while_redis_is_down_are_relayed_when_it_returns(
-    app, committed_db, spare_redis
+    app, committed_db, spare_redis, smtp
 ):
     """Redis down: the person still gets a confirmation; the beat sweep delivers later."""
     from intake import create_app
@@ -76,6 +76,9 @@ def test_submissions_made_while_redis_is_down_are_relayed_when_it_returns(
             "CELERY_BROKER_URL": spare_redis.url,
             "OUTBOX_PUBLISH_AFTER_COMMIT": True,
             "SUBMISSION_SWEEP_GRACE_SECONDS": 0,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp.port,
+            "LOCAL_MAILBOX": False,
         }
     )
     try:

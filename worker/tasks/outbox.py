@@ -6,6 +6,7 @@ from celery import shared_task
 
 from intake import tasking
 from intake.extensions import db
+from worker.jobs import run_job
 
 
 @shared_task(name="outbox.relay", acks_late=True, ignore_result=True)
@@ -20,3 +21,13 @@ def relay_outbox() -> int:
     if total:
         tasking.reset_breaker()
     return total
+
+
+@shared_task(name="outbox.noop", ignore_result=True)
+def noop(outbox_id: int | None = None) -> bool:
+    """A job with no effect that takes the whole outbox path (count, lock, stamp).
+
+    For checking a worker end to end, and the baseline ``bench/emails.py``
+    compares the guide email with.
+    """
+    return bool(run_job(outbox_id, lambda session: True))

@@ -1,0 +1,1 @@
+"""Outgoing mail: composing messages, the SMTP transport, and the local mailbox of the demo."""

@@ -1,0 +1,286 @@
+"""Email deliveries: owed once, consent checked, sent at most once, retried from the database.
+
+The states of an ``EmailDelivery`` and what moves them:
+
+    pending --(consent and suppression checked, message built)--> sending
+    sending --(250)--> sent
+    sending --(4xx, or a failure before the message was handed over)--> pending, due later
+    sending --(5xx)--> failed (a 5.1.x "no such mailbox" also suppresses the address)
+    pending --(no consent, unsubscribed, bounced address)--> suppressed
+    sending --(the connection or the worker died after the hand-over)--> unknown
+
+The unknown-outcome policy: the spec promises each email at most once per
+purpose and recipient.  A failure before the end of the DATA payload left
+nothing with the server, so it is retried.  After it (the connection dropped
+while we waited for the reply, or the worker was killed while the row said
+``sending`` for longer than ``EMAIL_SEND_LEASE_SECONDS``) the server may
+already hold the message, so it is never sent again on its own: the row
+becomes ``unknown`` and shows on the failed-emails page, where a person can
+check with the recipient and press resend.
+
+Retries are a due time on the row and on its outbox job, which the relay
+hands out when it comes (never a broker countdown that a broker restart or
+Redis's visibility timeout could lose or repeat), with exponential backoff,
+jitter and at most ``EMAIL_MAX_ATTEMPTS`` tries.
+
+``send`` commits once in the middle, on purpose: the ``sending`` mark must
+be durable before DATA, so that a crash after it is known to be one.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session
+
+from intake.mail.compose import Outgoing
+from intake.mail.transport import ACCEPTED, PERMANENT, TRANSIENT, Outcome
+from intake.models.base import utcnow
+from intake.models.consent import PURPOSE_FOLLOWUP_EMAILS, PURPOSE_GUIDE_EMAIL
+from intake.models.contact import Contact
+from intake.models.email import (
+    FAILED,
+    OPEN_STATUSES,
+    PENDING,
+    PURPOSE_GUIDE,
+    PURPOSE_UNREACHABLE,
+    SENDING,
+    SENT,
+    SUPPRESSED,
+    UNKNOWN,
+    EmailDelivery,
+    EmailSuppression,
+)
+from intake.models.outbox import OutboxMessage
+from intake.services import consent, outbox
+from intake.services.contacts import email_hash
+from intake.services.inserts import insert_if_absent
+
+log = logging.getLogger(__name__)
+
+TASK_SEND = "emails.send"
+# the consent each purpose needs, checked before every send
+CONSENT_FOR = {PURPOSE_GUIDE: PURPOSE_GUIDE_EMAIL, PURPOSE_UNREACHABLE: PURPOSE_FOLLOWUP_EMAILS}
+
+Composer = Callable[[Session, EmailDelivery, str], Outgoing]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Retry and lease settings (``EMAIL_*``)."""
+
+    retry_seconds: float = 60.0
+    max_attempts: int = 8
+    lease_seconds: float = 300.0
+
+    @classmethod
+    def from_config(cls, config: Any) -> Policy:
+        """From the app's settings."""
+        return cls(
+            float(config["EMAIL_RETRY_SECONDS"]),
+            int(config["EMAIL_MAX_ATTEMPTS"]),
+            float(config["EMAIL_SEND_LEASE_SECONDS"]),
+        )
+
+    def backoff(self, attempts: int, rng: random.Random | None = None) -> timedelta:
+        """Exponential with full jitter between half and the whole step, capped at six hours."""
+        step = min(self.retry_seconds * 2 ** max(attempts - 1, 0), 6 * 3600.0)
+        return timedelta(seconds=step * (0.5 + 0.5 * (rng or random).random()))  # noqa: S311
+
+
+def queue_email(
+    session: Session, contact: Contact, purpose: str, request_id: int
+) -> OutboxMessage | None:
+    """Owe this contact one email for this purpose and request; its send job, once only.
+
+    None when the contact has no email address, or when the email was
+    already owed (a repeated job or form): the unique key decides.
+    """
+    if not contact.email:
+        return None
+    delivery = insert_if_absent(
+        session,
+        EmailDelivery,
+        {
+            "contact_id": contact.id,
+            "purpose": purpose,
+            "request_id": request_id,
+            "to_hash": email_hash(contact.email),
+            "status": PENDING,
+            "attempts": 0,
+        },
+    )
+    if delivery is None:
+        return None
+    return outbox.enqueue_job(session, TASK_SEND, delivery.id)
+
+
+def send(
+    session: Session,
+    delivery_id: int,
+    compose: Composer,
+    transport: Any,
+    policy: Policy,
+    now: datetime | None = None,
+) -> str | outbox.Reschedule:
+    """Take one delivery one step: its new status, or when to try again."""
+    now = now or utcnow()
+    delivery = session.scalars(
+        select(EmailDelivery).where(EmailDelivery.id == delivery_id).with_for_update()
+    ).first()
+    if delivery is None:
+        return "gone"
+    if delivery.status not in OPEN_STATUSES:
+        return delivery.status
+    if delivery.status == SENDING:
+        return _interrupted(delivery, policy, now)
+    if delivery.next_attempt_at and delivery.next_attempt_at > now:
+        return outbox.Reschedule(delivery.next_attempt_at, "not due yet")
+    address = delivery.contact.email
+    blocked = _why_blocked(session, delivery, address)
+    if blocked or address is None:
+        _finish(delivery, SUPPRESSED, blocked or "no email address any more")
+        return SUPPRESSED
+    outgoing = compose(session, delivery, address)
+    delivery.status, delivery.sending_since = SENDING, now
+    delivery.attempts += 1
+    delivery.message_id = outgoing.message_id
+    session.commit()  # durable before DATA: from here a crash is an unknown outcome
+    outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data)
+    return record(session, delivery_id, outcome, policy, address, now)
+
+
+def _interrupted(delivery: EmailDelivery, policy: Policy, now: datetime) -> str | outbox.Reschedule:
+    """A row left ``sending``: another worker is at it, or one died mid-send."""
+    since = delivery.sending_since or now
+    if now - since < timedelta(seconds=policy.lease_seconds):
+        return outbox.Reschedule(since + timedelta(seconds=policy.lease_seconds), "in progress")
+    _finish(delivery, UNKNOWN, "the send was interrupted after it began; it may have arrived")
+    log.warning("email delivery %s: outcome unknown after an interrupted send", delivery.id)
+    return UNKNOWN
+
+
+def record(
+    session: Session,
+    delivery_id: int,
+    outcome: Outcome,
+    policy: Policy,
+    address: str,
+    now: datetime | None = None,
+) -> str | outbox.Reschedule:
+    """Apply the server's answer to the delivery (see the module docstring)."""
+    now = now or utcnow()
+    delivery = session.get(EmailDelivery, delivery_id, with_for_update=True)
+    assert delivery is not None
+    delivery.smtp_code, delivery.smtp_status = outcome.code, outcome.status
+    if outcome.kind == ACCEPTED:
+        delivery.sent_at = now
+        _finish(delivery, SENT, None)
+        log.info("email delivery %s (%s) sent", delivery.id, delivery.purpose)
+        return SENT
+    if outcome.kind == TRANSIENT and delivery.attempts < policy.max_attempts:
+        due = now + policy.backoff(delivery.attempts)
+        delivery.status, delivery.sending_since = PENDING, None
+        delivery.next_attempt_at, delivery.reason = due, f"will retry: {outcome.describe()}"
+        session.flush()
+        log.info("email delivery %s: %s; retry due", delivery.id, outcome.describe())
+        return outbox.Reschedule(due, outcome.describe())
+    if outcome.kind in (TRANSIENT, PERMANENT):
+        tries = f" after {delivery.attempts} tries" if outcome.kind == TRANSIENT else ""
+        _finish(delivery, FAILED, f"refused{tries}: {outcome.describe()}")
+        if outcome.bad_mailbox:
+            suppress(session, address, "bounced", delivery.id)
+        log.warning("email delivery %s failed: %s", delivery.id, outcome.describe())
+        return FAILED
+    _finish(delivery, UNKNOWN, "the connection dropped after the message was handed over")
+    log.warning("email delivery %s: outcome unknown (%s)", delivery.id, outcome.describe())
+    return UNKNOWN
+
+
+def _finish(delivery: EmailDelivery, status: str, reason: str | None) -> None:
+    delivery.status, delivery.reason = status, reason
+    delivery.sending_since = None
+    delivery.next_attempt_at = None
+    object_session(delivery).flush()  # type: ignore[union-attr]
+
+
+def _why_blocked(session: Session, delivery: EmailDelivery, address: str | None) -> str | None:
+    """Why this email must not go out now, or None: consent, suppression, opt-out."""
+    if address is None:
+        return None
+    needed = CONSENT_FOR.get(delivery.purpose)
+    if needed and not consent.has_consent(session, needed, "email", address):
+        return "no email consent (none given, or revoked)"
+    if is_suppressed(session, address):
+        return "the address bounced before"
+    return None
+
+
+def is_suppressed(session: Session, address: str) -> bool:
+    """True when this address is on the suppression list."""
+    query = select(EmailSuppression.id).where(EmailSuppression.address_hash == email_hash(address))
+    return session.execute(query.limit(1)).first() is not None
+
+
+def suppress(session: Session, address: str, reason: str, delivery_id: int | None = None) -> None:
+    """Never mail this address again (idempotent)."""
+    insert_if_absent(
+        session,
+        EmailSuppression,
+        {"address_hash": email_hash(address), "reason": reason, "delivery_id": delivery_id},
+    )
+
+
+def cancel_open(session: Session, contact_id: int, reason: str) -> int:
+    """Stop every email still waiting to go to this contact; how many."""
+    result = session.execute(
+        update(EmailDelivery)
+        .where(EmailDelivery.contact_id == contact_id, EmailDelivery.status == PENDING)
+        .values(status=SUPPRESSED, reason=reason, next_attempt_at=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def resend(session: Session, delivery_id: int) -> EmailDelivery | None:
+    """A person's decision to try a failed or unknown email again: a fresh start and a job.
+
+    None when there is nothing to resend (sent, still open, or suppressed
+    for consent: consent is never overridden by staff).
+    """
+    delivery = session.get(EmailDelivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status not in (FAILED, UNKNOWN):
+        return None
+    if delivery.contact.email and is_suppressed(session, delivery.contact.email):
+        return None
+    delivery.status, delivery.attempts, delivery.reason = PENDING, 0, None
+    delivery.next_attempt_at = delivery.sending_since = None
+    delivery.smtp_code = delivery.smtp_status = None
+    outbox.enqueue_job(session, TASK_SEND, delivery.id)
+    return delivery
+
+
+def latest_for(session: Session, purpose: str, request_id: int) -> EmailDelivery | None:
+    """The delivery of one request's email, for staff pages ("we sent it at 2:14 PM")."""
+    return session.scalars(
+        select(EmailDelivery).where(
+            EmailDelivery.purpose == purpose, EmailDelivery.request_id == request_id
+        )
+    ).first()
+
+
+def needing_attention(session: Session, limit: int = 200) -> list[EmailDelivery]:
+    """Failed and unknown deliveries, newest first, for the admins' failed-emails page."""
+    return list(
+        session.scalars(
+            select(EmailDelivery)
+            .where(EmailDelivery.status.in_((FAILED, UNKNOWN)))
+            .order_by(EmailDelivery.updated_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,133 @@
+"""Admin pages for outgoing mail: failed emails (with resend) and the demo's local mailbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from intake.extensions import db
+from intake.mail import mailbox
+from intake.services import audit, emails
+from intake.views.admin_specialists import current_admin
+
+
+def register(bp: Blueprint) -> None:
+    """Attach these views to the admin blueprint (which checks the admin role)."""
+    bp.add_url_rule("/emails", view_func=failed_emails, methods=["GET"])
+    bp.add_url_rule("/emails/<int:delivery_id>/resend", view_func=resend_email, methods=["POST"])
+    bp.add_url_rule("/mailbox", view_func=mailbox_list, methods=["GET"])
+    bp.add_url_rule("/mailbox/<message_id>", view_func=mailbox_message, methods=["GET"])
+    bp.add_url_rule("/mailbox/<message_id>/html", view_func=mailbox_html, methods=["GET"])
+    bp.add_url_rule(
+        "/mailbox/<message_id>/attachments/<int:index>",
+        view_func=mailbox_attachment,
+        methods=["GET"],
+    )
+
+
+def failed_emails() -> ResponseReturnValue:
+    """Emails that failed or may not have arrived, with the reason, for a person to act on."""
+    session = db.session()
+    rows = emails.needing_attention(session)
+    audit.record(
+        session, current_admin(), "emails.view_failed", detail={"rows": len(rows)},
+        ip=request.remote_addr,
+    )  # fmt: skip
+    session.commit()
+    return render_template("admin/emails.html", rows=rows)
+
+
+def resend_email(delivery_id: int) -> ResponseReturnValue:
+    """Try a failed or unknown email again, once a person has decided to."""
+    session = db.session()
+    delivery = emails.resend(session, delivery_id)
+    if delivery is None:
+        flash("That email cannot be resent (already sent, still queued, or the address bounced).",
+              "error")  # fmt: skip
+        return redirect(url_for("admin.failed_emails"), code=303)
+    audit.record(
+        session, current_admin(), "email.resend", "email_delivery", delivery_id,
+        ip=request.remote_addr,
+    )  # fmt: skip
+    session.commit()
+    flash(f"Email {delivery_id} will be sent again within a minute.", "success")
+    return redirect(url_for("admin.failed_emails"), code=303)
+
+
+def _folder() -> Path:
+    """The local mailbox; a 404 when this deployment sends to a real SMTP server."""
+    if not current_app.config.get("LOCAL_MAILBOX"):
+        abort(404)
+    return Path(current_app.config["MAILBOX_DIR"])
+
+
+def mailbox_list() -> ResponseReturnValue:
+    """What the service sent, newest first (the demo's mail catcher)."""
+    folder = _folder()
+    messages = mailbox.list_messages(folder)
+    audit.record(db.session(), current_admin(), "mailbox.list", ip=request.remote_addr)
+    db.session.commit()
+    return render_template("admin/mailbox.html", messages=messages)
+
+
+def _letter(message_id: str) -> mailbox.Letter:
+    letter = mailbox.open_message(_folder(), message_id)
+    if letter is None:
+        abort(404)
+    return letter
+
+
+def mailbox_message(message_id: str) -> ResponseReturnValue:
+    """One message: headers, text part, HTML part in a sandboxed frame, attachments."""
+    letter = _letter(message_id)
+    audit.record(
+        db.session(), current_admin(), "mailbox.view", "mailbox", message_id,
+        ip=request.remote_addr,
+    )  # fmt: skip
+    db.session.commit()
+    return render_template("admin/mailbox_message.html", letter=letter)
+
+
+def mailbox_html(message_id: str) -> ResponseReturnValue:
+    """The HTML part alone, for the sandboxed frame: no scripts, no requests, no navigation."""
+    letter = _letter(message_id)
+    response = Response(letter.html or "", mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "frame-ancestors 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def mailbox_attachment(message_id: str, index: int) -> ResponseReturnValue:
+    """Download one attachment (the guide PDF, say)."""
+    letter = _letter(message_id)
+    if not 0 <= index < len(letter.attachments):
+        abort(404)
+    part = letter.attachments[index]
+    name = part.filename or f"attachment-{index + 1}"
+    return Response(
+        part.payload,
+        mimetype=part.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{_safe_filename(name)}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(ch for ch in name if ch.isalnum() or ch in "._- ")[:100] or "attachment"

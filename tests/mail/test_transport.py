@@ -1,0 +1,143 @@
+"""The SMTP transport against a real server: what each kind of failure is classified as."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from intake.mail import compose
+from intake.mail.transport import (
+    ACCEPTED,
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN,
+    SmtpSettings,
+    SmtpTransport,
+)
+from tests.smtp import SmtpSink, free_port
+
+
+@pytest.fixture
+def sink():
+    server = SmtpSink().start()
+    yield server
+    server.stop()
+
+
+def _message(to: str = "reader@example.com", body: str = "Hello") -> compose.Outgoing:
+    return compose.build(
+        mail_from="Patient Support <support@example.org>",
+        to_name="Reader",
+        to_address=to,
+        subject="A test",
+        text=body,
+        html=f"<p>{body}</p>",
+        msg_id=compose.message_id("test", 1, 2, "example.org"),
+        unsubscribe_url="https://example.org/unsubscribe/TOKEN",
+        unsubscribe_mailto_url=compose.unsubscribe_mailto("a <support@example.org>", "TOKEN"),
+    )
+
+
+_made: list[SmtpTransport] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_transports():
+    yield
+    while _made:
+        _made.pop().close()
+
+
+def _transport(sink: SmtpSink) -> SmtpTransport:
+    transport = SmtpTransport(SmtpSettings("127.0.0.1", sink.port, timeout=5))
+    _made.append(transport)
+    return transport
+
+
+def _send(transport: SmtpTransport, message: compose.Outgoing):
+    return transport.send(message.sender, message.recipient, message.data)
+
+
+def test_an_accepted_message_arrives_whole_and_the_connection_is_reused(sink):
+    transport = _transport(sink)
+    body = "A line\n.starting with a dot\nand ümlauts"
+    first, second = _send(transport, _message(body=body)), _send(transport, _message())
+    assert (first.kind, first.code) == (ACCEPTED, 250) and second.kind == ACCEPTED
+    [received, _] = sink.wait_for(2)
+    assert received.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip() == body
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    transport.close()
+
+
+def test_a_4xx_at_the_end_of_data_is_transient_and_nothing_was_kept(sink):
+    sink.script.data_replies = ["451 4.3.0 Try again later"]
+    outcome = _send(_transport(sink), _message())
+    assert (outcome.kind, outcome.code, outcome.status, outcome.stage) == (
+        TRANSIENT, 451, "4.3.0", "end",
+    )  # fmt: skip
+    assert sink.raw == []
+
+
+def test_an_unknown_mailbox_is_permanent_and_asks_for_suppression(sink):
+    sink.script.rcpt_refusals["nobody@example.com"] = "550 5.1.1 No such user here"
+    outcome = _send(_transport(sink), _message(to="nobody@example.com"))
+    assert (outcome.kind, outcome.status, outcome.stage) == (PERMANENT, "5.1.1", "rcpt")
+    assert outcome.bad_mailbox
+    assert "nobody" not in outcome.describe()  # codes only: replies may quote the address
+
+
+def test_a_connection_dropped_after_the_message_was_sent_is_an_unknown_outcome(sink):
+    sink.script.drop_after_data = 1
+    outcome = _send(_transport(sink), _message())
+    assert (outcome.kind, outcome.stage) == (UNKNOWN, "end")
+    assert len(sink.raw) == 1  # it did arrive: this is why it is never resent on its own
+
+
+def test_no_server_is_transient():
+    transport = SmtpTransport(SmtpSettings("127.0.0.1", free_port(), timeout=2))
+    _made.append(transport)
+    outcome = transport.send("a@example.org", "b@example.com", b"Subject: x\r\n\r\nbody\r\n")
+    assert (outcome.kind, outcome.stage) == (TRANSIENT, "connect")
+
+
+def test_a_server_that_dropped_an_idle_connection_is_reconnected_to(sink):
+    transport = _transport(sink)
+    assert _send(transport, _message()).kind == ACCEPTED
+    transport._local.conn.sock.shutdown(socket.SHUT_RDWR)  # the server's idle timeout, say
+    assert _send(transport, _message()).kind == ACCEPTED
+    assert len(sink.wait_for(2)) == 2
+
+
+def test_dkim_signs_the_unsubscribe_headers_and_verifies():
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    signed = compose.build(
+        mail_from="Patient Support <support@example.org>",
+        to_name=None,
+        to_address="reader@example.com",
+        subject="Signed",
+        text="Hello",
+        html="<p>Hello</p>",
+        msg_id="<x@example.org>",
+        unsubscribe_url="https://example.org/unsubscribe/T",
+        unsubscribe_mailto_url="mailto:unsubscribe@example.org",
+        dkim=compose.Dkim("sel", "example.org", pem),
+    )
+    header = signed.data.split(b"\r\n\r\n", 1)[0].decode()
+    assert header.startswith("DKIM-Signature:") and "list-unsubscribe" in header.lower()
+    import base64
+
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    assert dkim.verify(signed.data, dnsfunc=lambda name, timeout=5: record)

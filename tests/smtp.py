@@ -1,0 +1,101 @@
+"""A real SMTP server in the test process (aiosmtpd), scripted to answer as real servers do.
+
+Tests read back what it received, and can make it refuse a recipient, answer
+4xx to the end of DATA a few times, hold its final reply (to kill a worker
+while it waits), or drop the connection after the message was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Script:
+    """How the server answers; each list is consumed one reply per message."""
+
+    data_replies: list[str] = field(default_factory=list)  # e.g. "451 4.3.0 Try again later"
+    rcpt_refusals: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 ..."
+    hold_seconds: float = 0.0  # wait this long before the final 250 (after storing)
+    drop_after_data: int = 0  # close the connection instead of answering, this many times
+
+
+class SmtpSink:
+    """aiosmtpd on a free port; ``messages`` holds what was accepted, parsed."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.script = Script()
+        self.raw: list[bytes] = []
+        self.data_commands = 0
+        self._lock = threading.Lock()
+        self._controller: Any = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:  # noqa: N802,E501
+        refusal = self.script.rcpt_refusals.get(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self._lock:
+            self.data_commands += 1
+            reply = self.script.data_replies.pop(0) if self.script.data_replies else None
+            drop = self.script.drop_after_data > 0
+            if drop:
+                self.script.drop_after_data -= 1
+        if reply:  # refused: nothing is kept
+            return reply
+        with self._lock:
+            self.raw.append(envelope.original_content)
+        if drop:
+            server.transport.close()  # the message was received; the reply never comes
+            return "250 OK"
+        if self.script.hold_seconds:
+            await asyncio.sleep(self.script.hold_seconds)
+        return "250 2.0.0 OK queued"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self._lock:
+            raw = list(self.raw)
+        return [email.message_from_bytes(data, policy=policy.default) for data in raw]  # type: ignore[misc]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.raw) >= count:
+                return self.messages
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} message(s), got {len(self.raw)} in {timeout} s")
+
+    def start(self) -> SmtpSink:
+        from aiosmtpd.controller import Controller
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
