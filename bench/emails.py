@@ -1,0 +1,360 @@
+"""Guide emails: drain rate into an SMTP sink beside a no-op job baseline, render times, latency.
+
+    python bench/emails.py                 # 1,000 guide emails of mixed variants
+    python bench/emails.py --emails 2000 --latency 50
+
+On a fresh PostgreSQL database with the demo listings, with a Celery worker
+of 2 processes (prefork, as in production) on Redis and a local SMTP sink
+(aiosmtpd in its own process), it prints:
+
+1. PDF render time for a cold variant (nothing cached) and a warm one (the
+   body cached, only the reader's pages laid out), in this process;
+2. the drain rate of a backlog of no-op outbox jobs (the same relay, count,
+   lock and stamp every job takes: the baseline) and of a backlog of guide
+   emails of mixed variants (a third with a ZIP, so with a "Specialists
+   near you" page), with the variant bodies cached beforehand, as they are
+   after the first email of each variant; the sink's log is checked for one
+   message per delivery and no duplicate Message-ID;
+3. submit-to-accepted latency with the worker idle: from the form's POST
+   through the inbox step, the email job and the SMTP conversation to the
+   sink's 250, one form at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+DATABASE = "intake_emails_bench"
+WORK = Path(tempfile.mkdtemp(prefix="intake-emails-bench-"))
+SINK_PORT = 2599
+
+os.environ.update(
+    {
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        "SECRET_KEY": "bench-secret",
+        "DATA_ENCRYPTION_KEY": "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A=",
+        "INTAKE_INSTANCE_PATH": str(WORK / "instance"),
+        "GUIDE_CACHE_DIR": str(WORK / "guide-cache"),
+        "RATELIMIT_ENABLED": "false",
+        "OUTBOX_PUBLISH_AFTER_COMMIT": "true",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(SINK_PORT),
+        "PUBLIC_BASE_URL": "https://support.example.org",
+    }
+)
+os.environ.pop("CELERY_BROKER_URL", None)
+
+TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+TYPES = ["pleural", "peritoneal", "pericardial", "testicular", "not_sure"]
+STAGES = ["2", "4"]
+TOPICS = ["treatment", "financial"]
+ZIPS = ["10001", "60601", "94103", "77030", "02115", "33101", "98101", "30303", "85004", "19104"]
+
+
+def admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Processes:
+    """The SMTP sink and the Celery worker, stopped whatever happens."""
+
+    def __init__(self) -> None:
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.sink_log = WORK / "sink.log"
+
+    def start(self, argv: list[str], log: str) -> None:
+        with (WORK / log).open("ab") as out:
+            self.children.append(
+                subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+            )
+
+    def sink_lines(self) -> list[str]:
+        return self.sink_log.read_text().splitlines() if self.sink_log.exists() else []
+
+    def stop(self) -> None:
+        for child in self.children:
+            child.terminate()
+        for child in self.children:
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def variant_of(n: int) -> dict[str, Any]:
+    """A mix of 20 variants (5 types x 2 stages x veteran or not), a third with a ZIP."""
+    rng = random.Random(n)
+    return {
+        "diagnosis_type": TYPES[n % 5],
+        "stage": STAGES[(n // 5) % 2],
+        "veteran": (n // 10) % 2 == 0,
+        "topics": TOPICS,
+        "zip": rng.choice(ZIPS) if n % 3 == 0 else None,
+    }
+
+
+def render_times(app: Any) -> tuple[float, float, int]:
+    """Cold and warm render of one guide, in milliseconds, and its page count."""
+    from pypdf import PdfReader
+
+    from intake.guide.outline import Variant
+    from intake.guide.render import Personal
+    from intake.services import guides
+
+    with app.app_context():
+        renderer = guides.renderer()
+        variant = Variant("pleural", "3", "biphasic", True, frozenset({"treatment", "financial"}))
+        started = time.perf_counter()
+        pdf = renderer.render(variant, Personal("First Reader", date.today()))
+        cold = time.perf_counter() - started
+        warm_samples = []
+        for n in range(10):
+            started = time.perf_counter()
+            renderer.render(variant, Personal(f"Reader {n}", date.today()))
+            warm_samples.append(time.perf_counter() - started)
+    import io
+
+    return (
+        cold * 1000,
+        statistics.median(warm_samples) * 1000,
+        len(PdfReader(io.BytesIO(pdf)).pages),
+    )
+
+
+def make_guides(app: Any, count: int, offset: int) -> list[int]:
+    """``count`` processed guide requests, each owing one email (its job not yet published)."""
+    import uuid
+
+    from intake.extensions import db
+    from intake.matching import geo
+    from intake.services import leads
+    from intake.services.contacts import CaseFacts, Person
+
+    ids = []
+    with app.app_context():
+        session = db.session()
+        for n in range(offset, offset + count):
+            facts = variant_of(n)
+            point = geo.lookup(facts["zip"]) if facts["zip"] else None
+            form = leads.GuideSubmission(
+                submission_key=str(uuid.uuid4()),
+                person=Person(
+                    first_name=f"Reader{n}", last_name="Bench", email=f"r{n}@example.com"
+                ),
+                case=CaseFacts(
+                    relationship="self",
+                    diagnosis_type=facts["diagnosis_type"],
+                    stage=facts["stage"],
+                    veteran=facts["veteran"],
+                    zip=point.zip if point else None,
+                    state=point.state if point else None,
+                    timezone=point.timezone if point else None,
+                ),
+                topics=facts["topics"],
+                deliver_email=True,
+                deliver_mail=False,
+            )
+            outcome = leads.submit_guide_request(session, form)
+            ids.append(outcome.request.id)
+            if n % 100 == 99:
+                session.commit()
+        session.commit()
+    return ids
+
+
+def warm_variants(app: Any, emails: int) -> int:
+    """Render each distinct variant's body once, as the first email of each variant does."""
+    from intake.guide.outline import Variant
+    from intake.services import guides
+
+    variants = set()
+    for n in range(emails):
+        facts = variant_of(n)
+        variants.add(
+            Variant(
+                diagnosis_type=facts["diagnosis_type"],
+                stage=facts["stage"],
+                cell_type=None,
+                veteran=facts["veteran"],
+                topics=frozenset(facts["topics"]),
+                has_matches=bool(facts["zip"]),
+            )
+        )
+    with app.app_context():
+        renderer = guides.renderer()
+        for variant in variants:
+            renderer.body(variant)
+    return len(variants)
+
+
+def relay_all(app: Any) -> None:
+    from intake import tasking
+    from intake.extensions import db
+
+    with app.app_context():
+        while True:
+            result = tasking.relay_batch(db.session())
+            if result.broker_failed or not result.published:
+                return
+
+
+def wait_until(check: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out")
+        time.sleep(0.05)
+
+
+def count(app: Any, sql: str) -> int:
+    from sqlalchemy import text
+
+    from intake.extensions import db
+
+    with app.app_context():
+        value = db.session.execute(text(sql)).scalar()
+        db.session.rollback()
+        return int(value or 0)
+
+
+def drain_noop(app: Any, jobs: int) -> float:
+    """Jobs per second through the whole outbox path with no effect: the baseline."""
+    from intake.extensions import db
+    from intake.services import outbox
+
+    with app.app_context():
+        for _ in range(jobs):
+            outbox.enqueue_job(db.session(), "outbox.noop")
+        db.session.commit()
+    started = time.monotonic()
+    relay_all(app)
+    done_sql = (
+        "SELECT count(*) FROM outbox_messages "
+        "WHERE task_name = 'outbox.noop' AND processed_at IS NOT NULL"
+    )
+    wait_until(lambda: count(app, done_sql) >= jobs, timeout=600)
+    return jobs / (time.monotonic() - started)
+
+
+def drain_emails(app: Any, processes: Processes, emails: int) -> tuple[float, int, int]:
+    """Emails per second from a backlog to the sink; how many arrived, duplicate Message-IDs."""
+    before = len(processes.sink_lines())
+    started = time.monotonic()
+    relay_all(app)
+    sent_sql = "SELECT count(*) FROM email_deliveries WHERE status = 'sent'"
+    wait_until(lambda: count(app, sent_sql) >= emails, timeout=1800)
+    elapsed = time.monotonic() - started
+    time.sleep(0.5)
+    lines = processes.sink_lines()[before:]
+    ids = [line.split(" ", 1)[1] for line in lines]
+    return emails / elapsed, len(lines), len(ids) - len(set(ids))
+
+
+def latency(app: Any, processes: Processes, samples: int) -> list[float]:
+    """Seconds from the form POST to the sink's 250, one form at a time, worker idle."""
+    client = app.test_client()
+    results = []
+    for n in range(samples):
+        page = client.get("/guide").get_data(as_text=True)
+        data = {
+            "csrf_token": TOKEN_RE.search(page).group(1),
+            "submission_key": KEY_RE.search(page).group(1),
+            "first_name": "Timed",
+            "email": f"timed{n}@example.com",
+            "relationship": "self",
+            "diagnosis_type": "pleural",
+            "stage": "3",
+            "veteran": "yes",
+            "topics": ["treatment", "financial"],
+            "deliver_email": "y",
+        }
+        before = len(processes.sink_lines())
+        started = time.time()
+        response = client.post("/guide", data=data)
+        response.close()  # runs the after-response announcement, as a WSGI server does
+        assert response.status_code == 303
+        wait_until(lambda before=before: len(processes.sink_lines()) > before, timeout=60)
+        arrived = float(processes.sink_lines()[before].split(" ", 1)[0])
+        results.append(arrived - started)
+        time.sleep(0.3)  # let the worker go idle again
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--emails", type=int, default=1000)
+    parser.add_argument("--noop", type=int, default=2000)
+    parser.add_argument("--latency", type=int, default=30, help="timed forms")
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+
+    from intake import create_app
+    from intake.extensions import db
+    from intake.services import specialists
+
+    admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{DATABASE}"')
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        specialists.load_demo(db.session())
+        db.session.commit()
+    processes = Processes()
+    try:
+        processes.start([str(BIN / "python"), "-m", "bench.smtp_sink", "--port", str(SINK_PORT),
+                         "--log", str(processes.sink_log)], "sink.out")  # fmt: skip
+        cold, warm, pages = render_times(app)
+        print(f"render: cold variant {cold:.0f} ms, warm variant {warm:.1f} ms "
+              f"(median of 10, {pages} pages)", flush=True)  # fmt: skip
+        variants = warm_variants(app, args.emails)
+        processes.start([str(BIN / "celery"), "-A", "worker", "worker", "--pool", "prefork",
+                         "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle",
+                         "--without-gossip"], "worker.log")  # fmt: skip
+        time.sleep(6)  # the worker is up and idle
+        noop_rate = drain_noop(app, args.noop)
+        print(f"no-op jobs: {noop_rate:.0f}/s ({args.noop} jobs, 2 worker processes)", flush=True)
+        make_guides(app, args.emails, 0)  # owed now, published all at once below
+        rate, arrived, duplicates = drain_emails(app, processes, args.emails)
+        print(f"guide emails: {rate:.1f}/s ({args.emails} emails of {variants} variant bodies, "
+              f"{arrived} arrived, {duplicates} duplicate Message-IDs); "
+              f"{rate / noop_rate:.3f}x the no-op baseline", flush=True)  # fmt: skip
+        times = latency(app, processes, args.latency)
+        print(f"submit to SMTP accepted, worker idle: p50 {percentile(times, 0.5) * 1000:.0f} ms, "
+              f"p95 {percentile(times, 0.95) * 1000:.0f} ms ({len(times)} forms)")  # fmt: skip
+    finally:
+        processes.stop()
+        with app.app_context():
+            db.engine.dispose()
+        admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
