@@ -334,9 +334,10 @@ def main() -> None:
         print(f"render: cold variant {cold:.0f} ms, warm variant {warm:.1f} ms "
               f"(median of 10, {pages} pages)", flush=True)  # fmt: skip
         variants = warm_variants(app, args.emails)
-        processes.start([str(BIN / "celery"), "-A", "worker", "worker", "--pool", "prefork",
-                         "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle",
-                         "--without-gossip"], "worker.log")  # fmt: skip
+        # python -m: this checkout's code first on the path, as for the sink
+        worker = [str(BIN / "python"), "-m", "celery", "-A", "worker", "worker", "--pool"]
+        flags = ["prefork", "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle"]
+        processes.start([*worker, *flags, "--without-gossip"], "worker.log")
         time.sleep(6)  # the worker is up and idle
         noop_rate = drain_noop(app, args.noop)
         print(f"no-op jobs: {noop_rate:.0f}/s ({args.noop} jobs, 2 worker processes)", flush=True)

@@ -245,6 +245,9 @@ def broker_app(app: Flask) -> Iterator[Any]:
 
     yield build
     for other in made:
+        transport = other.extensions.pop("mail_transport", None)
+        if transport is not None:
+            transport.close()
         with other.app_context():
             db.session.remove()
             db.engine.dispose()

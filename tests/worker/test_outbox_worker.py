@@ -108,4 +108,11 @@ def test_submissions_made_while_redis_is_down_are_relayed_when_it_returns(
         assert committed_db.scalars(select(CallbackRequest)).one().status == "queued"
         assert committed_db.scalars(select(GuideRequest)).one().status == "processed"
     finally:
+        transport = outage_app.extensions.pop("mail_transport", None)
+        if transport is not None:
+            transport.close()
+        with outage_app.app_context():
+            from intake.extensions import db
+
+            db.engine.dispose()
         app.extensions["celery"].set_default()
