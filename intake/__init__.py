@@ -68,9 +68,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(match.bp)
     app.register_blueprint(api.bp)
-    from intake.views import admin, auth
+    from intake.views import admin, advocate, auth
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(advocate.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
     from intake.views import filters

@@ -32,6 +32,7 @@ TASK_MODULES = [
     "worker.tasks.callbacks",
     "worker.tasks.matching",
     "worker.tasks.emails",
+    "worker.tasks.queue",
 ]
 BREAKER_SECONDS = 30.0
 COALESCE_SECONDS = 0.05
@@ -68,6 +69,16 @@ def init_celery(app: Flask) -> Celery:
                 "task": "submissions.sweep",
                 "schedule": app.config["OUTBOX_RELAY_SECONDS"],
                 "options": {"expires": app.config["OUTBOX_RELAY_SECONDS"] * 2},
+            },
+            "expire-claims": {
+                "task": "queue.expire_leases",
+                "schedule": 60.0,
+                "options": {"expires": 60},
+            },
+            "speed-to-lead": {
+                "task": "queue.check_sla",
+                "schedule": 60.0,
+                "options": {"expires": 60},
             },
             "purge-submission-payloads": {
                 "task": "submissions.purge",

@@ -51,6 +51,12 @@ GUIDE_TOPICS = [
     ("living_with", "Living with mesothelioma, remission and recurrence"),
 ]
 
+DIAGNOSED = [
+    ("recent", "In the last month"),
+    ("earlier", "More than a month ago"),
+    ("unknown", "Not sure"),
+]
+
 BEST_TIMES = [
     ("asap", "As soon as possible"),
     ("morning", "Morning (8 AM to noon)"),

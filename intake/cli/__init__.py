@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
         mailbox,
         match,
         outbox,
+        queue,
         serve,
         specialists,
         submissions,
@@ -35,6 +36,8 @@ def register(app: Flask) -> None:
         outbox.outbox_group,
         guide.guide_group,
         mailbox.mailbox_group,
+        queue.queue_group,
+        queue.calling_hours,
     ):
         app.cli.add_command(command)
 

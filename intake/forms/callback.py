@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import BooleanField, EmailField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -27,7 +29,8 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
 
     page_order = (
         "first_name", "last_name", "phone", "email", "zip", "best_time", "language",
-        "relationship", "diagnosis_type", "stage", "veteran", "consent_calls", "email_fallback",
+        "relationship", "diagnosis_type", "stage", "diagnosed", "veteran", "consent_calls",
+        "email_fallback",
     )  # fmt: skip
 
     phone = TelField(
@@ -68,10 +71,24 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         default="en",
         validators=[InputRequired("Please choose a language.")],
     )
+    diagnosed = Radios(
+        "When was the diagnosis?",
+        choices=options(vocab.DIAGNOSED),
+        validators=[Optional()],
+    )
     consent_calls = BooleanField(  # DataRequired: a posted "false" is not a tick
         validators=[DataRequired("Please tick the box so we are allowed to call you.")]
     )
     email_fallback = BooleanField(default=False)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks, then: an email fallback needs an email address to fall back to."""
+        valid = super().validate(extra_validators)
+        if self.email_fallback.data and not self.email.data and not self.email.errors:
+            self.email_fallback.errors = [
+                "Please enter your email address above, or untick this box."
+            ]
+        return valid and not self.errors
 
     def to_submission(self) -> CallbackSubmission:
         """The validated form as the service's input."""

@@ -50,11 +50,14 @@ def case_facts(form: Any, zip_code: str | None) -> CaseFacts:
     point = geo.lookup(zip_code) if zip_code else None
     veteran = {"yes": True, "no": False}.get(form.veteran.data or "")
     cell_type = getattr(form, "cell_type", None)
+    diagnosed = getattr(form, "diagnosed", None)
+    recent = {"recent": True, "earlier": False}.get(diagnosed.data or "") if diagnosed else None
     return CaseFacts(
         relationship=form.relationship.data,
         diagnosis_type=form.diagnosis_type.data or None,
         stage=form.stage.data or None,
         cell_type=(cell_type.data or None) if cell_type is not None else None,
+        diagnosed_recently=recent,
         veteran=veteran,
         zip=point.zip if point else None,
         state=point.state if point else None,

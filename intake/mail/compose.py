@@ -122,3 +122,17 @@ def _sign(data: bytes, key: Dkim) -> bytes:
         include_headers=list(SIGNED_HEADERS),
     )
     return bytes(signature) + data
+
+
+def plain_message(mail_from: str, to_address: str, subject: str, text: str) -> Outgoing:
+    """A short plain-text message to staff (alerts): no unsubscribe, no personal data."""
+    message = EmailMessage(policy=_POLICY)
+    message["From"], message["To"], message["Subject"] = mail_from, to_address, subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = (
+        f"<alert.{hashlib.sha256(text.encode()).hexdigest()[:16]}.{to_address.split('@')[0][:8]}@{domain_of(mail_from)}>"
+    )
+    message.set_content(text, charset="utf-8")
+    return Outgoing(
+        parseaddr(mail_from)[1], to_address, str(message["Message-ID"]), message.as_bytes()
+    )

@@ -8,6 +8,7 @@ from intake.models.contact import Case, CaseContact, Contact
 from intake.models.email import EmailDelivery, EmailSuppression
 from intake.models.fulfilment import FulfilmentItem
 from intake.models.outbox import OutboxMessage
+from intake.models.queue import CallAttempt, QueueItem, StaffAlert
 from intake.models.request import GuideRequest
 from intake.models.specialist import CaseMatch, Specialist
 from intake.models.submission import Submission
@@ -16,6 +17,7 @@ from intake.models.user import User
 __all__ = [
     "AuditEvent",
     "Base",
+    "CallAttempt",
     "CallbackRequest",
     "Case",
     "CaseContact",
@@ -27,7 +29,9 @@ __all__ = [
     "FulfilmentItem",
     "GuideRequest",
     "OutboxMessage",
+    "QueueItem",
     "Specialist",
+    "StaffAlert",
     "Submission",
     "User",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from intake.models.base import Base, Encrypted, EncryptedJSON, Timestamped
+from intake.models.base import Base, Encrypted, EncryptedJSON, Timestamped, UTCDateTime
 
 
 class Contact(Timestamped, Base):
@@ -26,6 +28,8 @@ class Contact(Timestamped, Base):
     phone: Mapped[str | None] = mapped_column(Encrypted("contacts.phone"))
     phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     do_not_call: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # an advocate reached someone else at this number: it is not called again as it stands
+    phone_wrong: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     case_links: Mapped[list[CaseContact]] = relationship(back_populates="contact")
@@ -47,9 +51,14 @@ class Case(Timestamped, Base):
     stage: Mapped[str | None] = mapped_column(Encrypted("cases.stage"))
     cell_type: Mapped[str | None] = mapped_column(Encrypted("cases.cell_type"))
     veteran: Mapped[bool | None] = mapped_column(EncryptedJSON("cases.veteran"))
+    diagnosed_recently: Mapped[bool | None] = mapped_column(
+        EncryptedJSON("cases.diagnosed_recently")
+    )
     zip: Mapped[str | None] = mapped_column(Encrypted("cases.zip"))
     state: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(40))
+    # the family told us the patient died: every call and email for the case stops
+    deceased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contact_links: Mapped[list[CaseContact]] = relationship(back_populates="case")
 

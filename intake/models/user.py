@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,6 +27,11 @@ class User(Timestamped, Base):
     name: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # when they work, in their own zone: [{"days": [0..6 Mon=0], "start": "09:00", "end": "17:00"}]
+    shifts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(
+        String(40), default="America/New_York", server_default="America/New_York"
+    )
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,6 +31,7 @@ class CaseFacts:
     stage: str | None = None
     cell_type: str | None = None
     veteran: bool | None = None
+    diagnosed_recently: bool | None = None
     zip: str | None = None
     state: str | None = None
     timezone: str | None = None
@@ -147,5 +148,7 @@ def _update_case(case: Case, facts: CaseFacts) -> None:
             setattr(case, field, value)
     if facts.veteran is not None:
         case.veteran = facts.veteran
+    if facts.diagnosed_recently is not None:
+        case.diagnosed_recently = facts.diagnosed_recently
     if facts.zip:
         case.zip, case.state, case.timezone = facts.zip, facts.state, facts.timezone

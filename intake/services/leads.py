@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from intake.models.callback import OPEN_STATUSES, CallbackRequest
 from intake.models.contact import Case
 from intake.models.request import GuideRequest
-from intake.services import consent, guides, outbox
+from intake.services import callbacks, consent, guides, outbox
 from intake.services.contacts import CaseFacts, Person, attach_case, find_or_create_contact
 from intake.services.inserts import insert_if_absent
 
@@ -150,13 +150,16 @@ def submit_callback_request(
         receipt.grant(
             session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "callback_form"
         )
-    if contact.do_not_call:
-        contact.do_not_call = False  # a fresh, explicit ask to be called
+    if contact.do_not_call or contact.phone_wrong:
+        # a fresh, explicit ask to be called at the number just typed
+        contact.do_not_call = contact.phone_wrong = False
     open_request = None if new_contact else _open_callback(session, contact.id)
     if open_request is not None:
         open_request.best_time, open_request.language = form.best_time, form.language
         open_request.case_id = case.id
         open_request.times_requested += 1
+        session.flush()
+        callbacks.refresh_open_item(session, open_request)
         jobs = _match_job(session, case)
         session.flush()
         return Outcome(open_request, created=False, outbox_ids=[job.id for job in jobs])

@@ -16,7 +16,7 @@ from intake.models.user import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Where each role lands after signing in, first registered endpoint wins.
-HOME_ENDPOINTS = {"admin": ("admin.dashboard",), "advocate": ("advocate.queue", "advocate.index")}
+HOME_ENDPOINTS = {"admin": ("admin.dashboard",), "advocate": ("advocate.queue_page",)}
 
 
 def load_user(user_id: str) -> User | None:
@@ -34,6 +34,13 @@ def deny_unless(role: str) -> ResponseReturnValue | None:
     if current_user.role != role:
         return render_template("auth/forbidden.html", role=role), 403
     return None
+
+
+def require_staff() -> ResponseReturnValue | None:
+    """A ``before_request`` hook for the advocate console: advocates, and admins who oversee it."""
+    if current_user.is_authenticated and current_user.role in ("advocate", "admin"):
+        return None
+    return deny_unless("advocate")
 
 
 def require_admin() -> ResponseReturnValue | None:

@@ -7,7 +7,13 @@ from flask.typing import ResponseReturnValue
 
 from intake.extensions import db
 from intake.services import specialist_admin
-from intake.views import admin_fulfilment, admin_import, admin_mail, admin_specialists
+from intake.views import (
+    admin_fulfilment,
+    admin_import,
+    admin_mail,
+    admin_specialists,
+    admin_staff,
+)
 from intake.views.access import no_store, require_admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -26,3 +32,4 @@ admin_specialists.register(bp)
 admin_import.register(bp)
 admin_mail.register(bp)
 admin_fulfilment.register(bp)
+admin_staff.register(bp)

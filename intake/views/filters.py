@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 
@@ -30,8 +31,61 @@ def mask_email(address: str | None) -> str:
     return f"{local[:1]}•••@{domain}"
 
 
+def local_clock(item: Any, moment: datetime | None = None) -> str:
+    """A queue item's local time now (or at ``moment``): 'Mon 2:14 PM EST' in the patient's zone."""
+    when = moment or datetime.now(UTC)
+    try:
+        zone = ZoneInfo(item.timezone) if item.timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    if zone is None:
+        return (
+            when.astimezone(ZoneInfo("America/New_York")).strftime("%a %-I:%M %p ET")
+            + " (zone unknown)"
+        )
+    return when.astimezone(zone).strftime("%a %-I:%M %p %Z")
+
+
+def minutes(span: timedelta) -> str:
+    """'4 min', '1 h 20 min', '2 days'."""
+    total = max(int(span.total_seconds() // 60), 0)
+    if total < 60:
+        return f"{total} min"
+    if total < 48 * 60:
+        return f"{total // 60} h {total % 60} min"
+    return f"{total // (24 * 60)} days"
+
+
+def needs(item: Any) -> str:
+    """The skills a call needs, in words: 'Spanish, VA benefits'."""
+    from intake.matching.types import language_label
+
+    parts = [language_label(item.language)] if item.language and item.language != "en" else []
+    if item.needs_va:
+        parts.append("VA benefits")
+    return ", ".join(parts)
+
+
+def format_phone(e164: str | None) -> str:
+    """'+12125550143' as '(212) 555-0143'."""
+    if not e164:
+        return ""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, "US")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def mask_phone(e164: str | None) -> str:
+    """'(•••) •••-0143': enough to spot a typo, not to read the number off a screen."""
+    return f"(•••) •••-{e164[-4:]}" if e164 and len(e164) >= 4 else ""
+
+
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
-    app.add_template_filter(staff_time)
-    app.add_template_filter(staff_epoch)
-    app.add_template_filter(mask_email)
+    for function in (staff_time, staff_epoch, mask_email, local_clock, minutes, needs,
+                     format_phone, mask_phone):  # fmt: skip
+        app.add_template_filter(function)

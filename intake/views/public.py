@@ -9,12 +9,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from intake import calling_hours, extensions
+from intake import calling, extensions
 from intake.extensions import db, limiter
 from intake.forms.callback import CallbackForm
 from intake.forms.guide import GuideForm
 from intake.logsafe import describe_failure
-from intake.services import consent, submissions
+from intake.services import consent, submissions, waiting
 from intake.tasking import announce_after_commit
 from intake.views import unsubscribe
 
@@ -109,10 +109,11 @@ def callback() -> ResponseReturnValue:
 def callback_thanks() -> ResponseReturnValue:
     """Confirmation after a callback request, saying honestly when to expect the call."""
     received = _load_ref(submissions.CALLBACK)
+    place = calling.place_for(received.case.state, received.case.timezone, received.case.zip)
     return render_template(
         "public/callback_thanks.html",
         callback_request=received,
-        expectation=calling_hours.expectation(received.case.timezone, received.best_time),
+        expectation=waiting.expectation(db.session(), place, received.best_time),
     )
 
 

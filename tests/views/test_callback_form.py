@@ -9,13 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from intake import calling_hours
 from intake.models import CallbackRequest, CaseContact, ConsentRecord, Contact, OutboxMessage
 from intake.services.consent import CALLBACK_CONSENT, FOLLOWUP_EMAIL_CONSENT
 from tests.conftest import GOOD_CALLBACK, field_errors, submit
 
 NY = ZoneInfo("America/New_York")
-WITHIN_THE_HOUR = "as soon as one is free, usually within the hour"
 
 
 def _count(db_session, model) -> int:
@@ -57,81 +55,33 @@ def test_callback_request_is_stored_with_contact_case_consent_and_a_queue_job(cl
 
 def test_email_fallback_consent_is_opt_in_and_needs_an_email(client, db_session):
     submit(client, "/callback", GOOD_CALLBACK, email_fallback=None)
-    submit(client, "/callback", GOOD_CALLBACK, phone="212-555-0177", email="", email_fallback="y")
     assert set(db_session.scalars(select(ConsentRecord.purpose))) == {"advocate_calls"}
-
-
-class _Frozen(datetime):
-    """``datetime`` whose ``now`` is a fixed moment, for the confirmation page."""
-
-    moment = datetime(2026, 11, 3, 9, 30, tzinfo=NY)
-
-    @classmethod
-    def now(cls, tz=None):
-        return cls.moment.astimezone(tz)
+    # ticked with no email to fall back to: an error at the box, not a silent drop
+    response = submit(
+        client, "/callback", GOOD_CALLBACK, phone="212-555-0177", email="", email_fallback="y"
+    )
+    assert response.status_code == 400
+    assert field_errors(response) == ["Please enter your email address above, or untick this box."]
 
 
 @pytest.mark.parametrize(
     ("moment", "best_time", "expected"),
     [
-        (datetime(2026, 11, 3, 9, 30, tzinfo=NY), "morning", WITHIN_THE_HOUR),
+        (datetime(2026, 11, 3, 9, 30, tzinfo=NY), "morning", "usually within"),
         (datetime(2026, 11, 3, 22, 15, tzinfo=NY), "morning", "tomorrow after 8:00 AM your time"),
     ],
 )
 def test_thanks_page_says_when_to_expect_the_call(client, monkeypatch, moment, best_time, expected):
-    monkeypatch.setattr(_Frozen, "moment", moment)
-    monkeypatch.setattr(calling_hours, "datetime", _Frozen)
+    from intake.services import waiting
+
     response = submit(client, "/callback", GOOD_CALLBACK, best_time=best_time)
+    monkeypatch.setattr(waiting, "utcnow", lambda: moment.astimezone(UTC))
     thanks = client.get(response.headers["Location"])
-    html = thanks.get_data(as_text=True)
+    html = thanks.get_data(as_text=True).replace("&#39;", "'")
     assert thanks.status_code == 200
     assert thanks.headers["Cache-Control"] == "no-store"
-    sentence = calling_hours.expectation("America/New_York", best_time, now=moment)
-    assert expected in sentence
-    assert f'<p class="lead">{sentence}</p>' in html.replace("&#39;", "'")
-
-
-@pytest.mark.parametrize(
-    ("local", "best_time", "expected"),
-    [
-        ((10, 0), "asap", WITHIN_THE_HOUR),
-        ((20, 59), "asap", WITHIN_THE_HOUR),
-        ((8, 0), "morning", WITHIN_THE_HOUR),
-        (
-            (6, 45),
-            "asap",
-            "It is 6:45 AM where you are, so a patient advocate will call you "
-            "today after 8:00 AM your time.",
-        ),
-        (
-            (21, 0),
-            "asap",
-            "It is 9:00 PM where you are, so a patient advocate will call you "
-            "tomorrow after 8:00 AM your time.",
-        ),
-        ((23, 30), "afternoon", "tomorrow after 12:00 PM your time."),
-        (
-            (10, 0),
-            "evening",
-            "It is 10:00 AM where you are, so a patient advocate will call you "
-            "today after 5:00 PM your time.",
-        ),
-        ((12, 0), "morning", "tomorrow after 8:00 AM your time."),
-    ],
-)
-def test_expectation_sentence(local, best_time, expected):
-    now = datetime(2026, 11, 3, *local, tzinfo=NY)
-    assert expected in calling_hours.expectation("America/New_York", best_time, now=now)
-
-
-def test_expectation_uses_the_callers_time_zone_and_falls_back_to_eastern():
-    now = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)  # 9:00 AM in New York, 6:00 AM in LA
-    los_angeles = calling_hours.expectation("America/Los_Angeles", "asap", now=now)
-    assert "It is 6:00 AM where you are" in los_angeles and "today after 8:00 AM" in los_angeles
-    for unknown in (None, "", "Mars/Olympus_Mons", "../../etc/passwd"):
-        assert WITHIN_THE_HOUR in calling_hours.expectation(unknown, "asap", now=now)
-    early = datetime(2026, 11, 3, 11, 30, tzinfo=UTC)  # 6:30 AM in New York
-    assert "It is 6:30 AM where you are" in calling_hours.expectation("Nowhere/X", "asap", early)
+    assert expected in html
+    assert "(•••) •••-0143" in html and "212-555-0143" not in html  # masked, typo-checkable
 
 
 def test_consent_box_is_rendered_unticked(client):
@@ -206,7 +156,8 @@ def test_zip_plus_four_is_accepted_and_stored_as_five_digits(client, db_session)
 
 def test_optional_fields_may_be_left_empty(client, db_session):
     blanks = dict.fromkeys(("last_name", "email", "diagnosis_type", "stage", "veteran"), "")
-    assert submit(client, "/callback", GOOD_CALLBACK, **blanks).status_code == 303
+    response = submit(client, "/callback", GOOD_CALLBACK, email_fallback=None, **blanks)
+    assert response.status_code == 303
     request = db_session.scalars(select(CallbackRequest)).one()
     assert request.contact.email is None and request.contact.last_name is None
     assert (request.case.diagnosis_type, request.case.stage, request.case.veteran) == (

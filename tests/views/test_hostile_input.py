@@ -94,6 +94,7 @@ FIELDS = [
     *(("/callback", f) for f in ("first_name", "last_name", "phone", "email", "relationship")),
     *(("/callback", f) for f in ("diagnosis_type", "stage", "veteran", "zip", "best_time")),
     ("/callback", "language"),
+    ("/callback", "diagnosed"),
 ]
 
 
