@@ -307,3 +307,29 @@ def test_the_we_tried_to_reach_you_email_is_written_and_sent_once(app, db_sessio
     assert message["Subject"] == "We tried to reach you"
     text = message.get_body(("plain",)).get_content()
     assert "could not reach you" in text and "/unsubscribe/" in text
+
+
+def test_first_calls_past_the_target_are_flagged_once_and_the_admins_on_duty_told(app, db_session):
+    from intake.models import StaffAlert
+    from intake.services import sla
+    from tests.services.test_emails import FakeTransport
+
+    auth.create_user(db_session, "boss@staff.example.org", "admin", "a long admin password")
+    late = ask(db_session, now=MONDAY_10_NY - timedelta(minutes=6))
+    ask(db_session, now=MONDAY_10_NY - timedelta(minutes=2))
+    assert sla.late_now(db_session, MONDAY_10_NY) == 1
+    assert sla.check(db_session, MONDAY_10_NY) == 1
+    assert sla.check(db_session, MONDAY_10_NY) == 0  # counted once
+    assert late.sla_breached_at == MONDAY_10_NY
+    alert = db_session.scalars(select(StaffAlert)).one()
+    job = db_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.task_name == "queue.alert_admins")
+    ).one()
+    assert job.args == [alert.id]
+    transport = FakeTransport()
+    with app.test_request_context():
+        assert sla.send_alert(db_session, alert.id, transport)
+        assert not sla.send_alert(db_session, alert.id, transport)  # once
+    [message] = transport.sent
+    assert b"boss@staff.example.org" in message and b"1 callback request(s)" in message
+    assert b"Caller" not in message  # no personal data in an alert

@@ -182,3 +182,31 @@ def test_calling_hours_refuses_an_unknown_zip_in_one_line(app):
     result = app.test_cli_runner().invoke(intake_cli, ["calling-hours", "--zip", "00000"])
     assert result.exit_code != 0 and "not a US ZIP code" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_family_member_is_linked_to_the_case_with_their_relationship(
+    client, db_session, login_as, queued, always_callable
+):
+    from intake.models import CaseContact
+
+    # her son asked for the guide with his own email: another contact, same patient
+    submit(client, "/guide", {"first_name": "Luis", "email": "luis@example.com",
+                              "relationship": "child", "topics": ["treatment"],
+                              "deliver_email": "y"})  # fmt: skip
+    login_as("advocate")
+    post_form(client, "/advocate/claim-next", token_from="/advocate/")
+    lead_page = f"/advocate/leads/{queued.id}"
+    missing = post_form(client, lead_page + "/household", {"email": "nobody@example.com",
+                                                           "relationship": "child"},
+                        token_from=lead_page)  # fmt: skip
+    assert missing.status_code == 400 and "no other request" in missing.get_data(as_text=True)
+    linked = post_form(client, lead_page + "/household", {"email": "luis@example.com",
+                                                          "relationship": "child"},
+                       token_from=lead_page)  # fmt: skip
+    assert linked.status_code == 303
+    links = select(CaseContact).where(CaseContact.case_id == queued.callback_request.case_id)
+    relations = {link.relation for link in db_session.scalars(links)}
+    assert relations == {"spouse_partner", "child"}
+    html = client.get(lead_page).get_data(as_text=True)
+    assert "Luis" in html and "Son or daughter" in html and "Guide request" in html
+    assert "case.link_contact" in _actions(db_session)
