@@ -53,6 +53,13 @@ class QueueItem(Timestamped, Base):
             postgresql_where=text("status IN ('queued', 'retry_scheduled')"),
             sqlite_where=text("status IN ('queued', 'retry_scheduled')"),
         ),
+        # the claim order within a class: claim-next stops at the first unlocked row
+        Index(
+            "ix_queue_items_claim_order",
+            "rank_key",
+            postgresql_where=text("status IN ('queued', 'retry_scheduled')"),
+            sqlite_where=text("status IN ('queued', 'retry_scheduled')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,51 +1,36 @@
-"""The callback queue: items in, claim-next with leases, leases back, the list staff see.
+"""The callback queue: items in (once per request and phone), leases, the list staff see.
 
-Claiming is one statement per candidate: the best waiting item for this
-advocate is selected with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (so 50
-advocates pressing "claim next" at once each get a different item, and none
-waits for another), then stamped with a guarded UPDATE that only succeeds
-while the item is still waiting (which is what keeps SQLite, without row
-locks, correct too).  The calling rules, the consent ledger and the
-state's attempt cap are checked again at claim time, not only when the item
-was queued: a window may have closed or a consent been revoked since.
+Claiming is ``claims.py``; what an outcome does is ``outcomes.py``.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, false, literal, not_, or_, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from intake import calling
 from intake.models.base import utcnow
 from intake.models.callback import CallbackRequest
-from intake.models.consent import PURPOSE_ADVOCATE_CALLS
 from intake.models.queue import (
-    CANCELLED,
     CLAIMED,
     OPEN,
     QUEUED,
     RETRY,
-    WAITING,
     CallAttempt,
     QueueItem,
 )
 from intake.models.user import User
 from intake.queueing import priority
-from intake.services import consent
 from intake.services.contacts import phone_hash
 from intake.services.inserts import insert_if_absent
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=20)
-SKILL_RELAX = timedelta(minutes=3)  # then anyone may take an item needing a skill they lack
-PREFERRED_RELAX = timedelta(minutes=15)  # a scheduled call back waits this long for its advocate
-CLAIM_TRIES = 20
 
 
 def place_of(item: QueueItem) -> calling.Place:
@@ -145,119 +130,6 @@ def _open_for(session: Session, digest: str) -> QueueItem | None:
     return session.scalars(
         select(QueueItem).where(QueueItem.phone_hash == digest, QueueItem.status.in_(OPEN))
     ).first()
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The item claimed, or why nothing was."""
-
-    item: QueueItem | None
-    skipped: int = 0  # candidates found not callable after all (window closed, consent gone)
-
-
-def _skills(advocate: User) -> tuple[list[str], bool]:
-    skills = [s.strip().lower() for s in advocate.skills or [] if s and s.strip()]
-    return [s for s in skills if s != "va"], "va" in skills
-
-
-def _candidate(advocate: User, now: datetime, uncovered: frozenset[str]) -> Any:
-    """The best waiting item for this advocate: the claim order, as one query."""
-    languages, has_va = _skills(advocate)
-    item = QueueItem
-    speaks = item.language.in_(languages) if languages else false()
-    skilled = or_(speaks, and_(item.needs_va, literal(has_va)))
-    needs_skill = or_(item.language != "en", item.needs_va)
-    covered_elsewhere = and_(
-        not_(item.language.in_(sorted(uncovered))) if uncovered else literal(True),
-        not_(and_(item.needs_va, literal("va" in uncovered))),
-    )
-    lacking = and_(needs_skill, not_(skilled), covered_elsewhere)
-    mine = item.preferred_advocate_id == advocate.id
-    query = select(item.id).where(
-        item.status.in_(WAITING),
-        item.callable_from <= now,
-        or_(not_(lacking), item.callable_from <= now - SKILL_RELAX),
-        or_(
-            item.preferred_advocate_id.is_(None),
-            mine,
-            item.callable_from <= now - PREFERRED_RELAX,
-        ),
-    )
-    tier = case((mine, 0), (skilled, 1), (not_(needs_skill), 2), else_=3)
-    first = case((item.attempts == 0, 0), else_=1)
-    past_target = case(
-        (and_(item.attempts == 0, item.callable_from <= now - priority.SPEED_TO_LEAD_TARGET), 0),
-        else_=1,
-    )
-    return (
-        query.order_by(tier, first, past_target, item.rank_key.desc(), item.requested_at, item.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def claim_next(
-    session: Session,
-    advocate: User,
-    now: datetime | None = None,
-    uncovered: frozenset[str] = frozenset(),
-) -> Claim:
-    """Give this advocate the next call they should make, held for ``LEASE``; flushes.
-
-    ``uncovered`` names the skills no advocate on shift has: items needing
-    them are anyone's at once rather than after ``SKILL_RELAX``.
-    """
-    now = now or utcnow()
-    skipped = 0
-    for _ in range(CLAIM_TRIES):
-        item_id = session.execute(_candidate(advocate, now, uncovered)).scalar()
-        if item_id is None:
-            return Claim(None, skipped)
-        item = session.get(QueueItem, item_id)
-        assert item is not None
-        if not _still_callable(session, item, now):
-            skipped += 1
-            continue
-        taken = session.execute(
-            update(QueueItem)
-            .where(QueueItem.id == item_id, QueueItem.status.in_(WAITING))
-            .values(
-                status=CLAIMED, claimed_by_id=advocate.id, claimed_at=now,
-                lease_expires_at=now + LEASE,
-            )
-            .execution_options(synchronize_session=False)
-        )  # fmt: skip
-        if taken.rowcount:  # type: ignore[attr-defined]
-            session.refresh(item)
-            return Claim(item, skipped)
-    return Claim(None, skipped)
-
-
-def _still_callable(session: Session, item: QueueItem, now: datetime) -> bool:
-    """Checked at claim time: consent, the person's state, the rules now; else moved or closed."""
-    contact, request = item.contact, item.callback_request
-    case_ = request.case
-    stop = None
-    if contact.do_not_call or contact.phone_wrong or not contact.phone:
-        stop = "do_not_call" if contact.do_not_call else "wrong_number"
-    elif case_ is not None and case_.deceased_at is not None:
-        stop = "deceased"
-    elif not consent.has_consent(session, PURPOSE_ADVOCATE_CALLS, "phone", contact.phone):
-        stop = "no_consent"
-    if stop:
-        close(session, item, CANCELLED, stop, now)
-        return False
-    recent = recent_attempts(session, item.phone_hash, now)
-    if calling.check(place_of(item), now, _chosen(item), recent).allowed:
-        return True
-    schedule(item, session, now, _chosen(item))  # the window closed since: wait for the next
-    session.flush()
-    return False
-
-
-def _chosen(item: QueueItem) -> str | None:
-    """The window the person chose; a scheduled call back keeps to its own time instead."""
-    return None if item.preferred_advocate_id is not None else item.best_time
 
 
 def close(session: Session, item: QueueItem, status: str, reason: str, now: datetime) -> None:

@@ -19,7 +19,7 @@ from intake.extensions import db
 from intake.models.base import utcnow
 from intake.models.queue import RETRY, QueueItem
 from intake.models.user import User
-from intake.services import audit, queue, sla, staffing
+from intake.services import audit, claims, queue, sla, staffing
 from intake.views import advocate_leads
 from intake.views.access import no_store, require_staff
 
@@ -64,7 +64,7 @@ def claim_next() -> ResponseReturnValue:
     """Give me the next call that fits my skills, held for 20 minutes; 303 to its lead page."""
     session, advocate = db.session(), current_staff()
     now = utcnow()
-    claim = queue.claim_next(session, advocate, now, staffing.uncovered_skills(session, now))
+    claim = claims.claim_next(session, advocate, now, staffing.uncovered_skills(session, now))
     if claim.item is None:
         session.commit()  # items found not callable after all were moved or closed
         flash("Nobody can be called right now. The list shows who is next, and when.", "info")

@@ -69,6 +69,7 @@ def upgrade():
         batch_op.create_index('ix_queue_items_one_open_per_phone', ['phone_hash'], unique=True, postgresql_where=sa.text("status IN ('queued', 'claimed', 'retry_scheduled')"), sqlite_where=sa.text("status IN ('queued', 'claimed', 'retry_scheduled')"))
         batch_op.create_index(batch_op.f('ix_queue_items_status'), ['status'], unique=False)
         batch_op.create_index('ix_queue_items_waiting', ['callable_from'], unique=False, postgresql_where=sa.text("status IN ('queued', 'retry_scheduled')"), sqlite_where=sa.text("status IN ('queued', 'retry_scheduled')"))
+        batch_op.create_index('ix_queue_items_claim_order', ['rank_key'], unique=False, postgresql_where=sa.text("status IN ('queued', 'retry_scheduled')"), sqlite_where=sa.text("status IN ('queued', 'retry_scheduled')"))
 
     op.create_table('call_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -149,6 +150,7 @@ def downgrade():
 
     op.drop_table('call_attempts')
     with op.batch_alter_table('queue_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_items_claim_order', postgresql_where=sa.text("status IN ('queued', 'retry_scheduled')"), sqlite_where=sa.text("status IN ('queued', 'retry_scheduled')"))
         batch_op.drop_index('ix_queue_items_waiting', postgresql_where=sa.text("status IN ('queued', 'retry_scheduled')"), sqlite_where=sa.text("status IN ('queued', 'retry_scheduled')"))
         batch_op.drop_index(batch_op.f('ix_queue_items_status'))
         batch_op.drop_index('ix_queue_items_one_open_per_phone', postgresql_where=sa.text("status IN ('queued', 'claimed', 'retry_scheduled')"), sqlite_where=sa.text("status IN ('queued', 'claimed', 'retry_scheduled')"))

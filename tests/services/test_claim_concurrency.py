@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.models import QueueItem
-from intake.services import queue
+from intake.services import claims
 from tests.services.test_queue import MONDAY_10_NY, advocate, ask
 
 pytestmark = pytest.mark.committed
@@ -42,7 +42,7 @@ def test_fifty_advocates_claim_a_thousand_items_each_exactly_once(app, committed
                 who = session.get(User, who_id)
                 barrier.wait()
                 while True:
-                    item = queue.claim_next(session, who, MONDAY_10_NY).item
+                    item = claims.claim_next(session, who, MONDAY_10_NY).item
                     session.commit()
                     if item is None:
                         return

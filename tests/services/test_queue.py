@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.models import CallAttempt, ConsentRecord, EmailDelivery, OutboxMessage, QueueItem
-from intake.services import auth, callbacks, leads, outcomes, queue
+from intake.services import auth, callbacks, claims, leads, outcomes, queue
 from intake.services.contacts import CaseFacts, Person
 
 # Monday 30 November 2026, 10:00 in New York: inside every calling window
@@ -70,7 +70,7 @@ def ask(session, *, state="NY", language="en", stage=None, veteran=None, best_ti
 
 
 def claim(session, who, now=MONDAY_10_NY, uncovered=frozenset()):
-    return queue.claim_next(session, who, now, uncovered).item
+    return claims.claim_next(session, who, now, uncovered).item
 
 
 def test_a_request_becomes_one_item_and_asking_again_never_makes_a_second(db_session):
@@ -126,7 +126,7 @@ def test_skills_route_spanish_and_veterans_first_and_relax_after_a_wait(db_sessi
     later_es = ask(db_session, language="es", now=MONDAY_10_NY)
     assert claim(db_session, english).id == plain.id  # not the Spanish call, yet
     assert claim(db_session, english) is None
-    relaxed = MONDAY_10_NY + queue.SKILL_RELAX
+    relaxed = MONDAY_10_NY + claims.SKILL_RELAX
     assert claim(db_session, english, now=relaxed).id == later_es.id  # anyone, after a wait
 
 

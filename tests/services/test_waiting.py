@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from intake import calling
 from intake.queueing import shifts
-from intake.services import queue, waiting
+from intake.services import claims, waiting
 from tests.services.test_queue import MONDAY_10_NY, advocate, ask
 
 NEW_YORK = calling.place_for("NY", "America/New_York", "10001")
@@ -41,7 +41,7 @@ def test_in_staffed_hours_it_estimates_from_the_queue_and_the_pace(db_session):
     who = staff(db_session, "Mon-Fri 08:00-18:00")
     for minutes in (50, 40, 30, 20, 10, 5):  # six calls taken in the last hour
         item = ask(db_session, now=MONDAY_10_NY - timedelta(minutes=minutes + 1))
-        queue.claim_next(db_session, who, MONDAY_10_NY - timedelta(minutes=minutes))
+        claims.claim_next(db_session, who, MONDAY_10_NY - timedelta(minutes=minutes))
         assert item.status == "claimed"
     ask(db_session)  # one waiting ahead
     sentence = waiting.expectation(db_session, NEW_YORK, "asap", MONDAY_10_NY)
