@@ -150,7 +150,7 @@ def _claimer(kind: str, threads: int, start: Any, results: Any, advocate_ids: li
         from intake.models.user import User
         from intake.services import claims
 
-        with app.app_context(), Session(engine) as session:
+        with app.app_context(), Session(engine, expire_on_commit=False) as session:
             who = session.get(User, advocate_ids[index])
             while True:
                 began = time.perf_counter()

@@ -68,6 +68,8 @@ class QueueItem(Timestamped, Base):
     )
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     phone_hash: Mapped[str] = mapped_column(String(64))
+    # the consent ledger's keyed hash of the number, so claim time checks consent in SQL
+    consent_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     callable_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

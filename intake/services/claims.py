@@ -16,24 +16,35 @@ is what keeps SQLite, without row locks, correct too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from intake import calling
 from intake.calling.rules import rule_for
 from intake.models.base import utcnow
 from intake.models.callback import CallbackRequest
-from intake.models.consent import PURPOSE_ADVOCATE_CALLS
+from intake.models.consent import PURPOSE_ADVOCATE_CALLS, ConsentRecord
 from intake.models.contact import Case, Contact
 from intake.models.queue import CANCELLED, CLAIMED, WAITING, QueueItem
 from intake.models.user import User
 from intake.queueing import priority
-from intake.services import consent, queue
+from intake.services import queue
 
 SKILL_RELAX = timedelta(minutes=3)  # then anyone may take an item needing a skill they lack
 PREFERRED_RELAX = timedelta(minutes=15)  # a scheduled call back waits this long for its advocate
@@ -48,54 +59,76 @@ class Claim:
     skipped: int = 0  # candidates found not callable after all (window closed, consent gone)
 
 
-def _skills(advocate: User) -> tuple[list[str], bool]:
-    skills = [s.strip().lower() for s in advocate.skills or [] if s and s.strip()]
-    return [s for s in skills if s != "va"], "va" in skills
+@dataclass(frozen=True)
+class Skills:
+    """What routes calls to an advocate: languages besides English, and VA benefits."""
+
+    languages: tuple[str, ...]
+    va: bool
 
 
-def _tiers(advocate: User, now: datetime, uncovered: frozenset[str]) -> Iterator[Any]:
-    """The WHERE clause of each skills tier, best first (one they cannot have is left out)."""
+def skills_of(advocate: User) -> Skills:
+    """An advocate's skills, normalised (``es``, ``va``)."""
+    skills = sorted({s.strip().lower() for s in advocate.skills or [] if s and s.strip()})
+    return Skills(tuple(s for s in skills if s not in ("va", "en")), "va" in skills)
+
+
+_NOW = bindparam("now", type_=QueueItem.callable_from.type)
+_LATE = bindparam("late", type_=QueueItem.callable_from.type)
+_SKILL_RELAXED = bindparam("skill_relaxed", type_=QueueItem.callable_from.type)
+_PREF_RELAXED = bindparam("pref_relaxed", type_=QueueItem.callable_from.type)
+_ME = bindparam("me", type_=Integer())
+
+
+def _tiers(skills: Skills, uncovered: frozenset[str]) -> list[Any]:
+    """The WHERE clause of each skills tier after the advocate's own, best first."""
     item = QueueItem
-    languages, has_va = _skills(advocate)
     not_held = and_(
-        or_(item.preferred_advocate_id.is_(None), item.callable_from <= now - PREFERRED_RELAX),
-        or_(item.preferred_advocate_id.is_(None), item.preferred_advocate_id != advocate.id),
+        or_(item.preferred_advocate_id.is_(None), item.callable_from <= _PREF_RELAXED),
+        or_(item.preferred_advocate_id.is_(None), item.preferred_advocate_id != _ME),
     )
     skilled = or_(
-        item.language.in_(languages) if languages else false(),
-        item.needs_va.is_(True) if has_va else false(),
+        item.language.in_(skills.languages) if skills.languages else false(),
+        item.needs_va.is_(True) if skills.va else false(),
     )
     needs_skill = or_(item.language != "en", item.needs_va)
-    yield item.preferred_advocate_id == advocate.id
-    if languages or has_va:
-        yield and_(not_held, skilled)
-    yield and_(not_held, not_(needs_skill))
-    anyones: list[ColumnElement[bool]] = [item.callable_from <= now - SKILL_RELAX]
+    tiers = [and_(not_held, skilled)] if skills.languages or skills.va else []
+    tiers.append(and_(not_held, not_(needs_skill)))
+    anyones: list[ColumnElement[bool]] = [item.callable_from <= _SKILL_RELAXED]
     anyones += [item.language.in_(sorted(uncovered))] if uncovered else []
     anyones += [item.needs_va.is_(True)] if "va" in uncovered else []
-    yield and_(not_held, needs_skill, not_(skilled), or_(*anyones))
+    tiers.append(and_(not_held, needs_skill, not_(skilled), or_(*anyones)))
+    return tiers
 
 
-def _classes(now: datetime) -> Iterator[ColumnElement[bool]]:
-    """First attempts past the target, other first attempts, retries."""
-    yield and_(
-        QueueItem.attempts == 0, QueueItem.callable_from <= now - priority.SPEED_TO_LEAD_TARGET
+def _one(*where: Any, order: tuple[Any, ...] = ()) -> Any:
+    return (
+        select(QueueItem.id)
+        .where(QueueItem.status.in_(WAITING), QueueItem.callable_from <= _NOW, *where)
+        .order_by(*order, QueueItem.rank_key.desc(), QueueItem.requested_at, QueueItem.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
-    yield QueueItem.attempts == 0
-    yield QueueItem.attempts > 0
 
 
-def candidates(advocate: User, now: datetime, uncovered: frozenset[str]) -> Iterator[Any]:
-    """The claim order as queries, best first; each yields at most one unlocked item id."""
-    for tier in _tiers(advocate, now, uncovered):
-        for klass in _classes(now):
-            yield (
-                select(QueueItem.id)
-                .where(QueueItem.status.in_(WAITING), QueueItem.callable_from <= now, tier, klass)
-                .order_by(QueueItem.rank_key.desc(), QueueItem.requested_at, QueueItem.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
+@functools.lru_cache(maxsize=512)
+def candidates(skills: Skills, uncovered: frozenset[str]) -> tuple[Any, ...]:
+    """The claim order as queries, best first, built once per kind of advocate.
+
+    The advocate's own call backs (a handful: sorted by class in the query),
+    then each tier in three classes: first attempts past the target, other
+    first attempts, retries.  Times and the advocate come as bound values.
+    """
+    first = QueueItem.attempts == 0
+    mine = _one(QueueItem.preferred_advocate_id == _ME, order=(QueueItem.attempts > 0,))
+    queries = [mine]
+    for tier in _tiers(skills, uncovered):
+        queries += [
+            _one(tier, first, QueueItem.callable_from <= _LATE),
+            _one(tier, first),
+            _one(tier, QueueItem.attempts > 0),
+        ]
+    return tuple(queries)
 
 
 def claim_next(
@@ -111,32 +144,48 @@ def claim_next(
     """
     now = now or utcnow()
     skipped = 0
-    for query in candidates(advocate, now, uncovered):
+    values = {
+        "now": now,
+        "late": now - priority.SPEED_TO_LEAD_TARGET,
+        "skill_relaxed": now - SKILL_RELAX,
+        "pref_relaxed": now - PREFERRED_RELAX,
+        "me": advocate.id,
+    }
+    for query in candidates(skills_of(advocate), uncovered):
         for _ in range(CLAIM_TRIES):
-            item_id = session.execute(query).scalar()
+            item_id = session.execute(query, values).scalar()
             if item_id is None:
                 break
             if not still_callable(session, item_id, now):
                 skipped += 1
                 continue
-            taken = session.execute(
+            item = session.scalars(
                 update(QueueItem)
                 .where(QueueItem.id == item_id, QueueItem.status.in_(WAITING))
-                .values(status=CLAIMED, claimed_by_id=advocate.id, claimed_at=now,
+                .values(status=CLAIMED, claimed_by_id=values["me"], claimed_at=now,
                         lease_expires_at=now + queue.LEASE)
-                .execution_options(synchronize_session=False)
-            )  # fmt: skip
-            if taken.rowcount:  # type: ignore[attr-defined]
-                item = session.get(QueueItem, item_id, populate_existing=True)
+                .returning(QueueItem),
+                execution_options={"populate_existing": True, "synchronize_session": False},
+            ).first()  # fmt: skip
+            if item is not None:
                 return Claim(item, skipped)
     return Claim(None, skipped)
 
 
+_CONSENTED = (
+    exists()
+    .where(
+        ConsentRecord.covers_hash == QueueItem.consent_hash,
+        ConsentRecord.purpose == PURPOSE_ADVOCATE_CALLS,
+        ConsentRecord.revoked_at.is_(None),
+    )
+    .label("consented")
+)
 _FACTS = (
     select(
         QueueItem.state, QueueItem.timezone, QueueItem.best_time, QueueItem.phone_hash,
-        QueueItem.preferred_advocate_id, Contact.do_not_call, Contact.phone_wrong, Contact.phone,
-        Case.deceased_at,
+        QueueItem.preferred_advocate_id, Contact.do_not_call, Contact.phone_wrong,
+        Contact.phone_hash.label("has_phone"), Case.deceased_at, _CONSENTED,
     )
     .join(Contact, Contact.id == QueueItem.contact_id)
     .join(CallbackRequest, CallbackRequest.id == QueueItem.callback_request_id)
@@ -147,16 +196,16 @@ _FACTS = (
 def still_callable(session: Session, item_id: int, now: datetime) -> bool:
     """Checked at claim time: consent, the person's state, the rules now; else moved or closed.
 
-    One query for the facts; the consent ledger and (only where the state
-    caps attempts) the attempts of the last 24 hours.
+    One query for the facts and the consent ledger; the attempts of the last
+    24 hours only where the state caps them.
     """
     facts = session.execute(_FACTS.where(QueueItem.id == item_id)).one()
     stop = None
-    if facts.do_not_call or facts.phone_wrong or not facts.phone:
+    if facts.do_not_call or facts.phone_wrong or not facts.has_phone:
         stop = "do_not_call" if facts.do_not_call else "wrong_number"
     elif facts.deceased_at is not None:
         stop = "deceased"
-    elif not consent.has_consent(session, PURPOSE_ADVOCATE_CALLS, "phone", facts.phone):
+    elif not facts.consented:
         stop = "no_consent"
     if stop:
         item = session.get(QueueItem, item_id)

@@ -25,6 +25,7 @@ from intake.models.queue import (
 )
 from intake.models.user import User
 from intake.queueing import priority
+from intake.services import consent
 from intake.services.contacts import phone_hash
 from intake.services.inserts import insert_if_absent
 
@@ -88,6 +89,7 @@ def enqueue(session: Session, request: CallbackRequest, now: datetime | None = N
         "callback_request_id": request.id,
         "contact_id": contact.id,
         "phone_hash": digest,
+        "consent_hash": consent.covers_hash("phone", contact.phone),
         "status": QUEUED,
         "requested_at": request.created_at or now,
         "callable_from": now,
@@ -117,6 +119,7 @@ def refresh(session: Session, item: QueueItem, request: CallbackRequest, now: da
     new_hash = phone_hash(request.contact.phone) if request.contact.phone else item.phone_hash
     if new_hash != item.phone_hash and not _open_for(session, new_hash):
         item.phone_hash = new_hash  # they corrected their number: call the new one
+        item.consent_hash = consent.covers_hash("phone", request.contact.phone or "")
     item.urgency = max(item.urgency, urgency_of(request).minutes)
     if request.case is not None:
         item.needs_va = bool(request.case.veteran) or item.needs_va

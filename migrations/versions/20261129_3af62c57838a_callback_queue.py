@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('callback_request_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('consent_hash', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('callable_from', sa.DateTime(timezone=True), nullable=False),
