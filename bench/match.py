@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from intake.matching import geo, rules  # noqa: E402
+from intake.matching import geo, rules, tiers  # noqa: E402
 from intake.matching.index import ListingIndex  # noqa: E402
 from intake.matching.types import (  # noqa: E402
     CANCER_TYPES,
@@ -99,7 +99,9 @@ def make_query(rng: random.Random, zips: list[str]) -> MatchQuery:
         telehealth_ok=rng.random() < 0.5,
         max_miles=rng.choice([None, None, 25.0, 50.0, 100.0, 250.0]),
         limit=10,
-    )
+        need=rng.choices(["treatment", "second_opinion", "clinical_trial", "palliative"],
+                         [70, 10, 10, 10])[0],
+    )  # fmt: skip
 
 
 def naive_rank(query: MatchQuery, listings: Sequence[Listing]) -> list[tuple[str, float]]:
@@ -121,9 +123,12 @@ def naive_rank(query: MatchQuery, listings: Sequence[Listing]) -> list[tuple[str
         tele = query.telehealth_ok and item.telehealth
         if query.max_miles is not None and miles > query.max_miles and not tele:
             continue
-        points = plan.distance_part(miles, tele)
-        if plan.stage_set and plan.stage_set & item.treatments:
-            points += rules.STAGE_FIT_POINTS
+        tier = tiers.tier_of(item, query.need, plan.care)
+        if miles <= plan.reach or tele:
+            points = rules.TIER_BASE[tier] + plan.distance_part(miles, tele)
+        else:
+            points = rules.BEYOND_TIER_POINTS[tier]
+            points += rules.BEYOND_DISTANCE_WEIGHT * rules.distance_points(miles)
         if plan.cell_set and plan.cell_set & item.treatments:
             points += rules.CELL_TYPE_POINTS
         if query.veteran and item.accepts_va:

@@ -69,9 +69,30 @@ GUIDE_LANGUAGES = [
     ("es", "Spanish / Español"),
 ]
 
+# The same list on every form that asks a preferred language (callback, match): how each
+# language names itself beside its English name, so a reader finds their own.
 LANGUAGES = [
     ("en", "English"),
-    ("es", "Spanish / Español"),
+    ("es", "Spanish (Español)"),
+    ("zh", "Chinese (中文)"),
+    ("vi", "Vietnamese (Tiếng Việt)"),
+    ("ko", "Korean (한국어)"),
+    ("tl", "Tagalog"),
+    ("ru", "Russian (Русский)"),
+    ("ar", "Arabic (العربية)"),
+    ("fr", "French (Français)"),
+    ("pt", "Portuguese (Português)"),
+    ("de", "German (Deutsch)"),
+    ("it", "Italian (Italiano)"),
+    ("pl", "Polish (Polski)"),
+    ("ht", "Haitian Creole (Kreyòl ayisyen)"),
+]
+
+NEEDS = [
+    ("treatment", "A doctor to plan treatment"),
+    ("second_opinion", "A second opinion"),
+    ("clinical_trial", "A clinical trial"),
+    ("palliative", "Help with symptoms close to home"),
 ]
 
 # two-letter codes of the 50 states, DC and Puerto Rico
@@ -88,3 +109,11 @@ US_STATES = [
 def label(choices: list[tuple[str, str]], value: str | None) -> str:
     """The human label for a stored value ('' when unknown)."""
     return dict(choices).get(value or "", "")
+
+
+# How staff read a recorded match's tier (PRODUCT.md section 3).
+MATCH_TIERS = {
+    1: "fits this stage",
+    2: "treats this type",
+    3: "supportive care",
+}

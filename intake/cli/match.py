@@ -20,6 +20,11 @@ from intake.matching.types import QueryError
 @click.option("--telehealth", is_flag=True, help="Video visits are acceptable.")
 @click.option("--max-miles", metavar="MILES", help="How far the patient can travel.")
 @click.option("--limit", metavar="N", help="How many results, 1 to 50 (default 10).")
+@click.option(
+    "--need",
+    metavar="NEED",
+    help="treatment (default), second_opinion, clinical_trial or palliative.",
+)
 @with_appcontext
 def match(zip_code: str | None, veteran: bool, telehealth: bool, **options: str | None) -> None:
     """Print ranked specialists as JSON (the API's /api/v1/match body)."""

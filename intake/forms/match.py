@@ -22,38 +22,16 @@ from intake.matching.rules import MAX_LIMIT
 from intake.matching.types import (
     CANCER_TYPE_CHOICES,
     CELL_TYPE_CHOICES,
+    DEFAULT_NEED,
     LANGUAGE_LABELS,
+    NEEDS,
     NOT_SURE,
     STAGE_CHOICES,
     MatchQuery,
     QueryError,
 )
 
-# How each language names itself, so a reader finds their own language in the list.
-_NATIVE_NAMES = {
-    "es": "Español",
-    "zh": "中文",
-    "vi": "Tiếng Việt",
-    "ko": "한국어",
-    "tl": "Tagalog",
-    "ru": "Русский",
-    "ar": "العربية",
-    "fr": "Français",
-    "pt": "Português",
-    "de": "Deutsch",
-    "it": "Italiano",
-    "pl": "Polski",
-    "ht": "Kreyòl ayisyen",
-}
-
-
-def _language_choice(code: str, native: str) -> tuple[str, str]:
-    """'Spanish (Español)': findable by people who read either name."""
-    english = LANGUAGE_LABELS[code]
-    return code, english if native == english else f"{english} ({native})"
-
-
-LANGUAGE_CHOICES = [("en", "English")] + [_language_choice(c, n) for c, n in _NATIVE_NAMES.items()]
+LANGUAGE_CHOICES = vocab.LANGUAGES
 DISTANCES = (25, 50, 100, 250, 500)
 DISTANCE_CHOICES = [("", "Any distance")] + [(str(d), f"Up to {d} miles") for d in DISTANCES]
 VETERAN_CHOICES = [("yes", "Yes"), ("no", "No")]
@@ -91,6 +69,12 @@ class MatchForm(FlaskForm):
         choices=options(VETERAN_CHOICES),
         validators=[Optional()],
     )
+    need = Radios(
+        "What are you looking for?",
+        choices=options(vocab.NEEDS),
+        default=DEFAULT_NEED,
+        validators=[Optional()],
+    )
     language = Choice("Preferred language", choices=options(LANGUAGE_CHOICES), default="en")
     max_miles = Choice("How far can you travel?", choices=options(DISTANCE_CHOICES), default="")
     telehealth = BooleanField("Video visits (telehealth) are fine")
@@ -107,6 +91,7 @@ class MatchForm(FlaskForm):
             telehealth_ok=bool(self.telehealth.data),
             max_miles=float(self.max_miles.data) if self.max_miles.data else None,
             limit=limit,
+            need=self.need.data or DEFAULT_NEED,
         )
 
 
@@ -130,15 +115,18 @@ def _text(params: Mapping[str, str | None], name: str) -> str | None:
     return value if value else None
 
 
-def _choice(params: Mapping[str, str | None], name: str, values: tuple[str, ...]) -> str:
-    value = _text(params, name) or NOT_SURE
+def _choice(
+    params: Mapping[str, str | None], name: str, values: tuple[str, ...], default: str = NOT_SURE
+) -> str:
+    """A vocabulary value, in any letter case (Pleural, PLEURAL and pleural are one)."""
+    value = (_text(params, name) or default).strip().lower()
     if value not in values:
         raise QueryError(name, _one_of(name, values))
     return value
 
 
 def _boolean(params: Mapping[str, str | None], name: str) -> bool:
-    value = _text(params, name) or "false"
+    value = (_text(params, name) or "false").strip().lower()
     if value not in BOOLEAN_WORDS:
         raise QueryError(name, f"{name} {_BOOLEAN_HELP}")
     return BOOLEAN_WORDS[value]
@@ -186,9 +174,12 @@ def query_from_params(params: Mapping[str, str | None]) -> MatchQuery:
     stage = _choice(params, "stage", STAGE_CHOICES)
     cell_type = _choice(params, "cell_type", CELL_TYPE_CHOICES)
     veteran = _boolean(params, "veteran")
-    language = _text(params, "language") or "en"
+    language = (_text(params, "language") or "en").strip().lower()
     if not re.fullmatch(LANGUAGE_PATTERN, language):
         raise QueryError("language", "language must be a two-letter code such as en or es.")
+    if language not in LANGUAGE_LABELS:
+        raise QueryError("language", f"language {language!r} is not a language code we know.")
+    need = _choice(params, "need", NEEDS, default=DEFAULT_NEED)
     telehealth = _boolean(params, "telehealth")
     return MatchQuery(
         zip=zip_code,
@@ -200,4 +191,5 @@ def query_from_params(params: Mapping[str, str | None]) -> MatchQuery:
         telehealth_ok=telehealth,
         max_miles=_max_miles(params),
         limit=_limit(params),
+        need=need,
     )

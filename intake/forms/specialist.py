@@ -97,7 +97,7 @@ class SpecialistForm(TextOnlyForm):
     cancer_types = CheckboxGroup("Mesothelioma types treated", choices=CANCER_TYPE_CHOICES)
     treatments = CheckboxGroup("Treatments offered", choices=TREATMENT_CHOICES)
     languages = StringField("Languages", filters=[_strip], default="en")
-    accepts_va = BooleanField("Accepts VA patients")
+    accepts_va = BooleanField("Accepts VA benefits")
     accepting_new_patients = BooleanField("Accepting new patients", default=True)
     telehealth = BooleanField("Offers telehealth")
     active = BooleanField("Active (shown in matches)", default=True)

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Iterator
 
 from intake.matching import geo
-from intake.matching.rules import Plan, Scored, distance_points, plan_query
+from intake.matching.rules import Plan, Scored, plan_query
 from intake.matching.types import CANCER_TYPES, NOT_SURE, Listing, Match, MatchQuery
 
 START_MILES = 10.0
@@ -77,12 +77,13 @@ class _Grid:
     def _score(self, plan: Plan, keys: Iterable[Cell], scored: list[Scored]) -> list[Scored]:
         """Add the listings of the given cells to ``scored`` (same steps as ``rank``)."""
         miles_of, score_of, cells, prune_at = plan.miles, plan.score, self.cells, plan.prune_at
-        headroom = plan.headroom
+        bound_at = plan.upper_bound
         floor = -scored[-1][0] if len(scored) >= plan.limit else -math.inf
         for key in keys:
             for item, phi, cos_phi in cells[key]:
                 miles = miles_of(phi, cos_phi, item.lon)
-                if distance_points(miles) + headroom < floor:
+                bound = bound_at(miles)
+                if bound is None or bound < floor:
                     continue
                 score = score_of(item, miles)
                 if score is not None and score >= floor:

@@ -32,6 +32,15 @@ TREATMENTS: tuple[str, ...] = (
     "palliative_care",
 )
 
+# What the patient is looking for; it decides which listings come first (section 3).
+NEEDS: tuple[str, ...] = ("treatment", "second_opinion", "clinical_trial", "palliative")
+DEFAULT_NEED = "treatment"
+# Specialties that treat the disease, and those that care for its symptoms.
+TREATING_SPECIALTIES: frozenset[str] = frozenset(
+    {"thoracic_surgery", "surgical_oncology", "medical_oncology", "radiation_oncology"}
+)
+SUPPORTIVE_SPECIALTIES: frozenset[str] = frozenset({"palliative_care", "pulmonology"})
+
 # What a patient may answer on the form: every known value, or "not sure yet".
 CANCER_TYPE_CHOICES: tuple[str, ...] = (*CANCER_TYPES, NOT_SURE)
 STAGE_CHOICES: tuple[str, ...] = (*STAGES, NOT_SURE)
@@ -43,8 +52,9 @@ SURGERIES_BY_CANCER_TYPE: dict[str, frozenset[str]] = {
     "pleural": frozenset({"surgery_epp", "surgery_pd"}),
     "peritoneal": frozenset({"crs_hipec"}),
 }
+# The care at the heart of stages 3 and 4: systemic therapy and trials.
 LATE_STAGE_TREATMENTS: frozenset[str] = frozenset(
-    {"chemotherapy", "immunotherapy", "clinical_trials", "palliative_care", "radiation"}
+    {"chemotherapy", "immunotherapy", "clinical_trials"}
 )
 # Sarcomatoid and biphasic tumours respond less to surgery and standard chemotherapy.
 HARD_CELL_TYPES: frozenset[str] = frozenset({"sarcomatoid", "biphasic"})
@@ -158,6 +168,8 @@ class Listing:
     languages: frozenset[str] = frozenset({"en"})
     active: bool = True
     recent_referrals: int = 0
+    phone: str = ""  # the listing's public contact details, for the cards
+    website: str = ""
 
     @property
     def display_name(self) -> str:
@@ -178,6 +190,7 @@ class MatchQuery:
     telehealth_ok: bool = False
     max_miles: float | None = None
     limit: int = 10
+    need: str = DEFAULT_NEED
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +200,11 @@ class Match:
     listing: Listing
     distance_miles: float
     score: float
-    reasons: tuple[str, ...]
-    lifts: tuple[str, ...]
+    reasons: tuple[str, ...]  # for patients: what fits their case, then the distance
+    lifts: tuple[str, ...]  # machine names of every lift applied, fair spread included
+    tier: int = 2  # 1 fits this stage (or need), 2 treats this type, 3 supportive care
+    within_reach: bool = True
+    staff_note: str = ""  # the fair-spread tie-breaker, for staff only
 
 
 class QueryError(ValueError):

@@ -13,6 +13,8 @@ from intake.matching import geo
 from intake.matching.types import (
     CANCER_TYPE_CHOICES,
     CELL_TYPE_CHOICES,
+    LANGUAGE_LABELS,
+    NEEDS,
     STAGE_CHOICES,
     MatchQuery,
     QueryError,
@@ -51,6 +53,10 @@ def query_errors(query: MatchQuery, check_zip: bool = True) -> dict[str, str]:
         errors["cell_type"] = "Choose a cell type, or 'not sure yet'."
     if not isinstance(query.language, str) or not _LANGUAGE_RE.fullmatch(query.language):
         errors["language"] = "Use a two-letter language code such as en or es."
+    elif query.language not in LANGUAGE_LABELS:
+        errors["language"] = f"We do not know the language code {query.language!r}."
+    if query.need not in NEEDS:
+        errors["need"] = "Choose what you are looking for: " + ", ".join(NEEDS) + "."
     for flag in ("veteran", "telehealth_ok"):
         if not isinstance(getattr(query, flag), bool):
             errors[flag] = "Answer yes or no."

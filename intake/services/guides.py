@@ -26,7 +26,6 @@ from intake.models.contact import Case, Contact
 from intake.models.email import PURPOSE_GUIDE, EmailDelivery
 from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
-from intake.models.specialist import Specialist
 from intake.services import emails, fulfilment, match_query, unsubscribe
 
 log = logging.getLogger(__name__)
@@ -74,18 +73,9 @@ def variant_for(request: GuideRequest, case: Case | None) -> Variant:
 
 def cards_for(session: Session, matches: list[Match]) -> tuple[MatchCard, ...]:
     """The matches as the guide prints them: public listing facts, reasons a patient can use."""
-    ids = [m.listing.listing_id for m in matches]
-    contacts = {
-        row.listing_id: row
-        for row in session.execute(
-            select(Specialist.listing_id, Specialist.phone, Specialist.website).where(
-                Specialist.listing_id.in_(ids)
-            )
-        )
-    }
     cards = []
     for match in matches:
-        item, listed = match.listing, contacts.get(match.listing.listing_id)
+        item = match.listing
         cards.append(
             MatchCard(
                 name=item.name,
@@ -94,8 +84,8 @@ def cards_for(session: Session, matches: list[Match]) -> tuple[MatchCard, ...]:
                 state=item.state,
                 distance_miles=match.distance_miles,
                 reasons=patient_reasons(match),
-                phone=(listed.phone or "") if listed else "",
-                website=(listed.website or "") if listed else "",
+                phone=item.phone,
+                website=item.website,
                 telehealth=item.telehealth,
             )
         )
@@ -103,11 +93,8 @@ def cards_for(session: Session, matches: list[Match]) -> tuple[MatchCard, ...]:
 
 
 def patient_reasons(match: Match) -> tuple[str, ...]:
-    """The reasons without the fair-spread tie-breaker (staff see it; patients never do)."""
-    reasons = list(match.reasons)
-    if "fair_spread" in match.lifts:
-        del reasons[len(reasons) - len(match.lifts) + match.lifts.index("fair_spread")]
-    return tuple(r for r in reasons if " miles from " not in r)  # the card shows the distance
+    """The reasons as the guide prints them: the card shows the distance on its own line."""
+    return tuple(r for r in match.reasons if " miles from " not in r)
 
 
 def personal_for(session: Session, request: GuideRequest, contact: Contact) -> Personal:

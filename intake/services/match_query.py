@@ -54,7 +54,8 @@ _COLUMNS = (
     Specialist.credentials, Specialist.specialty, Specialist.institution, Specialist.city,
     Specialist.state, Specialist.zip, Specialist.lat, Specialist.lon, Specialist.cancer_types,
     Specialist.treatments, Specialist.accepts_va, Specialist.accepting_new_patients,
-    Specialist.telehealth, Specialist.languages, Specialist.active,
+    Specialist.telehealth, Specialist.languages, Specialist.active, Specialist.phone,
+    Specialist.website,
 )  # fmt: skip
 
 
@@ -78,6 +79,8 @@ def to_listing(specialist: Any, recent_referrals: int = 0) -> Listing:
         accepting_new_patients=specialist.accepting_new_patients,
         telehealth=specialist.telehealth,
         languages=frozenset(specialist.languages),
+        phone=specialist.phone or "",
+        website=specialist.website or "",
         active=specialist.active,
         recent_referrals=recent_referrals,
     )
@@ -192,7 +195,9 @@ def record_case_matches(session: AnySession, case_id: int) -> int:
                 rank=rank,
                 distance_miles=match.distance_miles,
                 score=match.score,
-                reasons=list(match.reasons),
+                tier=match.tier,
+                # staff see every reason, the fair-spread tie-breaker included
+                reasons=[*match.reasons, *([match.staff_note] if match.staff_note else [])],
                 summary="; ".join(match.reasons),
             )
         )
@@ -215,13 +220,17 @@ def match_as_dict(match: Match) -> dict[str, Any]:
         "zip": item.zip,
         "distance_miles": match.distance_miles,
         "score": match.score,
+        "tier": match.tier,
         "reasons": list(match.reasons),
         "specialty": item.specialty,
         "treatments": [t for t in TREATMENTS if t in item.treatments],
         "telehealth": item.telehealth,
         "accepts_va": item.accepts_va,
+        "phone": item.phone or None,
+        "website": item.website or None,
         "languages": sorted(item.languages),
-        "lifts": list(match.lifts),
+        # the fair-spread tie-breaker is for staff, never a reason given to a patient
+        "lifts": [lift for lift in match.lifts if lift != "fair_spread"],
     }
 
 
@@ -238,6 +247,7 @@ def matches_payload(query: MatchQuery, matches: list[Match]) -> dict[str, Any]:
             "telehealth": query.telehealth_ok,
             "max_miles": query.max_miles,
             "limit": query.limit,
+            "need": query.need,
         },
         "count": len(matches),
         "results": [match_as_dict(m) for m in matches],

@@ -29,9 +29,17 @@ bp = Blueprint("match", __name__)
 _FORM_FIELDS = {"telehealth_ok": "telehealth"}
 
 
+FIRST_SHOWN = 5  # then "show more": 20 cards are a very long scroll on a phone
+
+
 @dataclass
 class Outcome:
-    """What the results part of the page says: the count in words, the cards, the way out."""
+    """What the results part of the page says: the count in words, the cards, the way out.
+
+    ``main`` holds what the need asks for first; ``close`` the rest in its own
+    section: supportive care ("Care close to home") for a treatment, second
+    opinion or trial search, treating specialists for a search for symptom help.
+    """
 
     heading: str
     matches: list[Match]
@@ -39,6 +47,20 @@ class Outcome:
     max_miles: float | None = None
     suggestions: list[tuple[str, str]] = field(default_factory=list)
     advocate_url: str = ""
+    main: list[Match] = field(default_factory=list)
+    close: list[Match] = field(default_factory=list)
+    close_title: str = "Care close to home"
+    close_intro: str = ""
+
+    @property
+    def first(self) -> list[Match]:
+        """The cards shown at once."""
+        return self.main[:FIRST_SHOWN]
+
+    @property
+    def rest(self) -> list[Match]:
+        """The cards behind "show more"."""
+        return self.main[FIRST_SHOWN:]
 
 
 @bp.get("/match")
@@ -96,6 +118,20 @@ def _outcome(query: MatchQuery, matches: list[Match]) -> Outcome:
     )
     if not shown:
         outcome.suggestions = _suggestions(query)
+    if query.need == "palliative":
+        outcome.main = [m for m in shown if m.tier == 1]
+        outcome.close = [m for m in shown if m.tier != 1]
+        outcome.close_title = "Specialists who treat mesothelioma"
+        outcome.close_intro = (
+            "If you also want to talk about treatment, these specialists treat it."
+        )
+    else:
+        outcome.main = [m for m in shown if m.tier != 3]
+        outcome.close = [m for m in shown if m.tier == 3]
+        outcome.close_intro = (
+            "Palliative care and lung specialists near you can help with breathing, pain and "
+            "other symptoms, at any stage and alongside treatment."
+        )
     return outcome
 
 

@@ -19,15 +19,17 @@ from intake.matching.rules import MAX_LIMIT
 from intake.matching.types import (
     CANCER_TYPE_CHOICES,
     CELL_TYPE_CHOICES,
+    DEFAULT_NEED,
+    NEEDS,
     SPECIALTIES,
     STAGE_CHOICES,
     TREATMENTS,
 )
 
-LIFTS = ("stage_fit", "cell_type", "va", "language", "telehealth", "fair_spread")
+LIFTS = ("cell_type", "telehealth", "va", "language")
 PARAMETERS = (
     "zip", "cancer_type", "stage", "cell_type", "veteran", "language", "telehealth",
-    "max_miles", "limit",
+    "max_miles", "limit", "need",
 )  # fmt: skip
 _BOOLEAN = {"type": "string", "enum": list(BOOLEAN_WORDS), "default": "false"}
 
@@ -60,6 +62,11 @@ def _parameters() -> list[dict[str, Any]]:
                "How far the patient can travel; farther listings qualify only by telehealth."),
         _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                          "default": DEFAULT_LIMIT}, "How many results at most."),
+        _param("need", {"type": "string", "enum": list(NEEDS), "default": DEFAULT_NEED},
+               "What the patient is looking for: treatment (the default) and second_opinion "
+               "put first the specialists who offer the care at the heart of the stage; "
+               "clinical_trial puts trial sites first; palliative puts supportive care "
+               "(palliative care, pulmonology) first."),
     ]  # fmt: skip
 
 
@@ -87,11 +94,16 @@ def _schemas() -> dict[str, Any]:
         "zip": {"type": "string", "pattern": "^[0-9]{5}$"},
         "distance_miles": {"type": "number", "minimum": 0},
         "score": {"type": "number"},
+        "tier": {"type": "integer", "enum": [1, 2, 3], "description": (
+            "1: fits what the case needs first (the care at the heart of the stage, or the "
+            "need); 2: treats this type of mesothelioma; 3: supportive care.")},
         "reasons": {**_strings(minLength=1), "minItems": 1},
         "specialty": {"type": "string", "enum": list(SPECIALTIES)},
         "treatments": _strings(enum=list(TREATMENTS)),
         "telehealth": {"type": "boolean"},
         "accepts_va": {"type": "boolean"},
+        "phone": {"type": "string", "nullable": True},
+        "website": {"type": "string", "nullable": True},
         "languages": _strings(pattern=LANGUAGE_PATTERN),
         "lifts": _strings(enum=list(LIFTS)),
     })  # fmt: skip
@@ -105,6 +117,7 @@ def _schemas() -> dict[str, Any]:
         "telehealth": {"type": "boolean"},
         "max_miles": {"type": "number", "nullable": True},
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        "need": {"type": "string", "enum": list(NEEDS)},
     })  # fmt: skip
     return {
         "MatchResult": result,

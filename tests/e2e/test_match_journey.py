@@ -36,7 +36,14 @@ def test_a_family_finds_peritoneal_specialists_and_asks_for_help(live_server, pa
     cards = page.locator(".match-results article, .match-results li.match-card")
     assert cards.count() > 0
     first = cards.first.inner_text()
-    assert "Treats peritoneal mesothelioma" in first and "miles from 10001" in first
+    assert "cytoreductive surgery with HIPEC" in first and "miles from 10001" in first
+    assert cards.first.get_by_role("link", name="Call").get_attribute("href").startswith("tel:")
+    visible = page.locator(".match-results li.match-card:visible").count()
+    more = page.locator("summary", has_text="more specialist")
+    if more.count():  # five first, the rest behind "show more"
+        assert visible == 5 + page.locator(".match-close li.match-card").count()
+        more.first.click()
+        assert page.locator(".match-results li.match-card:visible").count() > visible
     screenshot(page, "match-results")
     assert page.external_requests == []
 

@@ -10,6 +10,8 @@ from intake.matching.types import (
     CANCER_TYPE_CHOICES,
     CANCER_TYPES,
     CELL_TYPE_CHOICES,
+    NEEDS,
+    SPECIALTIES,
     STAGE_CHOICES,
     TREATMENTS,
     Listing,
@@ -85,6 +87,7 @@ def listing_attrs(draw: st.DrawFn) -> dict[str, object]:
     """Random listing attributes other than its id."""
     return {
         "zip_code": draw(st.sampled_from(ZIPS)),
+        "specialty": draw(st.sampled_from(SPECIALTIES)),
         "cancer_types": draw(st.frozensets(st.sampled_from(CANCER_TYPES))),
         "treatments": draw(st.frozensets(st.sampled_from(TREATMENTS))),
         "accepts_va": draw(st.booleans()),
@@ -123,4 +126,5 @@ def queries(draw: st.DrawFn, max_limit: int = 12) -> MatchQuery:
         telehealth_ok=draw(st.booleans()),
         max_miles=max_miles,
         limit=draw(st.integers(1, max_limit)),
+        need=draw(st.sampled_from(NEEDS)),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-import re
 
 import pytest
 from hypothesis import given
@@ -143,24 +142,31 @@ def test_score_never_rises_with_distance(query, zip_code, attrs, extra):
 @fast(150)
 @given(queries(), listings())
 def test_named_lifts_account_for_the_whole_score(query, items):
-    """Each lift named in a match is exactly what the score added, nothing more."""
+    """The tier base, the distance and each named lift are exactly the score, nothing more."""
     plan = rules.plan_query(query)
     points = {
-        "stage_fit": rules.STAGE_FIT_POINTS,
         "cell_type": rules.CELL_TYPE_POINTS,
         "va": rules.VA_POINTS,
         "language": rules.LANGUAGE_POINTS,
     }
     for m in rank(query, items):
-        total = plan.distance_part(m.distance_miles, "telehealth" in m.lifts)
+        tele = plan.telehealth_ok and m.listing.telehealth
+        if m.within_reach:
+            total = rules.TIER_BASE[m.tier] + plan.distance_part(m.distance_miles, tele)
+        else:
+            total = rules.BEYOND_TIER_POINTS[m.tier] + rules.BEYOND_DISTANCE_WEIGHT * (
+                rules.distance_points(m.distance_miles)
+            )
         for lift in m.lifts:
             if lift in points:
                 total += points[lift]
         if "fair_spread" in m.lifts:
             total += FAIR_SPREAD_POINTS * (1 - m.listing.recent_referrals / 10)
         assert m.score == round(total, 2)
-        assert len(m.reasons) >= 1 + len(m.lifts)
-        assert any(r.endswith(f"miles from {query.zip}") for r in m.reasons)
+        assert m.tier == plan.tier(m.listing)
+        patient_lifts = [lift for lift in m.lifts if lift != "fair_spread"]
+        assert len(m.reasons) == 2 + len(patient_lifts)
+        assert m.reasons[-1].endswith(f"miles from {query.zip}")
 
 
 @fast(100)
@@ -179,19 +185,18 @@ def test_spec_example_reasons_for_peritoneal_patient():
     item = make_listing(
         "SPC-0042",
         "06901",
+        specialty="surgical_oncology",
         cancer_types=frozenset({"peritoneal"}),
         treatments=frozenset({"crs_hipec"}),
         recent_referrals=50,
     )
     (match,) = rank(MatchQuery(zip=NYC, cancer_type="peritoneal"), [item])
+    assert match.tier == 1
     assert match.reasons == (
-        "treats peritoneal mesothelioma",
-        "performs cytoreductive surgery with HIPEC",
+        "performs cytoreductive surgery with HIPEC, the main surgery for peritoneal mesothelioma",
         "31.9 miles from 10001",
     )
-    assert match.lifts == ()
-    assert match.distance_miles == 31.9
-    assert "; ".join(match.reasons).startswith("treats peritoneal mesothelioma; performs")
+    assert match.lifts == () and match.distance_miles == 31.9
 
 
 def test_not_sure_admits_every_cancer_type():
@@ -201,6 +206,7 @@ def test_not_sure_admits_every_cancer_type():
     results = rank(MatchQuery(zip=NYC, cancer_type="not_sure"), items)
     assert {m.listing.listing_id for m in results} == {"T0", "T1", "T2", "T3"}
     assert results[0].reasons[0] == "treats pleural mesothelioma"
+    assert {m.tier for m in results} == {2}  # medical oncologists with no surgery: stage unknown
     only_pleural = rank(MatchQuery(zip=NYC, cancer_type="pleural"), items)
     assert [m.listing.listing_id for m in only_pleural] == ["T0"]
 
@@ -305,6 +311,7 @@ def test_every_lift_is_named_with_a_plain_reason():
     item = make_listing(
         "ALL",
         "90210",
+        specialty="thoracic_surgery",
         treatments=frozenset({"surgery_pd", "chemotherapy", "clinical_trials"}),
         accepts_va=True,
         telehealth=True,
@@ -321,35 +328,35 @@ def test_every_lift_is_named_with_a_plain_reason():
         max_miles=100,
     )
     (match,) = rank(query, [item])
-    assert match.lifts == ("stage_fit", "cell_type", "va", "language", "telehealth", "fair_spread")
-    text = "; ".join(match.reasons)
-    assert "suits stage 2: offers surgery (pleurectomy/decortication (P/D))" in text
-    assert "clinical trials, often considered for the sarcomatoid cell type" in text
-    assert "accepts VA benefits for veterans" in text
-    assert "offers care in Spanish" in text
-    assert "video visits (telehealth)" in text
-    assert "has had few referrals from us recently, so we spread requests fairly" in text
-    assert match.reasons[:4] == (
-        "treats pleural mesothelioma",
-        "performs pleurectomy/decortication (P/D)",
-        "offers chemotherapy and clinical trials",
+    assert match.tier == 1 and match.within_reach  # by video
+    assert match.lifts == ("cell_type", "telehealth", "va", "language", "fair_spread")
+    assert match.reasons == (
+        "performs pleurectomy/decortication (P/D), the operations used for pleural mesothelioma",
+        "offers clinical trials, often considered for the sarcomatoid cell type",
+        "sees patients by video",
+        "accepts VA benefits",
+        "speaks Spanish",
         "2453.3 miles from 10001",
     )
+    assert "fair" not in " ".join(match.reasons) and "fair spread" in match.staff_note
 
 
-def test_late_stage_fit_names_systemic_options():
+def test_late_stage_fit_names_systemic_options_kindly():
     item = make_listing("L", NYC, treatments=frozenset({"palliative_care", "immunotherapy"}))
     (match,) = rank(MatchQuery(zip=NYC, cancer_type="pleural", stage="4"), [item])
-    assert "stage_fit" in match.lifts
-    assert "suits stage 4: offers immunotherapy and palliative care" in "; ".join(match.reasons)
+    assert match.tier == 1
+    assert match.reasons[0] == "offers immunotherapy, one of the usual options at stage 4"
 
 
 def test_early_stage_fit_needs_surgery_for_that_type():
-    epp = make_listing("EPP", NYC, treatments=frozenset({"surgery_epp"}))
-    hipec = make_listing("HIPEC", NYC, treatments=frozenset({"crs_hipec"}))
+    epp = make_listing(
+        "EPP", NYC, specialty="thoracic_surgery", treatments=frozenset({"surgery_epp"})
+    )
+    hipec = make_listing("HIPEC", NYC, specialty="surgical_oncology",
+                         treatments=frozenset({"crs_hipec"}))  # fmt: skip
     results = rank(MatchQuery(zip=NYC, cancer_type="pleural", stage="1"), [epp, hipec])
-    lifts = {m.listing.listing_id: m.lifts for m in results}
-    assert "stage_fit" in lifts["EPP"] and "stage_fit" not in lifts["HIPEC"]
+    tiers = {m.listing.listing_id: m.tier for m in results}
+    assert tiers == {"EPP": 1, "HIPEC": 2}
 
 
 def test_english_and_unknown_stage_give_no_lift():
@@ -449,7 +456,6 @@ def test_reasons_do_not_depend_on_set_order():
         (match,) = rank(MatchQuery(zip=NYC, cancer_type="pleural", stage="3"), [item])
         texts.add(match.reasons)
     assert len(texts) == 1
-    assert re.search(
-        r"chemotherapy, immunotherapy, radiation therapy and clinical trials",
-        "; ".join(texts.pop()),
+    assert texts.pop()[0] == (
+        "offers chemotherapy, immunotherapy and clinical trials, the usual options at stage 3"
     )

@@ -36,8 +36,10 @@ def test_a_case_with_type_and_zip_gets_its_top_matches_with_reasons(db_session, 
     assert [row.specialist.listing_id for row in rows] == [m.listing.listing_id for m in expected]
     for row, match in zip(rows, expected, strict=True):
         assert "peritoneal" in row.specialist.cancer_types
-        assert row.reasons == list(match.reasons)
-        assert row.reasons[0] == "treats peritoneal mesothelioma"
+        staff_only = [match.staff_note] if match.staff_note else []
+        assert row.reasons == [*match.reasons, *staff_only]
+        assert row.tier == match.tier == 1
+        assert "cytoreductive surgery with HIPEC" in row.reasons[0]
         assert row.distance_miles == match.distance_miles
         assert row.summary == "; ".join(match.reasons)
 
@@ -107,6 +109,15 @@ def test_the_case_facts_and_match_reasons_are_sealed_at_rest(db_session, demo_li
         True,
         "10001",
     )
-    assert db_session.scalars(select(CaseMatch)).first().reasons[0] == (
-        "treats peritoneal mesothelioma"
-    )
+    assert "peritoneal mesothelioma" in db_session.scalars(select(CaseMatch)).first().reasons[0]
+
+
+def test_fair_spread_is_a_note_for_staff_only(db_session, demo_listings):
+    """Patients never read the fair-spread tie-breaker; staff see it on recorded matches."""
+    case = _case(db_session, diagnosis_type="pleural", stage="3", zip="10001")
+    match_query.record_case_matches(db_session, case.id)
+    rows = db_session.scalars(select(CaseMatch)).all()
+    assert any("fair spread" in reason for row in rows for reason in row.reasons)
+    assert all("fair spread" not in row.summary for row in rows)
+    patient_facing = match_query.find_matches(db_session, match_query.query_for_case(case))
+    assert all("fair spread" not in reason for m in patient_facing for reason in m.reasons)

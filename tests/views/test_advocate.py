@@ -210,3 +210,22 @@ def test_a_family_member_is_linked_to_the_case_with_their_relationship(
     html = client.get(lead_page).get_data(as_text=True)
     assert "Luis" in html and "Son or daughter" in html and "Guide request" in html
     assert "case.link_contact" in _actions(db_session)
+
+
+def test_the_lead_page_shows_each_recorded_match_with_its_tier(
+    client, db_session, login_as, queued, always_callable
+):
+    from intake.models import CallbackRequest
+    from intake.services import match_query, specialists
+
+    assert specialists.load_demo(db_session).ok
+    match_query.invalidate()
+    case_id = db_session.get(CallbackRequest, queued.callback_request_id).case_id
+    assert match_query.record_case_matches(db_session, case_id) > 0
+    db_session.flush()
+    login_as("advocate")
+    opened = post_form(client, "/advocate/claim-next", token_from="/advocate/")
+    html = client.get(opened.headers["Location"]).get_data(as_text=True)
+    match_query.invalidate()
+    assert "Matched specialists" in html and "Tier 1: fits this stage" in html
+    assert "fair spread" in html  # the tie-breaker is for staff eyes, on the recorded matches

@@ -15,9 +15,12 @@ from intake.services.specialists import load_demo
 
 REQUIRED_KEYS = {
     "listing_id", "name", "institution", "city", "state", "zip", "distance_miles", "score",
-    "reasons",
+    "tier", "reasons",
 }  # fmt: skip
-EXTRA_KEYS = {"specialty", "treatments", "telehealth", "accepts_va", "languages", "lifts"}
+EXTRA_KEYS = {
+    "specialty", "treatments", "telehealth", "accepts_va", "languages", "lifts", "phone",
+    "website",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -44,11 +47,14 @@ def test_a_match_answers_with_exactly_the_documented_keys(client, demo):
     for result in body["results"]:
         assert set(result) == REQUIRED_KEYS | EXTRA_KEYS
         assert result["reasons"] and all(isinstance(r, str) for r in result["reasons"])
-        assert result["reasons"][0] == "treats peritoneal mesothelioma"
+        assert result["tier"] in (1, 2, 3) and "fair_spread" not in result["lifts"]
+        assert not any("fair" in reason for reason in result["reasons"])
+    assert [r["tier"] for r in body["results"]][0] == 1  # a HIPEC surgeon first
+    assert body["results"][0]["reasons"][0].startswith("performs cytoreductive surgery with HIPEC")
     assert body["query"] == {
         "zip": "10001", "cancer_type": "peritoneal", "stage": "not_sure",
         "cell_type": "not_sure", "veteran": False, "language": "en", "telehealth": False,
-        "max_miles": None, "limit": 10,
+        "max_miles": None, "limit": 10, "need": "treatment",
     }  # fmt: skip
 
 
@@ -110,12 +116,15 @@ BAD = [
     ({"cancer_type": None}, "cancer_type"),
     ({"zip": "10001", "cancer_type": ""}, "cancer_type"),
     ({"zip": "10001", "cancer_type": "lung"}, "cancer_type"),
-    ({"zip": "10001", "cancer_type": "Pleural"}, "cancer_type"),
+    ({"zip": "10001", "cancer_type": "lung cancer"}, "cancer_type"),
     ({"stage": "5"}, "stage"),
     ({"stage": "IV"}, "stage"),
     ({"cell_type": "small"}, "cell_type"),
     ({"veteran": "maybe"}, "veteran"),
-    ({"veteran": "True"}, "veteran"),
+    ({"veteran": "yes please"}, "veteran"),
+    ({"language": "xx"}, "language"),
+    ({"need": "cure"}, "need"),
+    ({"need": "Second opinion"}, "need"),
     ({"language": "english"}, "language"),
     ({"language": "E1"}, "language"),
     ({"telehealth": "2"}, "telehealth"),
@@ -171,7 +180,7 @@ def test_the_openapi_document_is_valid_and_describes_every_parameter(client):
     names = [p["name"] for p in operation["parameters"]]
     assert names == [
         "zip", "cancer_type", "stage", "cell_type", "veteran", "language", "telehealth",
-        "max_miles", "limit",
+        "max_miles", "limit", "need",
     ]  # fmt: skip
     assert {"200", "400"} <= set(operation["responses"])
     result = document["components"]["schemas"]["MatchResult"]

@@ -132,7 +132,7 @@ CHOOSE = "Please choose one of the options."
         ("relationship", "neighbour", CHOOSE),
         ("best_time", "midnight", CHOOSE),
         ("best_time", None, "Please choose a time."),
-        ("language", "fr", CHOOSE),
+        ("language", "xx", CHOOSE),
         ("language", None, "Please choose a language."),
         ("diagnosis_type", "lung", CHOOSE),
         ("stage", "5", CHOOSE),

@@ -1,0 +1,135 @@
+"""Tiers by stage, specialty and need (PRODUCT.md section 3): properties and the cases that
+read like the issue that asked for them."""
+
+from __future__ import annotations
+
+from hypothesis import given
+
+from intake.matching.rules import MatchQuery, rank
+from intake.matching.types import SUPPORTIVE_SPECIALTIES
+
+from ._strategies import fast, listings, make_listing, queries
+
+NYC = "10001"
+
+
+@fast(200)
+@given(queries(max_limit=40), listings())
+def test_within_reach_a_lower_tier_always_comes_first(query, items):
+    results = rank(query, items)
+    within = [m.tier for m in results if m.within_reach]
+    assert within == sorted(within)
+
+
+@fast(200)
+@given(queries(max_limit=40), listings())
+def test_within_reach_ranks_above_every_beyond_reach_listing_of_the_same_or_a_higher_tier(
+    query, items
+):
+    results = rank(query, items)
+    for i, near in enumerate(results):
+        if not near.within_reach:
+            continue
+        for far in results[:i]:
+            assert far.within_reach or far.tier < near.tier
+
+
+@fast(200)
+@given(queries(max_limit=40), listings())
+def test_with_a_tier_one_listing_within_reach_the_first_result_is_tier_one(query, items):
+    everything = rank(query.__class__(**{**_fields(query), "limit": 50}), items)
+    if any(m.tier == 1 and m.within_reach for m in everything):
+        assert rank(query, items)[0].tier == 1
+
+
+def _fields(query: MatchQuery) -> dict:
+    return {name: getattr(query, name) for name in query.__slots__}
+
+
+@fast(200)
+@given(queries(max_limit=40), listings())
+def test_need_palliative_puts_supportive_care_first(query, items):
+    query = MatchQuery(**{**_fields(query), "need": "palliative", "limit": 50})
+    results = rank(query, items)
+    supportive_within = [
+        m for m in results if m.within_reach and m.listing.specialty in SUPPORTIVE_SPECIALTIES
+    ]
+    if supportive_within:
+        assert results[0].listing.specialty in ("palliative_care", "pulmonology")
+
+
+@fast(200)
+@given(queries(max_limit=40), listings())
+def test_no_reason_a_patient_sees_mentions_fair_spread(query, items):
+    for match in rank(query, items):
+        text = " ".join(match.reasons).lower()
+        assert "fair" not in text and "referral" not in text and "spread" not in text
+
+
+# --- the cases of the issue -------------------------------------------------------------
+
+
+def _listing(listing_id: str, zip_code: str, specialty: str, *treatments: str, **kw):
+    types = kw.pop("types", frozenset({"pleural", "peritoneal"}))
+    return make_listing(listing_id, zip_code, specialty=specialty,
+                        treatments=frozenset(treatments), cancer_types=types, **kw)  # fmt: skip
+
+
+NEW_YORK_AREA = [
+    _listing("PALL", "10011", "palliative_care", "palliative_care"),  # 2 miles
+    _listing("RAD", "10016", "radiation_oncology", "radiation"),
+    _listing(
+        "ONC", "10065", "medical_oncology", "chemotherapy", "immunotherapy", "clinical_trials"
+    ),  # fmt: skip
+    _listing("HIPEC", "08901", "surgical_oncology", "crs_hipec", "chemotherapy"),  # 35 miles
+    _listing("PD", "06510", "thoracic_surgery", "surgery_pd", "surgery_epp", accepts_va=True),
+    _listing("LUNG", "10025", "pulmonology", "palliative_care"),
+]
+
+
+def test_a_peritoneal_stage_2_patient_in_new_york_gets_the_hipec_surgeon_first():
+    results = rank(MatchQuery(zip=NYC, cancer_type="peritoneal", stage="2"), NEW_YORK_AREA)
+    assert results[0].listing.listing_id == "HIPEC" and results[0].tier == 1
+    assert results[0].reasons[0].startswith("performs cytoreductive surgery with HIPEC")
+    assert [m.tier for m in results] == sorted(m.tier for m in results)
+    assert {m.listing.listing_id for m in results if m.tier == 3} == {"PALL", "LUNG"}
+
+
+def test_a_pleural_stage_4_veteran_gets_systemic_therapy_or_trials_first():
+    query = MatchQuery(zip=NYC, cancer_type="pleural", stage="4", veteran=True)
+    first = rank(query, NEW_YORK_AREA)[0]
+    assert first.listing.listing_id == "ONC" and first.tier == 1
+    assert first.reasons[0] == (
+        "offers chemotherapy, immunotherapy and clinical trials, the usual options at stage 4"
+    )
+
+
+def test_need_palliative_at_the_same_zip_gets_the_palliative_care_doctor_first():
+    query = MatchQuery(zip=NYC, cancer_type="pleural", stage="4", need="palliative")
+    results = rank(query, NEW_YORK_AREA)
+    assert results[0].listing.listing_id == "PALL"
+    assert results[0].reasons[0].startswith("a palliative care specialist")
+
+
+def test_need_clinical_trial_puts_trial_sites_first():
+    query = MatchQuery(zip=NYC, cancer_type="pleural", stage="2", need="clinical_trial")
+    assert rank(query, NEW_YORK_AREA)[0].listing.listing_id == "ONC"
+
+
+def test_second_opinion_ranks_as_treatment_does():
+    base = MatchQuery(zip=NYC, cancer_type="pleural", stage="1")
+    second = MatchQuery(zip=NYC, cancer_type="pleural", stage="1", need="second_opinion")
+    ids = [m.listing.listing_id for m in rank(base, NEW_YORK_AREA)]
+    assert ids == [m.listing.listing_id for m in rank(second, NEW_YORK_AREA)]
+    assert ids[0] == "PD"
+
+
+def test_beyond_reach_tiers_blend_and_distance_weighs_more():
+    # no travel limit: reach is 500 miles; Seattle and Los Angeles are beyond it from New York
+    far_surgeon = _listing("FAR1", "98101", "thoracic_surgery", "surgery_pd")
+    farther_onc = _listing("FAR2", "90210", "medical_oncology", "chemotherapy")
+    near_lung = _listing("NEAR3", "10025", "pulmonology")
+    results = rank(MatchQuery(zip=NYC, cancer_type="pleural", stage="1"),
+                   [far_surgeon, farther_onc, near_lung])  # fmt: skip
+    assert [m.listing.listing_id for m in results] == ["NEAR3", "FAR1", "FAR2"]
+    assert [m.within_reach for m in results] == [True, False, False]
