@@ -23,9 +23,11 @@ of 2 processes (prefork, as in production) on Redis and a local SMTP sink
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import random
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -48,8 +50,8 @@ os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
         "REDIS_URL": "redis://127.0.0.1:6379/3",
-        "SECRET_KEY": "bench-secret",
-        "DATA_ENCRYPTION_KEY": "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A=",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "INTAKE_INSTANCE_PATH": str(WORK / "instance"),
         "GUIDE_CACHE_DIR": str(WORK / "guide-cache"),
         "RATELIMIT_ENABLED": "false",

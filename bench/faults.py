@@ -19,9 +19,11 @@ fault.  Every setting is the production default unless given.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.cookiejar
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -185,8 +187,8 @@ class Rig:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": broker,
             "CELERY_BROKER_URL": broker,
-            "SECRET_KEY": "faults-bench-secret",
-            "DATA_ENCRYPTION_KEY": "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A=",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "INTAKE_INSTANCE_PATH": str(workdir / "instance"),
             "RATELIMIT_ENABLED": "false",  # ten clients on one address would hit the form limits
             "OUTBOX_PUBLISH_AFTER_COMMIT": "true",

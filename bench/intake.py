@@ -12,11 +12,13 @@ step on the forms received; record the figures in bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import http.client
 import os
 import random
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -35,8 +37,8 @@ os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}",
         "REDIS_URL": "redis://127.0.0.1:6379/2",
-        "SECRET_KEY": "bench-secret",
-        "DATA_ENCRYPTION_KEY": "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A=",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "INTAKE_INSTANCE_PATH": "/tmp/intake-bench-instance",
         "RATELIMIT_ENABLED": "false",
         "OUTBOX_PUBLISH_AFTER_COMMIT": "true",

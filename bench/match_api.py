@@ -19,8 +19,10 @@ Results of the API are checked equal to the index's before any figure is printed
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -51,8 +53,8 @@ def configure(sqlite: bool) -> str:
     os.environ.update(
         {
             "DATABASE_URL": url,
-            "SECRET_KEY": "bench-secret",
-            "DATA_ENCRYPTION_KEY": "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A=",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "INTAKE_INSTANCE_PATH": instance,
             "RATELIMIT_ENABLED": "false",
             "OUTBOX_PUBLISH_AFTER_COMMIT": "false",

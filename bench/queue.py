@@ -18,6 +18,8 @@ claim-next returns.
 
 from __future__ import annotations
 
+import base64
+import secrets
 import sys
 from pathlib import Path
 
@@ -48,8 +50,8 @@ os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
         "REDIS_URL": "redis://127.0.0.1:6379/4",
-        "SECRET_KEY": "bench-secret",
-        "DATA_ENCRYPTION_KEY": "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A=",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "INTAKE_INSTANCE_PATH": str(WORK / "instance"),
         "RATELIMIT_ENABLED": "false",
         "OUTBOX_PUBLISH_AFTER_COMMIT": "true",

@@ -8,6 +8,7 @@ SQLite-backed Celery broker under ``instance/``, and keys generated into
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -142,14 +143,41 @@ def mail_settings(inst: Path) -> dict[str, Any]:
     }
 
 
+# SHA-256 of every key value this repository has ever published (old compose
+# defaults, test and benchmark keys): anyone can read them, so none may sign a
+# session or seal personal data outside a throw-away run.
+PUBLISHED_KEYS = frozenset({
+    "74a445ad1702f52543142e980f899714f8bcc0ad7de2561c016aae892d301f6f",
+    "6dcc67789f64d4c62d497c673c8ee7debd65395875081647a76a22534ab82513",
+    "62cca818984410cc14522678b02608f56b64177e754bd6db604d826ddd598fc5",
+    "09b40e183451816dbf15addfb6174ef61cca2c61b2bb8276c63a542fea31b1fc",
+    "0159438a9235d6abde38e49fb98944660d067d6b9b03d8a8f4ee4e522feb62cb",
+    "da7b81a2d077fb321c8ae3f700103d244cb76de4c9919c10b8c6bd7cda728ea0",
+})  # fmt: skip
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def key_problem(name: str, value: str) -> str | None:
+    """Why a configured key must not be used, or None when it may."""
+    if hashlib.sha256(value.encode()).hexdigest() in PUBLISHED_KEYS:
+        return f"{name} is a published example value: generate a fresh one (scripts/make-env)"
+    if name == "SECRET_KEY" and len(value) < MIN_SECRET_KEY_LENGTH:
+        return f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters"
+    return None
+
+
 def _secret(name: str, embedded: bool, make: Any) -> str:
     """From the environment; generated into instance/ only in the single-machine SQLite mode.
 
     With a shared database every web and worker process must use the same
-    keys, so a missing one is a configuration error, not something to invent.
+    keys, so a missing one is a configuration error, not something to invent;
+    a published or short one is refused the same way.
     """
     value = os.environ.get(name)
     if value:
+        problem = key_problem(name, value)
+        if problem:
+            raise RuntimeError(problem)
         return value
     if not embedded:
         raise RuntimeError(f"{name} must be set when DATABASE_URL is not SQLite (see README)")

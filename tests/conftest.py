@@ -8,8 +8,10 @@ and the tables are emptied after them.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +32,8 @@ RUN_DATABASE = f"intake_test_{os.getpid()}"
 TEST_DATABASE_URL = ADMIN_DATABASE_URL.rsplit("/", 1)[0] + "/" + RUN_DATABASE
 # database 1, so a developer's own queue on database 0 is never purged by the tests
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
-TEST_KEY = "q2u0oWQ2ZbR3l9a0k1y8nJmD4e7Xc6Vb5Tt3Ss2Rr1A="
+# fresh keys every run: no committed value works as a key (intake/config.py)
+TEST_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 # Settings are read from the environment by create_app; set them before any import of the app.
 _instance = tempfile.mkdtemp(prefix="intake-test-instance-")
@@ -38,7 +41,7 @@ os.environ.update(
     {
         "DATABASE_URL": TEST_DATABASE_URL,
         "REDIS_URL": TEST_REDIS_URL,
-        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
         "DATA_ENCRYPTION_KEY": TEST_KEY,
         "INTAKE_INSTANCE_PATH": _instance,
         "RATELIMIT_ENABLED": "false",

@@ -115,7 +115,7 @@ def _run_in_subprocess(code: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- compose validity
 
 
-def test_docker_compose_accepts_the_file_without_any_environment(tmp_path):
+def _compose_config(tmp_path, env_text: str) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("docker-compose")
     if binary is None:
         pytest.fail(
@@ -123,24 +123,60 @@ def test_docker_compose_accepts_the_file_without_any_environment(tmp_path):
             "(apt-get install -y docker-compose) to validate docker-compose.yml; "
             "no Docker engine is needed"
         )
-    # no .env, no secrets set: the committed file must still be valid on its own
-    empty_env_file = tmp_path / "empty.env"
-    empty_env_file.write_text("")
+    env_file = tmp_path / "test.env"
+    env_file.write_text(env_text)
     env = {
         key: value
         for key, value in os.environ.items()
         if key in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}
     }
-    result = subprocess.run(
-        [binary, "-f", str(COMPOSE_FILE.name), "--env-file", str(empty_env_file), "config", "-q"],
+    return subprocess.run(
+        [binary, "-f", str(COMPOSE_FILE.name), "--env-file", str(env_file), "config", "-q"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_docker_compose_accepts_the_file_with_fresh_secrets(tmp_path):
+    made = subprocess.run(
+        [str(ROOT / "scripts" / "make-env")], capture_output=True, text=True, check=True
+    )
+    result = _compose_config(tmp_path, made.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr, result.stderr  # e.g. an unset variable
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATA_ENCRYPTION_KEY", "POSTGRES_PASSWORD"])
+def test_docker_compose_refuses_to_start_without_each_secret(tmp_path, missing):
+    """No committed default may stand in for a secret (it would sign anyone's admin cookie)."""
+    made = subprocess.run(
+        [str(ROOT / "scripts" / "make-env")], capture_output=True, text=True, check=True
+    )
+    without = "\n".join(
+        line for line in made.stdout.splitlines() if not line.startswith(f"{missing}=")
+    )
+    result = _compose_config(tmp_path, without)
+    assert result.returncode != 0
+    assert f"set {missing} in .env" in result.stdout + result.stderr
+
+
+def test_nothing_committed_works_as_a_key():
+    """Neither the compose file nor .env.example carries a usable secret."""
+    from intake import config
+
+    text = COMPOSE_FILE.read_text() + (ROOT / ".env.example").read_text()
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        name, _, value = line.partition("=")
+        if name in {"SECRET_KEY", "DATA_ENCRYPTION_KEY", "POSTGRES_PASSWORD"}:
+            assert value == "", f"{name} has a committed value in .env.example"
+    assert ":-" not in "".join(
+        line for line in text.splitlines() if "SECRET_KEY" in line or "ENCRYPTION" in line
+    )
+    for published in ("dev-only-change-me-not-a-secret", "bench-secret"):
+        assert config.key_problem("SECRET_KEY", published)
 
 
 def test_the_services_of_the_production_shape_exist(compose):
@@ -243,21 +279,21 @@ def test_app_services_set_only_variables_the_app_reads(compose):
         assert "redis:6379" in str(env["REDIS_URL"])
 
 
-def test_the_development_defaults_are_usable_keys(compose):
-    """`docker-compose up` with no .env must start: the dev key must be a valid data key."""
+def test_make_env_writes_keys_the_app_accepts():
+    """`scripts/make-env > .env` gives a data key of the right shape and a long secret key."""
+    from intake import config
     from intake.crypto import DataKeys
 
-    env = _environment(compose["services"]["web"])
-    default = re.fullmatch(r"\$\{DATA_ENCRYPTION_KEY:-([^}]+)\}", str(env["DATA_ENCRYPTION_KEY"]))
-    assert default, "DATA_ENCRYPTION_KEY should be ${DATA_ENCRYPTION_KEY:-<dev-only key>}"
-    DataKeys.from_master(default.group(1))  # raises when not 32 bytes of url-safe base64
-
+    made = subprocess.run(
+        [str(ROOT / "scripts" / "make-env")], capture_output=True, text=True, check=True
+    )
     example = dict(
         line.split("=", 1)
-        for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+        for line in made.stdout.splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     )
-    DataKeys.from_master(example["DATA_ENCRYPTION_KEY"])
+    DataKeys.from_master(example["DATA_ENCRYPTION_KEY"])  # raises when not 32 bytes
+    assert config.key_problem("SECRET_KEY", example["SECRET_KEY"]) is None
     assert SPEC_VARIABLES - {"DATABASE_URL", "REDIS_URL"} <= set(example)
 
 

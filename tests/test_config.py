@@ -1,0 +1,48 @@
+"""Keys from the environment: missing, published or short ones stop the app from starting."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import pytest
+
+from intake import config
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv(
+        "DATA_ENCRYPTION_KEY", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    )
+    return monkeypatch
+
+
+def test_fresh_keys_are_accepted(production_env):
+    settings = config.load_settings()
+    assert len(settings["SECRET_KEY"]) >= config.MIN_SECRET_KEY_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("SECRET_KEY", "dev-only-change-me-not-a-secret", "published example value"),
+        ("DATA_ENCRYPTION_KEY", "dBz0bI2InPsoUg5o_SNsVZGjKSwu8aLmGY4hnZjSLDY=", "published"),
+        ("SECRET_KEY", "short-but-not-published", "at least 32"),
+    ],
+)
+def test_a_published_or_short_key_is_refused(production_env, name, value, says):
+    production_env.setenv(name, value)
+    with pytest.raises(RuntimeError, match=says):
+        config.load_settings()
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "DATA_ENCRYPTION_KEY"])
+def test_a_missing_key_is_refused_outside_the_embedded_mode(production_env, name):
+    production_env.delenv(name)
+    with pytest.raises(RuntimeError, match=f"{name} must be set"):
+        config.load_settings()
