@@ -101,35 +101,13 @@ def _tiers(skills: Skills, uncovered: frozenset[str]) -> list[Any]:
     return tiers
 
 
-_CONSENTED = (
-    exists()
-    .where(
-        ConsentRecord.covers_hash == QueueItem.consent_hash,
-        ConsentRecord.purpose == PURPOSE_ADVOCATE_CALLS,
-        ConsentRecord.revoked_at.is_(None),
-    )
-    .label("consented")
-)
-_FACTS = (
-    select(
-        QueueItem.id, QueueItem.state, QueueItem.timezone, QueueItem.best_time,
-        QueueItem.phone_hash,
-        QueueItem.preferred_advocate_id, Contact.do_not_call, Contact.phone_wrong,
-        Contact.phone_hash.label("has_phone"), Case.deceased_at, _CONSENTED,
-    )
-    .join(Contact, Contact.id == QueueItem.contact_id)
-    .join(CallbackRequest, CallbackRequest.id == QueueItem.callback_request_id)
-    .outerjoin(Case, Case.id == CallbackRequest.case_id)
-)  # fmt: skip
-
-
 def _one(*where: Any, order: tuple[Any, ...] = ()) -> Any:
-    """The best unlocked item matching ``where``, with the facts claim time checks."""
     return (
-        _FACTS.where(QueueItem.status.in_(WAITING), QueueItem.callable_from <= _NOW, *where)
+        select(QueueItem.id)
+        .where(QueueItem.status.in_(WAITING), QueueItem.callable_from <= _NOW, *where)
         .order_by(*order, QueueItem.rank_key.desc(), QueueItem.requested_at, QueueItem.id)
         .limit(1)
-        .with_for_update(skip_locked=True, of=QueueItem)
+        .with_for_update(skip_locked=True)
     )
 
 
@@ -173,14 +151,12 @@ def claim_next(
         "pref_relaxed": now - PREFERRED_RELAX,
         "me": advocate.id,
     }
-    connection = session.connection()  # Core: no ORM bookkeeping on the hot path
     for query in candidates(skills_of(advocate), uncovered):
         for _ in range(CLAIM_TRIES):
-            facts = connection.execute(query, values).first()
-            if facts is None:
+            item_id = session.execute(query, values).scalar()
+            if item_id is None:
                 break
-            item_id = facts.id
-            if not still_callable(session, facts, now):
+            if not still_callable(session, item_id, now):
                 skipped += 1
                 continue
             item = session.scalars(
@@ -196,13 +172,34 @@ def claim_next(
     return Claim(None, skipped)
 
 
-def still_callable(session: Session, facts: Any, now: datetime) -> bool:
+_CONSENTED = (
+    exists()
+    .where(
+        ConsentRecord.covers_hash == QueueItem.consent_hash,
+        ConsentRecord.purpose == PURPOSE_ADVOCATE_CALLS,
+        ConsentRecord.revoked_at.is_(None),
+    )
+    .label("consented")
+)
+_FACTS = (
+    select(
+        QueueItem.state, QueueItem.timezone, QueueItem.best_time, QueueItem.phone_hash,
+        QueueItem.preferred_advocate_id, Contact.do_not_call, Contact.phone_wrong,
+        Contact.phone_hash.label("has_phone"), Case.deceased_at, _CONSENTED,
+    )
+    .join(Contact, Contact.id == QueueItem.contact_id)
+    .join(CallbackRequest, CallbackRequest.id == QueueItem.callback_request_id)
+    .outerjoin(Case, Case.id == CallbackRequest.case_id)
+)  # fmt: skip
+
+
+def still_callable(session: Session, item_id: int, now: datetime) -> bool:
     """Checked at claim time: consent, the person's state, the rules now; else moved or closed.
 
-    The facts and the consent ledger come with the candidate's row; the
-    attempts of the last 24 hours are read only where the state caps them.
+    One query for the facts and the consent ledger; the attempts of the last
+    24 hours only where the state caps them.
     """
-    item_id = facts.id
+    facts = session.execute(_FACTS.where(QueueItem.id == item_id)).one()
     stop = None
     if facts.do_not_call or facts.phone_wrong or not facts.has_phone:
         stop = "do_not_call" if facts.do_not_call else "wrong_number"
