@@ -7,6 +7,8 @@ in logs next to an IP address.
 
 accesslog = "-"
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# control characters escaped: a CR/LF in a path cannot forge a log line
+logger_class = "intake.access_log.SafeAccessLogger"
 
 
 def post_worker_init(worker: object) -> None:

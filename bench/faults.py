@@ -188,6 +188,7 @@ class Rig:
             "REDIS_URL": broker,
             "CELERY_BROKER_URL": broker,
             "SECRET_KEY": secrets.token_urlsafe(48),
+            "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
             "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "INTAKE_INSTANCE_PATH": str(workdir / "instance"),
             "RATELIMIT_ENABLED": "false",  # ten clients on one address would hit the form limits

@@ -38,6 +38,7 @@ os.environ.update(
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}",
         "REDIS_URL": "redis://127.0.0.1:6379/2",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "INTAKE_INSTANCE_PATH": "/tmp/intake-bench-instance",
         "RATELIMIT_ENABLED": "false",

@@ -54,6 +54,7 @@ def configure(sqlite: bool) -> str:
         {
             "DATABASE_URL": url,
             "SECRET_KEY": secrets.token_urlsafe(48),
+            "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
             "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "INTAKE_INSTANCE_PATH": instance,
             "RATELIMIT_ENABLED": "false",

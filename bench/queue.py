@@ -51,6 +51,7 @@ os.environ.update(
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
         "REDIS_URL": "redis://127.0.0.1:6379/4",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "INTAKE_INSTANCE_PATH": str(WORK / "instance"),
         "RATELIMIT_ENABLED": "false",

@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     register_logging(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     from intake import cli
@@ -41,6 +42,24 @@ def register_logging(app: Flask) -> None:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_HOPS`` reverse proxies, take the client's address from them.
+
+    Rate limits and the consent ledger key on ``request.remote_addr``: behind
+    a proxy that is the proxy's address unless ProxyFix reads the last
+    ``X-Forwarded-For`` entries those proxies added.  With 0 hops (the
+    default: gunicorn facing the network) forwarded headers are ignored, so
+    nobody can choose their own address by sending one.
+    """
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def register_extensions(app: Flask) -> None:

@@ -46,6 +46,26 @@ def _instance_secret(filename: str, make: Any) -> str:
     return path.read_text().strip()
 
 
+EMBEDDED_FILES = ("intake.sqlite3", "celery-broker.sqlite3")
+
+
+def private_instance(folder: Path) -> None:
+    """Only this user may read the demo's folder: its databases hold personal data.
+
+    The folder is made 0700 and the SQLite files are created 0600 before
+    SQLite opens them (SQLite gives its journal files the same mode), so no
+    other account on the machine can copy a database, a key or a mailbox.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    for name in EMBEDDED_FILES:
+        path = folder / name
+        if path.exists():
+            os.chmod(path, 0o600)
+        else:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # empty: a new database
+
+
 def _new_data_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
@@ -60,6 +80,8 @@ def load_settings() -> dict[str, Any]:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = os.environ.get("REDIS_URL") or None
     embedded = database_url.startswith("sqlite")
+    if embedded:
+        private_instance(inst)
     broker_url = (
         os.environ.get("CELERY_BROKER_URL")
         or redis_url
@@ -84,7 +106,12 @@ def load_settings() -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # people take their time on these forms
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", False),
+        # outside the one-machine demo the site is served over HTTPS: cookies only travel
+        # there, and browsers are told to use nothing else (HSTS)
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not embedded),
+        # how many reverse proxies in front of gunicorn add X-Forwarded-For (0: none)
+        "TRUSTED_PROXY_HOPS": int(_env_number("TRUSTED_PROXY_HOPS", 0)),
+        "HSTS_SECONDS": int(_env_number("HSTS_SECONDS", 0 if embedded else 31_536_000)),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ADVOCATE_PHONE": os.environ.get("ADVOCATE_PHONE", "1-800-555-0199"),
         # the team's own time zone, for times on staff pages

@@ -46,6 +46,8 @@ os.environ.update(
         "INTAKE_INSTANCE_PATH": _instance,
         "RATELIMIT_ENABLED": "false",
         "OUTBOX_PUBLISH_AFTER_COMMIT": "false",
+        # the test client and the live servers speak plain HTTP on loopback
+        "SESSION_COOKIE_SECURE": "false",
     }
 )
 # Celery lets CELERY_BROKER_URL in the environment override every app's own config,

@@ -46,3 +46,25 @@ def test_a_missing_key_is_refused_outside_the_embedded_mode(production_env, name
     production_env.delenv(name)
     with pytest.raises(RuntimeError, match=f"{name} must be set"):
         config.load_settings()
+
+
+def test_the_demo_folder_and_its_databases_are_private(monkeypatch, tmp_path):
+    folder = tmp_path / "instance"
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.delenv("DATA_ENCRYPTION_KEY")
+    monkeypatch.setenv("INTAKE_INSTANCE_PATH", str(folder))
+    settings = config.load_settings()
+    assert settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert folder.stat().st_mode & 0o777 == 0o700
+    for name in config.EMBEDDED_FILES:
+        assert (folder / name).stat().st_mode & 0o777 == 0o600
+    assert (folder / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert settings["SESSION_COOKIE_SECURE"] is False and settings["HSTS_SECONDS"] == 0
+
+
+def test_outside_the_demo_cookies_are_secure_and_hsts_is_on(production_env):
+    production_env.delenv("SESSION_COOKIE_SECURE", raising=False)
+    settings = config.load_settings()
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["HSTS_SECONDS"] == 31_536_000

@@ -18,10 +18,13 @@ from intake.config import PROJECT_ROOT
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--web-workers", default=2, show_default=True, type=int)
+# One web process with threads: rate limits without Redis are counted in its memory, so one
+# process keeps one count (two workers would each allow the full limit).
+@click.option("--web-workers", default=1, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int, web_workers: int) -> None:
     """Run web, worker and beat together on this machine (the embedded mode)."""
+    os.umask(0o077)  # every file the demo writes (mailbox, schedule, logs) is this user's alone
     env = dict(os.environ)
     python_bin = os.path.dirname(sys.executable)
     children = []
@@ -56,6 +59,8 @@ def serve(host: str, port: int, web_workers: int) -> None:
             f"{host}:{port}",
             "--workers",
             str(web_workers),
+            "--threads",
+            "8",
             "--config",
             str(PROJECT_ROOT / "gunicorn.conf.py"),  # no IPs or query strings in the log
             "intake:create_app()",

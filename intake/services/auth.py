@@ -1,11 +1,15 @@
-"""Staff accounts: argon2id password hashes, sign-in with lockout, and account creation."""
+"""Staff accounts: argon2id password hashes, sign-in, and account creation.
+
+Wrong passwords are throttled per account and address by the sign-in view
+(``views/auth.py``), not by locking the account: a lock anyone can trigger
+by typing someone's email ten times would lock the real person out.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,13 +23,11 @@ from intake.services import audit
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes on every attempt would be a denial of service
-MAX_FAILED_LOGINS = 10
-LOCKOUT = timedelta(minutes=15)
 SKILL_RE = re.compile(r"^(?:[a-z]{2}|va)$")
 
 # argon2-cffi's defaults are argon2id (RFC 9106 low-memory profile); rehash follows them.
 hasher = PasswordHasher()
-# Verified against when the email is unknown or locked, so every attempt costs one hash.
+# Verified against when the email is unknown, so every attempt costs one hash.
 _DUMMY_HASH = hasher.hash("not a real password, only here for timing")
 
 
@@ -104,7 +106,7 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def authenticate(session: Session, email: str, password: str, ip: str | None = None) -> LoginResult:
-    """Check a sign-in, count failures (locking after too many) and audit the attempt."""
+    """Check a sign-in, count failures (for staff to see) and audit the attempt."""
     user = find_user(session, email)
     result = _verify(user, password)
     if user is not None:
@@ -117,9 +119,9 @@ def authenticate(session: Session, email: str, password: str, ip: str | None = N
 
 def _verify(user: User | None, password: str) -> LoginResult:
     """Every path hashes once, so timing does not tell a known email from an unknown one."""
-    if user is None or _is_locked(user):
+    if user is None:
         _safe_verify(_DUMMY_HASH, password)
-        return LoginResult(user, False, "unknown_email" if user is None else "locked")
+        return LoginResult(user, False, "unknown_email")
     if not _safe_verify(user.password_hash, password):
         return LoginResult(user, False, "bad_password")
     if not user.active:
@@ -136,17 +138,11 @@ def _safe_verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > utcnow()
-
-
 def _note_attempt(user: User, result: LoginResult) -> None:
-    """Reset the counter on success; lock for a while after too many wrong passwords."""
+    """Reset the counter on success; count wrong passwords (throttling is the view's)."""
     if result.ok:
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = utcnow()
     elif result.reason == "bad_password":
         user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = utcnow() + LOCKOUT

@@ -61,9 +61,15 @@ def urgency_of(request: CallbackRequest) -> priority.Urgency:
 
 
 def schedule(item: QueueItem, session: Session, after: datetime, chosen: str | None) -> None:
-    """Make the item callable from the first minute the rules allow at or after ``after``."""
+    """Make the item callable from ``after`` when a call may start then, else the first minute
+    the rules allow (rounding a callable moment up to the next minute would hold a new
+    request back for up to a minute of its five-minute speed-to-lead target)."""
     recent = recent_attempts(session, item.phone_hash, after)
-    item.callable_from = calling.next_allowed(place_of(item), after, chosen, recent)
+    place = place_of(item)
+    if calling.check(place, after, chosen, recent).allowed:
+        item.callable_from = after
+    else:
+        item.callable_from = calling.next_allowed(place, after, chosen, recent)
     item.rank_key = priority.rank_key(item.urgency, item.callable_from)
 
 

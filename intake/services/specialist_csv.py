@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from intake.matching import geo
 from intake.matching.types import CANCER_TYPES, SPECIALTIES, TREATMENTS
+from intake.services import csv_cells
 from intake.vocab import US_STATES
 
 COLUMNS = (
@@ -36,7 +38,9 @@ MAX_ROWS = 50_000
 
 _LISTING_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
-_FORMULA_STARTS = {"=", "+", "@"}
+_FORMULA_STARTS = {"=", "+", "-", "@"}
+# a phone starts with the area code: digits, spaces and ( ) . - / after it, an optional extension
+_PHONE_RE = re.compile(r"^[0-9(][0-9 ().\-/]{2,24}(?: ?(?:ext\.?|x) ?\d{1,6})?$", re.IGNORECASE)
 _URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
@@ -92,6 +96,20 @@ def parse(text: str) -> ParsedFile:
     if missing:
         return result
     first_seen: dict[str, int] = {}
+    try:
+        _parse_rows(reader, result, first_seen)
+    except csv.Error:  # a cell past the csv module's field limit, or a broken quote
+        line = reader.line_num
+        limit = csv.field_size_limit()
+        message = f"a cell is longer than {limit:,} characters, or a quote is not closed"
+        result.problems.append(Problem(line, "(row)", message))
+    return result
+
+
+def _parse_rows(
+    reader: csv.DictReader[str], result: ParsedFile, first_seen: dict[str, int]
+) -> None:
+    """Check each row in turn, collecting clean rows and problems into ``result``."""
     for line, raw in _numbered(reader):
         if len(result.rows) >= MAX_ROWS:
             result.problems.append(Problem(line, "listing_id", f"more than {MAX_ROWS} rows"))
@@ -107,7 +125,6 @@ def parse(text: str) -> ParsedFile:
         result.problems += problems
         if not problems:
             result.rows.append(row)
-    return result
 
 
 def _numbered(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -138,12 +155,19 @@ def parse_row(raw: dict[str, Any], line: int) -> tuple[dict[str, Any], list[Prob
 
 
 def _clean(name: str, value: str, values: dict[str, str]) -> Any:
+    if value[:1] == "'" and value[1:2] in csv_cells.FORMULA_STARTS:
+        value = value[1:]  # our own export's guard against formulas, read back
     if any(ord(ch) < 32 for ch in value):
         raise ValueError("contains a control character or line break")
+    if any(unicodedata.category(ch) == "Cf" for ch in value):
+        # U+202E and friends reorder what a reader sees; zero-width ones hide text
+        raise ValueError("contains an invisible or text-direction character (such as U+202E)")
     if name in REQUIRED and not value:
         raise ValueError("is required")
-    if value[:1] in _FORMULA_STARTS and name not in {"phone", "npi"}:
-        raise ValueError("must not start with =, + or @ (spreadsheets run such cells as formulas)")
+    if value[:1] in _FORMULA_STARTS:
+        raise ValueError(
+            "must not start with =, +, - or @ (spreadsheets run such cells as formulas)"
+        )
     if name in MAX_LENGTHS and len(value) > MAX_LENGTHS[name]:
         raise ValueError(f"is longer than {MAX_LENGTHS[name]} characters")
     checker = _CHECKERS.get(name)
@@ -228,6 +252,14 @@ def _email(value: str, values: dict[str, str]) -> str | None:
         raise ValueError(f"{value!r} is not an email address") from None
 
 
+def _phone(value: str, values: dict[str, str]) -> str | None:
+    if value and not _PHONE_RE.match(value):
+        raise ValueError(
+            "use digits starting with the area code, like 212-555-0143 or (212) 555-0143"
+        )
+    return value or None
+
+
 def _website(value: str, values: dict[str, str]) -> str | None:
     if value and not _URL_RE.match(value):
         raise ValueError("must start with http:// or https://")
@@ -235,16 +267,20 @@ def _website(value: str, values: dict[str, str]) -> str | None:
 
 
 _CHECKERS = {"listing_id": _listing_id, "npi": _npi, "specialty": _specialty, "state": _state,
-             "zip": _zip, "email": _email, "website": _website}  # fmt: skip
+             "zip": _zip, "email": _email, "website": _website, "phone": _phone}  # fmt: skip
 
 
 def to_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """Write rows in the spec's column order; importing the result changes nothing."""
+    """Write rows in the spec's column order; importing the result changes nothing.
+
+    Every cell goes through ``csv_cells.safe_cell`` whatever is stored (rows
+    saved before today's import rules too), and the import reads that guard back.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row.get(name)) for name in COLUMNS])
+        writer.writerow([csv_cells.safe_cell(_cell(row.get(name))) for name in COLUMNS])
     return out.getvalue()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     g,
@@ -14,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from intake.extensions import db, limiter
@@ -26,9 +30,41 @@ bp.after_request(no_store)
 
 LOGIN_FAILED = "Email or password is incorrect."
 
+# Sign-in throttling (counted in Redis, so it holds across gunicorn workers). Failed attempts
+# are counted per account and address: someone guessing from one place is stopped after a few,
+# and the real person, signing in from their own address, is not locked out by them.  A wider
+# ceiling per account holds against guessing from many addresses, and every address has its
+# own ceiling on attempts of any kind.  The keys hold a hash of the typed email, never the
+# email itself; a refusal is the same 429, before any password is checked, whether the
+# account exists or not.
+ATTEMPTS_PER_ADDRESS = "10 per minute; 200 per day"
+FAILURES_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
+FAILURES_PER_ACCOUNT = "30 per hour"
+
+
+def _account_key() -> str:
+    typed = auth.normalise_email(str(request.form.get("email", ""))[:320])
+    return "sign-in:" + hashlib.sha256(typed.encode()).hexdigest()
+
+
+def _account_and_address_key() -> str:
+    return f"{_account_key()}:{get_remote_address()}"
+
+
+def _failed(response: Response) -> bool:
+    """Only a failed attempt counts (a success answers with a redirect)."""
+    return response.status_code != 303
+
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(ATTEMPTS_PER_ADDRESS, methods=["POST"])
+@limiter.limit(
+    FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    key_func=_account_and_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+@limiter.limit(FAILURES_PER_ACCOUNT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login() -> ResponseReturnValue:
     """The staff sign-in form; on success go to ``next`` (a local path) or the role's home."""
     if current_user.is_authenticated and request.method == "GET":
@@ -38,7 +74,7 @@ def login() -> ResponseReturnValue:
         result = auth.authenticate(
             db.session(), form.email.data or "", form.password.data or "", request.remote_addr
         )
-        db.session.commit()  # failures count towards the lockout too
+        db.session.commit()  # the attempt's audit row, success or not
         if result.ok and result.user is not None:
             _fresh_session()
             login_user(result.user)

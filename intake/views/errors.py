@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +27,18 @@ TOO_LARGE_MESSAGE = (
     "What you sent was much longer than our forms accept, so nothing was saved. "
     "Please go back, shorten it and try again, or call us."
 )
+
+
+OWN_WORDS = {
+    404: "The link may be old or mistyped. You can start again from our home page, or call us.",
+    405: "This page cannot be used that way. Please go back and try again from the page itself.",
+}
+# Pages that show what someone typed about a diagnosis (a search, a prefilled form): a shared
+# computer's cache or a proxy must not keep them.
+NO_STORE_ENDPOINTS = frozenset({
+    "public.guide_thanks", "public.callback_thanks", "public.callback", "public.guide",
+    "match.find_specialists",
+})  # fmt: skip
 
 
 def register(app: Flask) -> None:
@@ -59,6 +71,8 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     if request.path.startswith(("/api/", "/healthz", "/readyz")):
         return {"error": error.name, "detail": error.description}, error.code or 500
     titles = {404: "We could not find that page", 429: "Too many requests", 405: "Not allowed"}
+    if error.code in OWN_WORDS:  # not Werkzeug's stock sentences
+        return _page(error.code, titles[error.code], OWN_WORDS[error.code])
     if error.code == 413:
         return _page(413, "That was too much to send", TOO_LARGE_MESSAGE)
     if error.code == 429:
@@ -87,9 +101,11 @@ def _security_headers(response):  # type: ignore[no-untyped-def]
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.method == "POST" or request.endpoint in {
-        "public.guide_thanks",
-        "public.callback_thanks",
-    }:
+    if request.method == "POST" or request.endpoint in NO_STORE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
+    hsts = current_app.config.get("HSTS_SECONDS") or 0
+    if hsts:
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"
+        )
     return response

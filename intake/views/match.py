@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from intake.extensions import db
+from intake.extensions import db, limiter
 from intake.forms.match import DISTANCES, PAGE_LIMIT, MatchForm
 from intake.matching.types import (
     CANCER_TYPE_LABELS,
@@ -63,7 +63,12 @@ class Outcome:
         return self.main[FIRST_SHOWN:]
 
 
+# a family tries a few searches; a scraper walking every ZIP is stopped
+MATCH_RATE_LIMIT = "60 per minute; 600 per day"
+
+
 @bp.get("/match")
+@limiter.limit(MATCH_RATE_LIMIT)
 def find_specialists() -> ResponseReturnValue:
     """Show the form; once asked, validate it and show ranked specialists or the errors."""
     asked = any(name in request.args for name in ("zip", "cancer_type"))

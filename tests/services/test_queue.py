@@ -100,6 +100,14 @@ def test_a_night_request_is_callable_from_eight_in_the_morning_their_time(db_ses
     assert claim(db_session, advocate(db_session), now=night) is None
 
 
+def test_a_request_in_calling_hours_is_claimable_at_once_not_at_the_next_minute(db_session):
+    """Speed to lead: 10:00:30 in hours means callable at 10:00:30, not held until 10:01."""
+    asked = MONDAY_10_NY + timedelta(seconds=30)
+    item = ask(db_session, now=asked)
+    assert item.callable_from == asked
+    assert claim(db_session, advocate(db_session), now=asked + timedelta(seconds=1)) is not None
+
+
 def test_claim_order_first_attempts_late_ones_then_urgency_then_age(db_session):
     who = advocate(db_session)
     old = ask(db_session, now=MONDAY_10_NY - timedelta(minutes=3))

@@ -65,6 +65,11 @@ BAD_ROWS = [
     ({"specialty": "dentistry"}, "specialty", "unknown specialty"),
     ({"first_name": ""}, "first_name", "is required"),
     ({"institution": "=HYPERLINK()"}, "institution", "must not start with ="),
+    ({"institution": "-2+3+cmd|' /C calc'!A0"}, "institution", "must not start with"),
+    ({"phone": '=HYPERLINK("http://evil")'}, "phone", "must not start with"),
+    ({"phone": "call us"}, "phone", "area code"),
+    ({"city": "Springfield\u202eevil"}, "city", "text-direction character"),
+    ({"last_name": "Quill\u200b"}, "last_name", "invisible"),
     ({"languages": "english"}, "languages", "not a two-letter ISO 639-1 code"),
 ]
 
@@ -164,3 +169,24 @@ def test_admin_import_is_audited_only_when_something_was_imported(db_session):
     [event] = db_session.scalars(select(AuditEvent)).all()
     assert (event.action, event.actor_label, event.ip) == ("specialist.import", "cli", "10.0.0.1")
     assert event.detail == {"created": 1, "updated": 0, "unchanged": 0}
+
+
+def test_the_export_neutralises_formulas_stored_before_todays_rules(db_session):
+    """OWASP: whatever came in, a cell never starts with = + - @ on the way out."""
+    assert import_csv(db_session, csv_text(good("SPC-9001")), actor="t").ok
+    listing = db_session.scalars(select(Specialist)).one()
+    listing.institution = "-2+3+cmd|' /C calc'!A0"
+    listing.phone = '=HYPERLINK("http://evil")'
+    db_session.flush()
+    exported = specialists.export_csv(db_session)
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert row["institution"] == "'-2+3+cmd|' /C calc'!A0"
+    assert row["phone"] == '\'=HYPERLINK("http://evil")'
+
+
+def test_a_cell_past_the_csv_field_limit_is_a_problem_not_a_crash(db_session):
+    huge = "x" * (csv.field_size_limit() + 10)
+    text = csv_text(good("SPC-9001")) + f'SPC-9002,,"{huge}"\n'
+    report = import_csv(db_session, text, actor="t")
+    assert not report.ok and count(db_session) == 0
+    assert "longer than" in report.problems[-1].message

@@ -80,12 +80,34 @@ def test_unknown_page_is_a_friendly_404(client):
     assert response.status_code == 404
     assert "We could not find that page" in html and NOTICE in html
     assert 'href="/"' in html and "Traceback" not in html
+    assert "requested URL was not found" not in html  # our words, not Werkzeug's
 
 
 def test_wrong_method_is_a_friendly_405(client):
     response = client.post("/privacy", data={"x": "1"})
     assert response.status_code == 405
     assert "Not allowed" in response.get_data(as_text=True)
+    assert "method is not allowed for the requested URL" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/match?zip=10001&cancer_type=pleural",
+        "/callback?diagnosis_type=pleural&zip=10001",
+        "/guide",
+    ],
+)
+def test_pages_carrying_a_diagnosis_or_zip_are_never_cached(client, path):
+    assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_is_sent_when_configured_and_not_otherwise(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "HSTS_SECONDS", 31_536_000)
+    headers = client.get("/").headers
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    monkeypatch.setitem(app.config, "HSTS_SECONDS", 0)
+    assert "Strict-Transport-Security" not in client.get("/").headers
 
 
 @pytest.mark.parametrize("kind", ["guide", "callback"])
