@@ -11,6 +11,7 @@ from intake.models.outbox import OutboxMessage
 from intake.models.queue import CallAttempt, QueueItem, StaffAlert
 from intake.models.request import GuideRequest
 from intake.models.specialist import CaseMatch, Specialist
+from intake.models.staff_session import StaffSession
 from intake.models.submission import Submission
 from intake.models.user import User
 
@@ -32,6 +33,7 @@ __all__ = [
     "QueueItem",
     "Specialist",
     "StaffAlert",
+    "StaffSession",
     "Submission",
     "User",
 ]

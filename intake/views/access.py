@@ -7,24 +7,56 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, url_for
+from flask import Flask, current_app, flash, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from intake import extensions
 from intake.extensions import db, login_manager
 from intake.models.user import User
+from intake.services import staff_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Where each role lands after signing in, first registered endpoint wins.
 HOME_ENDPOINTS = {"admin": ("admin.dashboard",), "advocate": ("advocate.queue_page",)}
 
 
+SESSION_TOKEN = "sid"  # noqa: S105 (a cookie key name, not a secret): the key of the server-side session's token in the signed cookie
+ENDED_MESSAGES = {
+    "idle": "For your patients' privacy you were signed out after "
+    f"{staff_sessions.IDLE_MINUTES} minutes without activity. Please sign in again.",
+    "expired": f"Sessions last at most {staff_sessions.ABSOLUTE_HOURS} hours. "
+    "Please sign in again.",
+}
+
+
+def is_background_request() -> bool:
+    """The console's own refreshes: they keep a session alive only as long as the person is."""
+    return request.headers.get("X-Background") == "1"
+
+
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader: a deactivated account is signed out on its next request."""
+    """Flask-Login's user loader: the cookie must name a live server-side session.
+
+    A deactivated account, a signed-out, idle or expired session: anonymous
+    from this request on (the sign-in page says why).
+    """
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    # The check runs on its own connection, committed at once, before this request's session
+    # has begun: a GET that writes nothing else still records the activity (or the end).
+    with extensions.autocommit_connection() as connection, Session(bind=connection) as own:
+        verdict = staff_sessions.check(
+            own, session.get(SESSION_TOKEN), int(user_id), active=not is_background_request()
+        )
+        own.commit()
+    if not verdict.ok:
+        session.pop(SESSION_TOKEN, None)
+        if verdict.reason in ENDED_MESSAGES and not is_background_request():
+            flash(ENDED_MESSAGES[verdict.reason], "info")
+        return None
+    return db.session.get(User, int(user_id))
 
 
 def deny_unless(role: str) -> ResponseReturnValue | None:
@@ -91,3 +123,18 @@ def init_login(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    app.context_processor(session_timeout_context)
+
+
+def session_timeout_context() -> dict[str, int]:
+    """What the idle warning on staff pages needs to know.
+
+    The page leaves a minute before the server would end the session: the
+    server hears of activity at most every 30 seconds, so it may lag that much.
+    """
+    idle = staff_sessions.IDLE_MINUTES * 60
+    return {
+        "idle_minutes": staff_sessions.IDLE_MINUTES,
+        "idle_seconds": idle - 60,
+        "warn_seconds": staff_sessions.WARN_SECONDS,
+    }

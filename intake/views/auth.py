@@ -22,8 +22,8 @@ from flask_login import current_user, login_user, logout_user
 
 from intake.extensions import db, limiter
 from intake.forms.auth import LoginForm, LogoutForm
-from intake.services import audit, auth
-from intake.views.access import home_for, no_store, safe_next
+from intake.services import audit, auth, staff_sessions
+from intake.views.access import SESSION_TOKEN, home_for, no_store, safe_next
 
 bp = Blueprint("auth", __name__)
 bp.after_request(no_store)
@@ -76,8 +76,10 @@ def login() -> ResponseReturnValue:
         )
         db.session.commit()  # the attempt's audit row, success or not
         if result.ok and result.user is not None:
-            _fresh_session()
-            login_user(result.user)
+            _fresh_session()  # a new session: nothing from before signing in carries over
+            login_user(result.user, remember=False)
+            session[SESSION_TOKEN] = staff_sessions.start(db.session(), result.user)
+            db.session.commit()
             target = safe_next(request.args.get("next")) or home_for(result.user)
             return redirect(target, code=303)
         form.form_errors.append(LOGIN_FAILED)
@@ -95,12 +97,21 @@ def logout() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         audit.record(db.session(), user, "logout", "user", user.id, {}, request.remote_addr)
+        staff_sessions.end(db.session(), session.get(SESSION_TOKEN), "signed_out")
         db.session.commit()
         logout_user()
         _fresh_session()
         flash("You have signed out.", "info")
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/logout.html", form=form)
+
+
+@bp.post("/session/keepalive")
+def keepalive() -> ResponseReturnValue:
+    """A staff page's "still here" (activity, "Stay signed in"): 204 while the session lives."""
+    if not current_user.is_authenticated:
+        return "", 401
+    return "", 204
 
 
 def _fresh_session() -> None:

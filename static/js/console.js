@@ -28,7 +28,7 @@
   if (panel && window.fetch) {
     setInterval(function () {
       if (document.hidden) { return; }
-      fetch(panel.dataset.refresh, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      fetch(panel.dataset.refresh, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Background": "1" } })
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) { if (html !== null) { panel.innerHTML = html; } })
         .catch(function () { /* a missed refresh is fine; the next one tries again */ });
@@ -42,7 +42,8 @@
     setInterval(function () {
       var body = new URLSearchParams();
       body.set("csrf_token", token.value);
-      fetch(lead.dataset.renew, { method: "POST", credentials: "same-origin", body: body })
+      fetch(lead.dataset.renew, { method: "POST", credentials: "same-origin", body: body,
+                                 headers: { "X-Background": "1" } })
         .catch(function () { /* the next renewal tries again */ });
     }, 240000);
   }
