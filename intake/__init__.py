@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(advocate.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
-    from intake.views import filters
+    from intake.views import filters, policy
 
     filters.register(app)
+    policy.register(app)  # last: it checks every route registered above has a policy

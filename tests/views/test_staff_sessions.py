@@ -89,7 +89,7 @@ def test_a_deactivated_account_is_signed_out_on_its_next_request(client, db_sess
 
 
 def test_the_keepalive_is_refused_without_a_session_or_a_csrf_token(client, db_session, login_as):
-    assert post_form(client, "/session/keepalive", token_from="/login").status_code == 401
+    assert post_form(client, "/session/keepalive", token_from="/login").status_code == 302
     login_as("advocate")
     assert client.post("/session/keepalive").status_code == 400  # no CSRF token
 

@@ -1,0 +1,87 @@
+"""Who may use each route: one table, enforced on every request and tested as a matrix.
+
+Every endpoint the app serves is named here with its audience:
+
+    public        anyone (the patient pages, the API, health checks, sign-in)
+    staff         a signed-in advocate or admin (the console, the session keepalive)
+    claim_holder  staff, and for an advocate only the lead they hold (the view checks
+                  the holder; admins may open any lead)
+    admin         a signed-in admin
+
+An endpoint missing from the table is refused (403) and logged: a new route
+is closed until someone decides who it is for, and
+``tests/views/test_access_matrix.py`` fails until they do.  The blueprints'
+own hooks stay as a second lock.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, abort, request
+from flask.typing import ResponseReturnValue
+
+from intake.views.access import deny_unless, require_staff
+
+log = logging.getLogger(__name__)
+
+PUBLIC, STAFF, CLAIM_HOLDER, ADMIN = "public", "staff", "claim_holder", "admin"
+
+_PUBLIC = (
+    "static", "public.index", "public.privacy", "public.guide", "public.guide_thanks",
+    "public.callback", "public.callback_thanks", "public.unsubscribe_page",
+    "match.find_specialists", "api.match", "api.openapi_document", "ops.healthz", "ops.readyz",
+    "auth.login", "auth.logout",
+)  # fmt: skip
+_STAFF = (
+    "auth.keepalive", "advocate.queue_page", "advocate.queue_panel", "advocate.claim_next",
+    "advocate.my_callbacks", "advocate.me",
+)  # fmt: skip
+_CLAIM_HOLDER = (
+    "advocate.lead", "advocate.log_outcome", "advocate.renew", "advocate.release",
+    "advocate.link_household",
+)  # fmt: skip
+_ADMIN = (
+    "admin.dashboard", "admin.list_specialists", "admin.create_specialist",
+    "admin.edit_specialist", "admin.deactivate_specialist", "admin.reactivate_specialist",
+    "admin.export_specialists", "admin.import_specialists", "admin.confirm_import",
+    "admin.failed_emails", "admin.resend_email", "admin.printed_copies", "admin.mark_mailed",
+    "admin.export_mailing_list", "admin.mailbox_list", "admin.mailbox_message",
+    "admin.mailbox_html", "admin.mailbox_attachment", "admin.staff_list", "admin.staff_settings",
+)  # fmt: skip
+
+POLICIES: dict[str, str] = {
+    **dict.fromkeys(_PUBLIC, PUBLIC),
+    **dict.fromkeys(_STAFF, STAFF),
+    **dict.fromkeys(_CLAIM_HOLDER, CLAIM_HOLDER),
+    **dict.fromkeys(_ADMIN, ADMIN),
+}
+
+
+def unpoliced(app: Flask) -> list[str]:
+    """Endpoints the app serves that the table does not name (each is closed)."""
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()} - set(POLICIES))
+
+
+def enforce() -> ResponseReturnValue | None:
+    """A ``before_request`` hook for the whole app: the table decides, closed by default."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: the 404 or 405 handler answers
+        return None
+    audience = POLICIES.get(endpoint)
+    if audience is None:
+        log.error("refused %s: the route has no access policy (intake/views/policy.py)", endpoint)
+        abort(403)
+    if audience == PUBLIC:
+        return None
+    if audience == ADMIN:
+        return deny_unless("admin")
+    return require_staff()
+
+
+def register(app: Flask) -> None:
+    """Install the hook; say at start-up which routes are closed for want of a policy."""
+    app.before_request(enforce)
+    missing = unpoliced(app)
+    if missing:
+        log.warning("routes without an access policy, refused to everyone: %s", missing)
