@@ -26,7 +26,9 @@ def register(bp: Blueprint) -> None:
         "/specialists/<listing_id>/edit", view_func=edit_specialist, methods=["GET", "POST"]
     )
     bp.add_url_rule(
-        "/specialists/<listing_id>/deactivate", view_func=deactivate_specialist, methods=["POST"]
+        "/specialists/<listing_id>/deactivate",
+        view_func=deactivate_specialist,
+        methods=["GET", "POST"],
     )
     bp.add_url_rule(
         "/specialists/<listing_id>/reactivate", view_func=reactivate_specialist, methods=["POST"]
@@ -92,7 +94,11 @@ def edit_specialist(listing_id: str) -> ResponseReturnValue:
 
 
 def deactivate_specialist(listing_id: str) -> ResponseReturnValue:
-    """Hide a listing from matching without deleting it."""
+    """Hide a listing from matching without deleting it; GET asks to confirm first."""
+    if request.method == "GET":
+        specialist = _listing_or_404(listing_id)
+        back = safe_next(request.args.get("next")) or url_for("admin.list_specialists")
+        return render_template("admin/confirm_deactivate.html", specialist=specialist, back=back)
     return _set_active(listing_id, False)
 
 

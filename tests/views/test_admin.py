@@ -266,6 +266,11 @@ def test_deactivate_hides_a_listing_from_matching_and_reactivate_brings_it_back(
 
     assert matched()
     path = "/admin/specialists/SPC-0001/deactivate"
+    # the list links to a confirm page first; nothing changes until its button is pressed
+    assert f'href="{path}?next=' in client.get(LIST).get_data(as_text=True)
+    confirm = client.get(path + "?next=" + LIST).get_data(as_text=True)
+    assert "Deactivate this listing?" in confirm and "Keep it active" in confirm
+    assert matched()
     response = post_form(client, path, {"next": LIST + "?state=MN"}, token_from=LIST)
     assert response.status_code == 303 and response.headers["Location"] == LIST + "?state=MN"
     assert not matched()
