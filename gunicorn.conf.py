@@ -9,6 +9,9 @@ accesslog = "-"
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # control characters escaped: a CR/LF in a path cannot forge a log line
 logger_class = "intake.access_log.SafeAccessLogger"
+# no runtime control socket: nothing uses gunicornc, and its default path under $HOME is shared
+# by every gunicorn this user starts (two would fight over it)
+control_socket_disable = True
 
 
 def post_worker_init(worker: object) -> None:

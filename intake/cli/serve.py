@@ -25,7 +25,10 @@ from intake.config import PROJECT_ROOT
 def serve(host: str, port: int, web_workers: int) -> None:
     """Run web, worker and beat together on this machine (the embedded mode)."""
     os.umask(0o077)  # every file the demo writes (mailbox, schedule, logs) is this user's alone
-    env = dict(os.environ)
+    env = {**os.environ, "INTAKE_DEMO": "1"}
+    if os.geteuid() == 0:
+        click.echo("  Note: running as root. Fine for this demo on your own machine; in production "
+                   "run the service as its own unprivileged user.", err=True)  # fmt: skip
     python_bin = os.path.dirname(sys.executable)
     children = []
     if current_app.config["LOCAL_MAILBOX"]:  # no SMTP_HOST: keep outgoing mail for /admin/mailbox
