@@ -56,6 +56,16 @@ class Embedded:
                 return email, password
         raise LookupError(role)
 
+    def demo_second_step_code(self, role: str) -> str:
+        """A current code for the demo account's second step (the key ``intake demo`` printed)."""
+        import pyotp
+
+        prefix = f"Demo {role} second step key: "
+        for line in (self.instance / "demo-staff.txt").read_text().splitlines():
+            if line.startswith(prefix):
+                return pyotp.TOTP(line.removeprefix(prefix).split()[0]).now()
+        raise LookupError(role)
+
 
 def run_intake(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(  # noqa: S603

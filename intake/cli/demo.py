@@ -7,15 +7,37 @@ import secrets
 from pathlib import Path
 
 import click
+import pyotp
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 
-@click.command()
+@click.group(invoke_without_command=True)
+@click.pass_context
 @with_appcontext
-def demo() -> None:
+def demo(ctx: click.Context) -> None:
     """Load the fictional demo data (idempotent: running it twice changes nothing)."""
+    if ctx.invoked_subcommand is None:
+        _load_demo()
+
+
+@demo.command("code")
+@with_appcontext
+def demo_code() -> None:
+    """Print the demo admin's current second-step code (the SQLite demo only)."""
+    from intake.extensions import db
+    from intake.services import auth, mfa
+
+    if not current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise click.ClickException("only in the one-machine demo: real admins use their app")
+    admin = auth.find_user(db.session(), DEMO_STAFF[0][1])
+    if admin is None or not admin.totp_secret or not mfa.is_enrolled(admin):
+        raise click.ClickException("the demo admin has no second step set up yet")
+    click.echo(pyotp.TOTP(admin.totp_secret).now())
+
+
+def _load_demo() -> None:
     from intake.extensions import db
     from intake.services import specialists as service
 
@@ -32,7 +54,11 @@ def demo() -> None:
     if staff:  # only the hashes are in the database; keep the demo sign-ins for later starts
         logins.parent.mkdir(parents=True, exist_ok=True)
         with os.fdopen(os.open(logins, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-            out.writelines(f"Demo {role}: {email} / {secret}\n" for role, email, secret in staff)
+            for role, email, secret, key in staff:
+                out.write(f"Demo {role}: {email} / {secret}\n")
+                if key:
+                    out.write(f"Demo {role} second step key: {key} (add it to an authenticator "
+                              "app, or run .venv/bin/intake demo code)\n")  # fmt: skip
     if logins.exists():
         click.echo(f"Demo staff sign-ins at /login (kept in {logins}):")
         click.echo(logins.read_text().rstrip())
@@ -44,15 +70,20 @@ DEMO_STAFF = (
 )
 
 
-def _ensure_demo_staff(session: Session) -> list[tuple[str, str, str]]:
-    """Demo sign-ins with passwords made up on this machine, never shipped in the code."""
-    from intake.services import audit, auth
+def _ensure_demo_staff(session: Session) -> list[tuple[str, str, str, str]]:
+    """Demo sign-ins with passwords (and the admin's second-step key) made up on this machine."""
+    from intake.models.base import utcnow
+    from intake.services import audit, auth, mfa
 
     created = []
     for role, email, name, skills in DEMO_STAFF:
         if auth.find_user(session, email) is None:
             password = secrets.token_urlsafe(15)
             user = auth.create_user(session, email, role, password, name=name, skills=skills)
+            key = ""
+            if mfa.required(user):
+                key = mfa.new_secret()
+                user.totp_secret, user.totp_enabled_at = key, utcnow()
             audit.record(session, "demo", "user.create", "user", user.id, {"role": role})
-            created.append((role, email, password))
+            created.append((role, email, password, key))
     return created

@@ -34,6 +34,24 @@ def create_user(email: str, role: str, name: str | None, skills: str) -> None:
     click.echo(f"Created {role} account {user.email}.")
 
 
+@users.command("reset-second-step")
+@click.option("--email", required=True, help="The admin who lost their authenticator app.")
+@with_appcontext
+def reset_second_step(email: str) -> None:
+    """Forget an admin's second step; they set it up again at their next sign-in."""
+    from intake.extensions import db
+    from intake.services import audit, auth, mfa, staff_sessions
+
+    user = auth.find_user(db.session(), email)
+    if user is None:
+        raise click.ClickException(f"no staff account {email!r}")
+    mfa.reset(user)
+    staff_sessions.end_all_for(db.session(), user.id, "mfa_reset")
+    audit.record(db.session(), "cli", "mfa.reset", "user", user.id, {})
+    db.session.commit()
+    click.echo(f"{user.email} sets up a new second step at their next sign-in.")
+
+
 def _read_password() -> str:
     """Prompt twice without echo at a terminal; otherwise read one line (piped input)."""
     if sys.stdin.isatty():

@@ -31,3 +31,13 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only the CSRF token: signing out is a POST so another site cannot do it for you."""
+
+
+class SecondFactorForm(FlaskForm):
+    """The six-digit code from the authenticator app, or one recovery code."""
+
+    code = StringField(
+        "Code",
+        filters=[_strip],
+        validators=[InputRequired("Enter the code from your authenticator app."), Length(max=32)],
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from intake.models.base import Base, Timestamped, UTCDateTime
+from intake.models.base import Base, Encrypted, Timestamped, UTCDateTime
 
 ROLES: tuple[str, ...] = ("advocate", "admin")
 
@@ -37,6 +37,13 @@ class User(Timestamped, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # second factor (required for admins): the TOTP key sealed like personal data, the last
+    # time step accepted (a code is good once), and one-time recovery codes as SHA-256 hashes
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted("users.totp_secret"))
+    totp_pending: Mapped[str | None] = mapped_column(Encrypted("users.totp_pending"))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     @property
     def is_active(self) -> bool:

@@ -16,7 +16,7 @@ from intake.extensions import db
 from intake.forms.outcome import QueueSettingsForm
 from intake.models.user import User
 from intake.queueing import shifts
-from intake.services import audit
+from intake.services import audit, mfa, staff_sessions
 from intake.views.admin_specialists import current_admin
 
 
@@ -24,6 +24,9 @@ def register(bp: Blueprint) -> None:
     """Attach these views to the admin blueprint (which checks the admin role)."""
     bp.add_url_rule("/staff", view_func=staff_list, methods=["GET"])
     bp.add_url_rule("/staff/<int:user_id>", view_func=staff_settings, methods=["GET", "POST"])
+    bp.add_url_rule(
+        "/staff/<int:user_id>/reset-second-step", view_func=reset_second_step, methods=["POST"]
+    )
 
 
 def staff_list() -> ResponseReturnValue:
@@ -58,6 +61,20 @@ def staff_settings(user_id: int) -> ResponseReturnValue:
     return render_template(
         "admin/staff_settings.html", form=form, user=user
     ), 400 if form.errors else 200
+
+
+def reset_second_step(user_id: int) -> ResponseReturnValue:
+    """An admin lost their phone: forget their second step and end their sessions."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    mfa.reset(user)
+    staff_sessions.end_all_for(db.session(), user.id, "mfa_reset")
+    audit.record(db.session(), current_admin(), "mfa.reset", "user", user.id, {},
+                 request.remote_addr)  # fmt: skip
+    db.session.commit()
+    flash(f"{user.email} will set up a new second step at their next sign-in.", "success")
+    return redirect(url_for("admin.staff_settings", user_id=user.id), code=303)
 
 
 def _parse(form: QueueSettingsForm) -> list[dict[str, object]] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 from flask import (
     Blueprint,
@@ -19,10 +20,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
 from intake.extensions import db, limiter
-from intake.forms.auth import LoginForm, LogoutForm
-from intake.services import audit, auth, staff_sessions
+from intake.forms.auth import LoginForm, LogoutForm, SecondFactorForm
+from intake.models.user import User
+from intake.services import audit, auth, mfa, staff_sessions
 from intake.views.access import SESSION_TOKEN, home_for, no_store, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -76,11 +79,14 @@ def login() -> ResponseReturnValue:
         )
         db.session.commit()  # the attempt's audit row, success or not
         if result.ok and result.user is not None:
-            _fresh_session()  # a new session: nothing from before signing in carries over
-            login_user(result.user, remember=False)
-            session[SESSION_TOKEN] = staff_sessions.start(db.session(), result.user)
-            db.session.commit()
             target = safe_next(request.args.get("next")) or home_for(result.user)
+            if mfa.required(result.user):
+                _fresh_session()  # nothing signed in yet: the second step decides
+                session[MFA_USER] = result.user.id
+                session[MFA_SINCE] = int(time.time())
+                session[MFA_NEXT] = target
+                return redirect(url_for("auth.second_factor"), code=303)
+            _complete_sign_in(result.user)
             return redirect(target, code=303)
         form.form_errors.append(LOGIN_FAILED)
     next_path = safe_next(request.args.get("next"))
@@ -104,6 +110,97 @@ def logout() -> ResponseReturnValue:
         flash("You have signed out.", "info")
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/logout.html", form=form)
+
+
+# An admin who typed the right password has this long to give the second factor.
+MFA_WINDOW_SECONDS = 300
+MFA_USER, MFA_SINCE, MFA_NEXT = "mfa_user", "mfa_since", "mfa_next"
+FAILURES_PER_SECOND_STEP = "5 per 15 minutes"
+WRONG_CODE = "That code did not work. Use the newest code your app shows, or a recovery code."
+
+
+def _second_step_key() -> str:
+    return f"second-factor:{session.get(MFA_USER)}:{get_remote_address()}"
+
+
+def _wrong_code(response: Response) -> bool:
+    return response.status_code == 400
+
+
+def _pending_user() -> User | None:
+    """The admin between password and second factor, if that step has not timed out."""
+    user_id, since = session.get(MFA_USER), session.get(MFA_SINCE)
+    if not isinstance(user_id, int) or not isinstance(since, int):
+        return None
+    if time.time() - since > MFA_WINDOW_SECONDS:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@limiter.limit(
+    FAILURES_PER_SECOND_STEP, key_func=_second_step_key, methods=["POST"], deduct_when=_wrong_code
+)
+def second_factor() -> ResponseReturnValue:
+    """Admins: the code from their authenticator app, set up here the first time."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user), code=303)
+    user = _pending_user()
+    if user is None:
+        for key in (MFA_USER, MFA_SINCE, MFA_NEXT):
+            session.pop(key, None)
+        flash("Please sign in again: the second step has to follow the password within "
+              "five minutes.", "info")  # fmt: skip
+        return redirect(url_for("auth.login"), code=303)
+    form = SecondFactorForm()
+    enrolling = not mfa.is_enrolled(user)
+    if enrolling:
+        mfa.begin_enrolment(user)
+        db.session.commit()
+    if form.validate_on_submit():
+        typed = form.code.data or ""
+        if enrolling:
+            codes = mfa.finish_enrolment(user, typed)
+            if codes is not None:
+                audit.record(db.session(), user, "mfa.enrol", "user", user.id, {},
+                             request.remote_addr)  # fmt: skip
+                target = session.get(MFA_NEXT) or home_for(user)
+                _complete_sign_in(user)
+                return render_template("auth/recovery_codes.html", codes=codes, target=target)
+        else:
+            method = mfa.verify(user, typed)
+            if method is not None:
+                audit.record(db.session(), user, "mfa.success", "user", user.id,
+                             {"method": method}, request.remote_addr)  # fmt: skip
+                target = session.get(MFA_NEXT) or home_for(user)
+                _complete_sign_in(user)
+                if method == "recovery":
+                    left = len(user.recovery_codes or [])
+                    flash(f"You used a recovery code: {left} left. Each works once.", "info")
+                return redirect(target, code=303)
+        audit.record(db.session(), user, "mfa.failure", "user", user.id, {},
+                     request.remote_addr)  # fmt: skip
+        db.session.commit()
+        form.code.errors = [WRONG_CODE]
+    context = {}
+    if enrolling and user.totp_pending:
+        uri = mfa.provisioning_uri(user, user.totp_pending)
+        # segno draws the code as path geometry: no text of ours is in the SVG
+        qr = Markup(mfa.qr_svg(uri))  # noqa: S704  # nosec B704
+        context = {"qr": qr, "key": mfa.grouped(user.totp_pending)}
+    status = 400 if form.errors else 200
+    return render_template(
+        "auth/second_factor.html", form=form, enrolling=enrolling, **context
+    ), status
+
+
+def _complete_sign_in(user: User) -> None:
+    """A fresh session for a fully signed-in person, kept on the server."""
+    _fresh_session()  # nothing from before signing in carries over
+    login_user(user, remember=False)
+    session[SESSION_TOKEN] = staff_sessions.start(db.session(), user)
+    db.session.commit()
 
 
 @bp.post("/session/keepalive")

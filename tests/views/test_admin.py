@@ -15,7 +15,13 @@ from intake.models import AuditEvent, Specialist
 from intake.services import match_query, specialist_csv, specialists
 from intake.services.specialists import DEMO_CSV, load_demo
 from tests.conftest import field_errors
-from tests.views.conftest import TEST_PASSWORD, csrf_token, make_user, post_form
+from tests.views.conftest import (
+    TEST_PASSWORD,
+    csrf_token,
+    make_user,
+    post_form,
+    totp_code,
+)
 
 LIST = "/admin/specialists"
 GET_PAGES = [
@@ -329,6 +335,8 @@ def test_sign_in_returns_only_to_local_pages(client, db_session, next_param, tar
     user = make_user(db_session, "admin")
     path = f"/login?next={quote(next_param, safe='')}"
     response = post_form(client, path, {"email": user.email.upper(), "password": TEST_PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/login/second-factor"
+    response = post_form(client, "/login/second-factor", {"code": totp_code(db_session, user)})
     assert response.status_code == 303 and response.headers["Location"] == target
 
 
@@ -418,10 +426,12 @@ def test_a_clean_import_previews_then_upserts_on_confirm(client, admin, demo):
 def test_only_the_admin_who_checked_a_file_can_import_it(app, client, admin, db_session):
     html = _upload(client, _csv(_row("SPC-9001"))).get_data(as_text=True)
     other = app.test_client()  # another admin's browser, with requests of its own
-    make_user(db_session, "admin", email="other@staff.example.org")
+    second = make_user(db_session, "admin", email="other@staff.example.org")
+    code = totp_code(db_session, second)
     with app.app_context():
-        login = {"email": "other@staff.example.org", "password": TEST_PASSWORD}
+        login = {"email": second.email, "password": TEST_PASSWORD}
         assert post_form(other, "/login", login).status_code == 303
+        assert post_form(other, "/login/second-factor", {"code": code}).status_code == 303
     with app.app_context():
         assert _confirm(other, html).headers["Location"] == IMPORT
     assert specialist_admin_get(db_session, "SPC-9001") is None
