@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length
 
-from intake.services.auth import MAX_PASSWORD_LENGTH
+from intake.forms.fields import options
+from intake.services.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 def _strip(value: Any) -> Any:
@@ -40,4 +41,48 @@ class SecondFactorForm(FlaskForm):
         "Code",
         filters=[_strip],
         validators=[InputRequired("Enter the code from your authenticator app."), Length(max=32)],
+    )
+
+
+class NewStaffForm(FlaskForm):
+    """A new staff account: who, which role; they choose their own password through a link."""
+
+    email = StringField(
+        "Work email",
+        filters=[_strip],
+        validators=[InputRequired("Enter their work email address."), Length(max=254)],
+    )
+    name = StringField("Full name", filters=[_strip], validators=[Length(max=120)])
+    role = RadioField(
+        "Role",
+        choices=options(
+            [
+                ("advocate", "Patient advocate: works the callback queue"),
+                ("admin", "Administrator: listings, staff, exports and the audit log"),
+            ]
+        ),
+        validators=[InputRequired("Choose a role.")],
+    )
+    skills = StringField(
+        "Skills",
+        filters=[_strip],
+        description="Language codes and va, separated by commas, e.g. es, va",
+        validators=[Length(max=100)],
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    """Choose a password, twice, through a one-time link."""
+
+    password = PasswordField(
+        "New password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; a few unrelated words work well.",
+        validators=[InputRequired("Choose a password."), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[
+            InputRequired("Type the password again."),
+            EqualTo("password", "The two passwords are not the same."),
+        ],
     )

@@ -44,6 +44,9 @@ class User(Timestamped, Base):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # the one outstanding "set your password" link: its SHA-256 and when it stops working
+    password_link_hash: Mapped[str | None] = mapped_column(String(64))
+    password_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_active(self) -> bool:

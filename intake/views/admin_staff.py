@@ -1,8 +1,4 @@
-"""Admin pages for staff: who works the queue, with which skills, on which shifts.
-
-The minimal page the callback queue needs; creating accounts, deactivating
-them and password resets come with the admin console.
-"""
+"""Admin pages for staff: accounts (create, deactivate, password links), skills and shifts."""
 
 from __future__ import annotations
 
@@ -13,10 +9,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from intake.extensions import db
+from intake.forms.auth import NewStaffForm
 from intake.forms.outcome import QueueSettingsForm
 from intake.models.user import User
 from intake.queueing import shifts
-from intake.services import audit, mfa, staff_sessions
+from intake.services import audit, auth, mfa, staff_accounts, staff_sessions
 from intake.views.admin_specialists import current_admin
 
 
@@ -27,6 +24,12 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule(
         "/staff/<int:user_id>/reset-second-step", view_func=reset_second_step, methods=["POST"]
     )
+    bp.add_url_rule("/staff/new", view_func=new_staff, methods=["GET", "POST"])
+    bp.add_url_rule("/staff/<int:user_id>/password-link", view_func=password_link, methods=["POST"])
+    bp.add_url_rule(
+        "/staff/<int:user_id>/deactivate", view_func=deactivate_staff, methods=["GET", "POST"]
+    )
+    bp.add_url_rule("/staff/<int:user_id>/reactivate", view_func=reactivate_staff, methods=["POST"])
 
 
 def staff_list() -> ResponseReturnValue:
@@ -74,6 +77,73 @@ def reset_second_step(user_id: int) -> ResponseReturnValue:
                  request.remote_addr)  # fmt: skip
     db.session.commit()
     flash(f"{user.email} will set up a new second step at their next sign-in.", "success")
+    return redirect(url_for("admin.staff_settings", user_id=user.id), code=303)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _link_page(user: User, token: str, created: bool) -> ResponseReturnValue:
+    """The one time an admin sees a link: to pass on to the person, never a password."""
+    link = url_for("auth.set_password", token=token, _external=True)
+    return render_template(
+        "admin/staff_link.html", user=user, link=link, created=created,
+        hours=staff_accounts.LINK_HOURS,
+    )  # fmt: skip
+
+
+def new_staff() -> ResponseReturnValue:
+    """Create an advocate or admin account; they set their own password through a link."""
+    form = NewStaffForm()
+    if form.validate_on_submit():
+        try:
+            user, token = staff_accounts.create(
+                db.session(), current_admin(), form.email.data or "", form.role.data or "",
+                form.name.data, (form.skills.data or "").split(","), request.remote_addr,
+            )  # fmt: skip
+        except auth.AccountError as exc:
+            target = form.skills if "skill" in str(exc).lower() else form.email
+            target.errors = [str(exc)]
+        else:
+            db.session.commit()
+            return _link_page(user, token, created=True)
+    return render_template("admin/staff_new.html", form=form), 400 if form.errors else 200
+
+
+def password_link(user_id: int) -> ResponseReturnValue:
+    """A fresh set-your-password link for someone who forgot theirs."""
+    user = _user_or_404(user_id)
+    if not user.active:
+        abort(404)
+    token = staff_accounts.reset_password(db.session(), current_admin(), user, request.remote_addr)
+    db.session.commit()
+    return _link_page(user, token, created=False)
+
+
+def deactivate_staff(user_id: int) -> ResponseReturnValue:
+    """Deactivate an account (GET asks first): every session it has ends at once."""
+    user = _user_or_404(user_id)
+    if user.id == current_admin().id:
+        flash("You cannot deactivate your own account.", "error")
+        return redirect(url_for("admin.staff_settings", user_id=user.id), code=303)
+    if request.method == "GET":
+        return render_template("admin/staff_deactivate.html", user=user)
+    staff_accounts.set_active(db.session(), current_admin(), user, False, request.remote_addr)
+    db.session.commit()
+    flash(f"{user.email} is deactivated and signed out everywhere.", "success")
+    return redirect(url_for("admin.staff_list"), code=303)
+
+
+def reactivate_staff(user_id: int) -> ResponseReturnValue:
+    """Let a deactivated person sign in again (with their old password, or a new link)."""
+    user = _user_or_404(user_id)
+    staff_accounts.set_active(db.session(), current_admin(), user, True, request.remote_addr)
+    db.session.commit()
+    flash(f"{user.email} can sign in again.", "success")
     return redirect(url_for("admin.staff_settings", user_id=user.id), code=303)
 
 

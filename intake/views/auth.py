@@ -23,9 +23,9 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
 from intake.extensions import db, limiter
-from intake.forms.auth import LoginForm, LogoutForm, SecondFactorForm
+from intake.forms.auth import LoginForm, LogoutForm, SecondFactorForm, SetPasswordForm
 from intake.models.user import User
-from intake.services import audit, auth, mfa, staff_sessions
+from intake.services import audit, auth, mfa, staff_accounts, staff_sessions
 from intake.views.access import SESSION_TOKEN, home_for, no_store, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -193,6 +193,31 @@ def second_factor() -> ResponseReturnValue:
     return render_template(
         "auth/second_factor.html", form=form, enrolling=enrolling, **context
     ), status
+
+
+@bp.route("/staff/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(ATTEMPTS_PER_ADDRESS, methods=["POST"])
+def set_password(token: str) -> ResponseReturnValue:
+    """Choose a password through the one-time link an admin gave you."""
+    try:
+        user = staff_accounts.user_for_link(db.session(), token)
+    except staff_accounts.LinkError as exc:
+        return render_template("auth/link_expired.html", reason=str(exc)), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            staff_accounts.use_link(db.session(), token, form.password.data or "",
+                                    request.remote_addr)  # fmt: skip
+        except auth.AccountError as exc:
+            form.password.errors = [str(exc)]
+        else:
+            db.session.commit()
+            _fresh_session()
+            flash("Your password is set. Please sign in with it.", "success")
+            return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/set_password.html", form=form, user=user), (
+        400 if form.errors else 200
+    )
 
 
 def _complete_sign_in(user: User) -> None:

@@ -37,7 +37,7 @@ OWN_WORDS = {
 # computer's cache or a proxy must not keep them.
 NO_STORE_ENDPOINTS = frozenset({
     "public.guide_thanks", "public.callback_thanks", "public.callback", "public.guide",
-    "match.find_specialists",
+    "match.find_specialists", "auth.set_password",
 })  # fmt: skip
 
 

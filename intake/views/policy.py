@@ -31,7 +31,7 @@ _PUBLIC = (
     "static", "public.index", "public.privacy", "public.guide", "public.guide_thanks",
     "public.callback", "public.callback_thanks", "public.unsubscribe_page",
     "match.find_specialists", "api.match", "api.openapi_document", "ops.healthz", "ops.readyz",
-    "auth.login", "auth.logout", "auth.second_factor",
+    "auth.login", "auth.logout", "auth.second_factor", "auth.set_password",
 )  # fmt: skip
 _STAFF = (
     "auth.keepalive", "advocate.queue_page", "advocate.queue_panel", "advocate.claim_next",
@@ -48,7 +48,8 @@ _ADMIN = (
     "admin.failed_emails", "admin.resend_email", "admin.printed_copies", "admin.mark_mailed",
     "admin.export_mailing_list", "admin.mailbox_list", "admin.mailbox_message",
     "admin.mailbox_html", "admin.mailbox_attachment", "admin.staff_list", "admin.staff_settings",
-    "admin.reset_second_step",
+    "admin.reset_second_step", "admin.new_staff", "admin.password_link", "admin.deactivate_staff",
+    "admin.reactivate_staff",
 )  # fmt: skip
 
 POLICIES: dict[str, str] = {
