@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from intake.extensions import db
 from intake.services import specialist_admin
 from intake.views import (
+    admin_audit,
     admin_fulfilment,
     admin_import,
     admin_mail,
@@ -33,3 +34,4 @@ admin_import.register(bp)
 admin_mail.register(bp)
 admin_fulfilment.register(bp)
 admin_staff.register(bp)
+admin_audit.register(bp)

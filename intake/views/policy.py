@@ -49,7 +49,7 @@ _ADMIN = (
     "admin.export_mailing_list", "admin.mailbox_list", "admin.mailbox_message",
     "admin.mailbox_html", "admin.mailbox_attachment", "admin.staff_list", "admin.staff_settings",
     "admin.reset_second_step", "admin.new_staff", "admin.password_link", "admin.deactivate_staff",
-    "admin.reactivate_staff",
+    "admin.reactivate_staff", "admin.audit_page", "admin.audit_export",
 )  # fmt: skip
 
 POLICIES: dict[str, str] = {

@@ -54,3 +54,46 @@ def test_audit_rows_cannot_be_rewritten_or_removed_in_postgresql(db_session, sta
     with pytest.raises(DBAPIError, match="append-only"), db_session.begin_nested():
         db_session.execute(text(statement))
     assert _count(db_session) >= 1
+
+
+def test_admins_filter_the_log_by_person_action_lead_and_date(client, db_session, login_as):
+    from datetime import timedelta
+
+    from intake.models.base import utcnow
+
+    admin = login_as("admin")
+    audit.record(db_session, admin, "lead.view", "queue_item", 1042, {})
+    audit.record(db_session, admin, "lead.view", "queue_item", 7, {})
+    audit.record(db_session, "cli", "user.create", "user", 3, {"role": "advocate"})
+    db_session.flush()
+    page = client.get("/admin/audit?action=lead.view&lead=1042").get_data(as_text=True)
+    assert "queue_item 1042" in page and "queue_item 7<" not in page
+    row = "<td><code>user.create</code></td>"
+    assert row not in client.get("/admin/audit?person=admin@").get_data(as_text=True)
+    assert row in client.get("/admin/audit?person=cli").get_data(as_text=True)
+    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    assert "Nothing matches" in client.get(f"/admin/audit?since={tomorrow}").get_data(as_text=True)
+
+
+def test_a_bad_filter_is_said_at_its_field_not_a_500(client, db_session, login_as):
+    login_as("admin")
+    response = client.get("/admin/audit?lead=abc&since=yesterday&action=<script>")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "A lead is the number on its page" in page and "Use a date like" in page
+    assert "<script>" not in page
+
+
+def test_the_export_is_formula_safe_and_itself_audited(client, db_session, login_as):
+    import csv
+    import io
+
+    admin = login_as("admin")
+    audit.record(db_session, "=cmd|' /C calc'!A0", "user.create", "user", 1, {})
+    db_session.flush()
+    response = client.get("/admin/audit/export")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert any(row["who"] == "'=cmd|' /C calc'!A0" for row in rows)
+    last = db_session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (last.action, last.actor_id) == ("audit.export", admin.id)
