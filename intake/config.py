@@ -109,6 +109,8 @@ def load_settings() -> dict[str, Any]:
         # outside the one-machine demo the site is served over HTTPS: cookies only travel
         # there, and browsers are told to use nothing else (HSTS)
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not embedded),
+        # a Prometheus scraper not on this machine sends it as a bearer token
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or "",
         # how many reverse proxies in front of gunicorn add X-Forwarded-For (0: none)
         "TRUSTED_PROXY_HOPS": int(_env_number("TRUSTED_PROXY_HOPS", 0)),
         "HSTS_SECONDS": int(_env_number("HSTS_SECONDS", 0 if embedded else 31_536_000)),

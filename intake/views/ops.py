@@ -1,14 +1,17 @@
-"""Operational endpoints for load balancers and orchestrators."""
+"""Operational endpoints for load balancers, orchestrators and a Prometheus scraper."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from intake.extensions import csrf, db, limiter
+from intake.services import metrics as service_metrics
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
@@ -51,6 +54,27 @@ def _check_broker() -> str:
     except Exception as exc:
         log.warning("readyz: broker unreachable: %s", type(exc).__name__)
         return "unreachable"
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def scraper_allowed() -> bool:
+    """A scraper on this machine, or one presenting ``METRICS_TOKEN`` as a bearer token."""
+    token = current_app.config.get("METRICS_TOKEN") or ""
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    return request.remote_addr in LOOPBACK
+
+
+@bp.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    """Prometheus figures (counts only, nothing personal) for an allowed scraper."""
+    body = service_metrics.exposition(db.session(), current_app.config)
+    db.session.rollback()
+    return Response(body, mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+                    headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 csrf.exempt(bp)

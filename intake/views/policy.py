@@ -7,6 +7,7 @@ Every endpoint the app serves is named here with its audience:
     claim_holder  staff, and for an advocate only the lead they hold (the view checks
                   the holder; admins may open any lead)
     admin         a signed-in admin
+    scraper       a Prometheus scraper: from this machine, or with the ``METRICS_TOKEN``
 
 An endpoint missing from the table is refused (403) and logged: a new route
 is closed until someone decides who it is for, and
@@ -26,6 +27,7 @@ from intake.views.access import deny_unless, require_staff
 log = logging.getLogger(__name__)
 
 PUBLIC, STAFF, CLAIM_HOLDER, ADMIN = "public", "staff", "claim_holder", "admin"
+SCRAPER = "scraper"
 
 _PUBLIC = (
     "static", "public.index", "public.privacy", "public.guide", "public.guide_thanks",
@@ -53,6 +55,7 @@ _ADMIN = (
 )  # fmt: skip
 
 POLICIES: dict[str, str] = {
+    "ops.metrics": SCRAPER,
     **dict.fromkeys(_PUBLIC, PUBLIC),
     **dict.fromkeys(_STAFF, STAFF),
     **dict.fromkeys(_CLAIM_HOLDER, CLAIM_HOLDER),
@@ -76,6 +79,10 @@ def enforce() -> ResponseReturnValue | None:
         abort(403)
     if audience == PUBLIC:
         return None
+    if audience == SCRAPER:
+        from intake.views.ops import scraper_allowed
+
+        return None if scraper_allowed() else ("", 401, {"WWW-Authenticate": "Bearer"})
     if audience == ADMIN:
         return deny_unless("admin")
     return require_staff()

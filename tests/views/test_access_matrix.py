@@ -24,6 +24,7 @@ ALLOWED = {
     policy.STAFF: {"advocate", "another_advocate", "admin"},
     policy.CLAIM_HOLDER: {"advocate", "admin"},  # "advocate" holds the claim
     policy.ADMIN: {"admin"},
+    policy.SCRAPER: set(ROLES),  # the test client calls from loopback (tested on its own too)
 }
 
 

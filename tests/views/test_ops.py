@@ -116,3 +116,27 @@ def test_healthz_stays_ok_while_dependencies_are_down(outage_app):
     }
     assert elapsed < PROBE_DEADLINE_SECONDS
     _assert_no_stack_trace(ready.get_data(as_text=True))
+
+
+def test_metrics_answer_a_local_scraper_in_prometheus_format_with_counts_only(client):
+    from tests.conftest import GOOD_CALLBACK, submit
+
+    submit(client, "/callback", GOOD_CALLBACK)
+    response = client.get("/metrics")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert 'intake_submissions_total{form="callback"} 1.0' in text
+    assert 'intake_outbox_jobs{state="waiting_for_person"} 0.0' in text
+    assert "intake_sla_breaches_total 0.0" in text and "# HELP intake_queue_items" in text
+    for private in ("Maria", "Lopez", "555-0143", "10001", "pleural"):
+        assert private not in text
+
+
+def test_metrics_from_elsewhere_need_the_token(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "a-long-scraper-token-for-tests")
+    remote = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get("/metrics", environ_base=remote).status_code == 401
+    wrong = {"Authorization": "Bearer not-it"}
+    assert client.get("/metrics", environ_base=remote, headers=wrong).status_code == 401
+    right = {"Authorization": "Bearer a-long-scraper-token-for-tests"}
+    assert client.get("/metrics", environ_base=remote, headers=right).status_code == 200
