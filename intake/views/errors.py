@@ -96,7 +96,7 @@ def _security_headers(response):  # type: ignore[no-untyped-def]
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+        "object-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -68,6 +68,7 @@ def test_security_headers(client, path):
     directives = {d.split()[0]: d.split()[1:] for d in csp.split(";") if d.strip()}
     assert directives["default-src"] == ["'self'"]
     assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
     assert directives["script-src"] == ["'self'"] and directives["form-action"] == ["'self'"]
     assert "'unsafe-inline'" not in csp and "*" not in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
