@@ -37,10 +37,10 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
-def qr_svg(uri: str) -> str:
-    """The QR code as inline SVG, drawn here (no image service sees the key)."""
+def qr_data_uri(uri: str) -> str:
+    """The QR code as an SVG ``data:`` address, drawn here (no image service sees the key)."""
     qr = segno.make(uri, error="m")
-    return str(qr.svg_inline(omitsize=True, dark="#1b2733", light="#ffffff"))  # sized by CSS
+    return str(qr.svg_data_uri(omitsize=True, dark="#1b2733", light="#ffffff"))  # sized by CSS
 
 
 def grouped(secret: str) -> str:

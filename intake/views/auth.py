@@ -20,7 +20,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
-from markupsafe import Markup
 
 from intake.extensions import db, limiter
 from intake.forms.auth import LoginForm, LogoutForm, SecondFactorForm, SetPasswordForm
@@ -186,9 +185,7 @@ def second_factor() -> ResponseReturnValue:
     context = {}
     if enrolling and user.totp_pending:
         uri = mfa.provisioning_uri(user, user.totp_pending)
-        # segno draws the code as path geometry: no text of ours is in the SVG
-        qr = Markup(mfa.qr_svg(uri))  # noqa: S704
-        context = {"qr": qr, "key": mfa.grouped(user.totp_pending)}
+        context = {"qr": mfa.qr_data_uri(uri), "key": mfa.grouped(user.totp_pending)}
     status = 400 if form.errors else 200
     return render_template(
         "auth/second_factor.html", form=form, enrolling=enrolling, **context
