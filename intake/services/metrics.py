@@ -30,11 +30,7 @@ class _DatabaseCollector:
         """The service's figures, each with its help text."""
         session = self.session
         forms = CounterMetricFamily("intake_submissions", "Public forms received", labels=["form"])
-        for form, count in session.execute(
-            select(Submission.form, func.count()).group_by(Submission.form)
-        ):
-            forms.add_metric([form], count)
-        yield forms
+        yield _by(session, Submission.form, forms)
         waiting = session.scalar(
             select(func.count()).select_from(Submission).where(Submission.processed_at.is_(None))
         )
@@ -49,11 +45,7 @@ class _DatabaseCollector:
             jobs.add_metric([state], value)
         yield jobs
         queue = GaugeMetricFamily("intake_queue_items", "Callback queue items", labels=["status"])
-        for status, count in session.execute(
-            select(QueueItem.status, func.count()).group_by(QueueItem.status)
-        ):
-            queue.add_metric([status], count)
-        yield queue
+        yield _by(session, QueueItem.status, queue)
         breaches = session.scalar(
             select(func.count()).select_from(QueueItem)
             .where(QueueItem.sla_breached_at.is_not(None))
@@ -63,11 +55,14 @@ class _DatabaseCollector:
             value=breaches or 0,
         )  # fmt: skip
         emails = GaugeMetricFamily("intake_emails", "Emails by delivery status", labels=["status"])
-        for status, count in session.execute(
-            select(EmailDelivery.status, func.count()).group_by(EmailDelivery.status)
-        ):
-            emails.add_metric([status], count)
-        yield emails
+        yield _by(session, EmailDelivery.status, emails)
+
+
+def _by(session: Session, column: Any, family: Any) -> Any:
+    """Fill a labelled family with row counts grouped by one column."""
+    for value, count in session.execute(select(column, func.count()).group_by(column)):
+        family.add_metric([value], count)
+    return family
 
 
 def exposition(session: Session, config: Any) -> bytes:
