@@ -72,6 +72,14 @@ def admin(sql: str) -> None:
         conn.execute(sql)
 
 
+def admin_db(sql: str) -> None:
+    """A statement in the bench database itself, outside any transaction."""
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute(sql)
+
+
 def open_zips(now: datetime) -> list[str]:
     """ZIP codes whose calling hours are open now (and for the next half hour)."""
     from intake import calling
@@ -279,6 +287,10 @@ def main() -> None:
             f"backlog: {args.items} queued callbacks in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
+        # A bulk load leaves the planner without statistics until autovacuum's next pass;
+        # a queue in service has them.  Both tables are analysed, so neither side guesses.
+        admin_db("ANALYZE queue_items")
+        admin_db("ANALYZE bench_jobs")
         bare = run_claimers("bare", args.advocates, ids)
         real = run_claimers("real", args.advocates, ids)
         for name, figures in (("bare SKIP LOCKED claim", bare), ("claim-next", real)):

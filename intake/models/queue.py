@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, Encrypted, Timestamped, UTCDateTime, utcnow
@@ -53,12 +53,26 @@ class QueueItem(Timestamped, Base):
             postgresql_where=text("status IN ('queued', 'retry_scheduled')"),
             sqlite_where=text("status IN ('queued', 'retry_scheduled')"),
         ),
-        # the claim order within a class: claim-next stops at the first unlocked row
+        # the claim order within a class, whole: claim-next reads rows in this order and stops
+        # at the first unlocked one that fits, with no sort (rank_key alone left ties to sort)
         Index(
             "ix_queue_items_claim_order",
-            "rank_key",
+            column("rank_key").desc(),
+            "requested_at",
+            "id",
             postgresql_where=text("status IN ('queued', 'retry_scheduled')"),
             sqlite_where=text("status IN ('queued', 'retry_scheduled')"),
+        ),
+        # an advocate's own call backs, found without reading the rest of the queue
+        Index(
+            "ix_queue_items_preferred",
+            "preferred_advocate_id",
+            postgresql_where=text(
+                "preferred_advocate_id IS NOT NULL AND status IN ('queued', 'retry_scheduled')"
+            ),
+            sqlite_where=text(
+                "preferred_advocate_id IS NOT NULL AND status IN ('queued', 'retry_scheduled')"
+            ),
         ),
     )
 

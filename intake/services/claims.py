@@ -28,12 +28,13 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
+    func,
     not_,
     or_,
     select,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from intake import calling
 from intake.calling.rules import rule_for
@@ -78,11 +79,15 @@ _LATE = bindparam("late", type_=QueueItem.callable_from.type)
 _SKILL_RELAXED = bindparam("skill_relaxed", type_=QueueItem.callable_from.type)
 _PREF_RELAXED = bindparam("pref_relaxed", type_=QueueItem.callable_from.type)
 _ME = bindparam("me", type_=Integer())
+# the candidates are read under another name: SQLite, unlike PostgreSQL, calls a column of
+# the UPDATE's own table ambiguous in a subquery over the same table
+_CANDIDATE = aliased(QueueItem, name="candidate")
+_LEASE_END = bindparam("lease_end", type_=QueueItem.callable_from.type)
 
 
 def _tiers(skills: Skills, uncovered: frozenset[str]) -> list[Any]:
     """The WHERE clause of each skills tier after the advocate's own, best first."""
-    item = QueueItem
+    item = _CANDIDATE
     not_held = and_(
         or_(item.preferred_advocate_id.is_(None), item.callable_from <= _PREF_RELAXED),
         or_(item.preferred_advocate_id.is_(None), item.preferred_advocate_id != _ME),
@@ -103,9 +108,9 @@ def _tiers(skills: Skills, uncovered: frozenset[str]) -> list[Any]:
 
 def _one(*where: Any, order: tuple[Any, ...] = ()) -> Any:
     return (
-        select(QueueItem.id)
-        .where(QueueItem.status.in_(WAITING), QueueItem.callable_from <= _NOW, *where)
-        .order_by(*order, QueueItem.rank_key.desc(), QueueItem.requested_at, QueueItem.id)
+        select(_CANDIDATE.id)
+        .where(_CANDIDATE.status.in_(WAITING), _CANDIDATE.callable_from <= _NOW, *where)
+        .order_by(*order, _CANDIDATE.rank_key.desc(), _CANDIDATE.requested_at, _CANDIDATE.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
@@ -119,14 +124,14 @@ def candidates(skills: Skills, uncovered: frozenset[str]) -> tuple[Any, ...]:
     then each tier in three classes: first attempts past the target, other
     first attempts, retries.  Times and the advocate come as bound values.
     """
-    first = QueueItem.attempts == 0
-    mine = _one(QueueItem.preferred_advocate_id == _ME, order=(QueueItem.attempts > 0,))
+    first = _CANDIDATE.attempts == 0
+    mine = _one(_CANDIDATE.preferred_advocate_id == _ME, order=(_CANDIDATE.attempts > 0,))
     queries = [mine]
     for tier in _tiers(skills, uncovered):
         queries += [
-            _one(tier, first, QueueItem.callable_from <= _LATE),
+            _one(tier, first, _CANDIDATE.callable_from <= _LATE),
             _one(tier, first),
-            _one(tier, QueueItem.attempts > 0),
+            _one(tier, _CANDIDATE.attempts > 0),
         ]
     return tuple(queries)
 
@@ -150,56 +155,85 @@ def claim_next(
         "skill_relaxed": now - SKILL_RELAX,
         "pref_relaxed": now - PREFERRED_RELAX,
         "me": advocate.id,
+        "lease_end": now + queue.LEASE,
     }
-    for query in candidates(skills_of(advocate), uncovered):
-        for _ in range(CLAIM_TRIES):
-            item_id = session.execute(query, values).scalar()
-            if item_id is None:
-                break
-            if not still_callable(session, item_id, now):
-                skipped += 1
-                continue
-            item = session.scalars(
-                update(QueueItem)
-                .where(QueueItem.id == item_id, QueueItem.status.in_(WAITING))
-                .values(status=CLAIMED, claimed_by_id=values["me"], claimed_at=now,
-                        lease_expires_at=now + queue.LEASE)
-                .returning(QueueItem),
-                execution_options={"populate_existing": True, "synchronize_session": False},
-            ).first()  # fmt: skip
-            if item is not None:
-                return Claim(item, skipped)
+    returns_facts = session.get_bind().dialect.name != "sqlite"
+    statement = claim_statement(skills_of(advocate), uncovered, returns_facts)
+    for _ in range(CLAIM_TRIES):
+        row = session.execute(
+            statement,
+            values,
+            execution_options={"populate_existing": True, "synchronize_session": False},
+        ).first()
+        if row is None:
+            return Claim(None, skipped)
+        item = row[0]
+        facts = row if returns_facts else session.execute(_facts_of(item)).one()
+        if still_callable(session, item, facts, advocate, now):
+            return Claim(item, skipped)
+        skipped += 1
     return Claim(None, skipped)
 
 
-_CONSENTED = (
+@functools.lru_cache(maxsize=512)
+def claim_statement(skills: Skills, uncovered: frozenset[str], returns_facts: bool = True) -> Any:
+    """The whole walk down the claim order as one UPDATE, built once per kind of advocate.
+
+    ``COALESCE`` of the candidate queries: the database runs each only when
+    the ones before found nothing, so a claim costs one round trip however far
+    down the order the call is.  Each candidate locks its row with ``SKIP
+    LOCKED``; the UPDATE takes it (only while it still waits, which keeps
+    SQLite, without row locks, correct too) and returns the facts the rules
+    need, read from the contact, the case and the consent ledger (SQLite's
+    RETURNING cannot name another table: there they are a second query).
+    """
+    pick = func.coalesce(*(query.scalar_subquery() for query in candidates(skills, uncovered)))
+    return (
+        update(QueueItem)
+        .where(QueueItem.id == pick, QueueItem.status.in_(WAITING))
+        .values(status=CLAIMED, claimed_by_id=_ME, claimed_at=_NOW, lease_expires_at=_LEASE_END)
+        .returning(QueueItem, *(_FACTS if returns_facts else ()))
+    )
+
+
+def _of_contact(column: Any, name: str) -> Any:
+    return (
+        select(column).where(Contact.id == QueueItem.contact_id)
+        .correlate(QueueItem).scalar_subquery().label(name)
+    )  # fmt: skip
+
+
+_FACTS = (
+    _of_contact(Contact.do_not_call, "do_not_call"),
+    _of_contact(Contact.phone_wrong, "phone_wrong"),
+    _of_contact(Contact.phone_hash.is_not(None), "has_phone"),
+    select(Case.deceased_at)
+    .join(CallbackRequest, CallbackRequest.case_id == Case.id)
+    .where(CallbackRequest.id == QueueItem.callback_request_id)
+    .correlate(QueueItem).scalar_subquery().label("deceased_at"),
     exists()
     .where(
         ConsentRecord.covers_hash == QueueItem.consent_hash,
         ConsentRecord.purpose == PURPOSE_ADVOCATE_CALLS,
         ConsentRecord.revoked_at.is_(None),
     )
-    .label("consented")
-)
-_FACTS = (
-    select(
-        QueueItem.state, QueueItem.timezone, QueueItem.best_time, QueueItem.phone_hash,
-        QueueItem.preferred_advocate_id, Contact.do_not_call, Contact.phone_wrong,
-        Contact.phone_hash.label("has_phone"), Case.deceased_at, _CONSENTED,
-    )
-    .join(Contact, Contact.id == QueueItem.contact_id)
-    .join(CallbackRequest, CallbackRequest.id == QueueItem.callback_request_id)
-    .outerjoin(Case, Case.id == CallbackRequest.case_id)
+    .correlate(QueueItem).label("consented"),
 )  # fmt: skip
 
 
-def still_callable(session: Session, item_id: int, now: datetime) -> bool:
-    """Checked at claim time: consent, the person's state, the rules now; else moved or closed.
+def _facts_of(item: QueueItem) -> Any:
+    return select(*_FACTS).where(QueueItem.id == item.id)
 
-    One query for the facts and the consent ledger; the attempts of the last
-    24 hours only where the state caps them.
+
+def still_callable(
+    session: Session, item: QueueItem, facts: Any, advocate: User, now: datetime
+) -> bool:
+    """Checked as the claim is taken: consent, the person's state, the rules now; else the
+    item is closed, or given back to wait for the next allowed minute.
+
+    The facts come back with the claim; the attempts of the last 24 hours are
+    read only where the state caps them.
     """
-    facts = session.execute(_FACTS.where(QueueItem.id == item_id)).one()
     stop = None
     if facts.do_not_call or facts.phone_wrong or not facts.has_phone:
         stop = "do_not_call" if facts.do_not_call else "wrong_number"
@@ -208,19 +242,16 @@ def still_callable(session: Session, item_id: int, now: datetime) -> bool:
     elif not facts.consented:
         stop = "no_consent"
     if stop:
-        item = session.get(QueueItem, item_id)
-        assert item is not None
         queue.close(session, item, CANCELLED, stop, now)
         return False
-    chosen = None if facts.preferred_advocate_id is not None else facts.best_time
+    chosen = None if item.preferred_advocate_id is not None else item.best_time
     recent: list[datetime] = []
-    if rule_for(facts.state).attempt_cap_24h:
-        recent = queue.recent_attempts(session, facts.phone_hash, now)
-    place = calling.place_for(facts.state, facts.timezone)
+    if rule_for(item.state).attempt_cap_24h:
+        recent = queue.recent_attempts(session, item.phone_hash, now)
+    place = calling.place_for(item.state, item.timezone)
     if calling.check(place, now, chosen, recent).allowed:
         return True
-    item = session.get(QueueItem, item_id)
-    assert item is not None
+    queue.release(session, item, advocate)
     queue.schedule(item, session, now, chosen)  # the window closed since: wait for the next
     session.flush()
     return False
