@@ -1,4 +1,4 @@
-"""``intake demo``: the fictional demo listings and demo staff sign-ins."""
+"""``intake demo``: the fictional demo listings, demo staff sign-ins and a week of activity."""
 
 from __future__ import annotations
 
@@ -29,12 +29,55 @@ def demo_code() -> None:
     from intake.extensions import db
     from intake.services import auth, mfa
 
-    if not current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    if not _is_demo():
         raise click.ClickException("only in the one-machine demo: real admins use their app")
     admin = auth.find_user(db.session(), DEMO_STAFF[0][1])
     if admin is None or not admin.totp_secret or not mfa.is_enrolled(admin):
         raise click.ClickException("the demo admin has no second step set up yet")
     click.echo(pyotp.TOTP(admin.totp_secret).now())
+
+
+@demo.command("activity")
+@click.option(
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(1, 92),
+    help="How many days back the activity reaches.",
+)
+@click.option("--seed", type=int, default=None, help="The same seed makes the same week.")
+@click.option(
+    "--yes-this-is-not-production",
+    "not_production",
+    is_flag=True,
+    help="Run on a database that is not the SQLite demo's (a scratch one only).",
+)
+@with_appcontext
+def demo_activity(days: int, seed: int | None, not_production: bool) -> None:
+    """Fictional requests, calls and emails over the past days, for the admin dashboard."""
+    from intake.extensions import db
+    from intake.services import demo_activity as service
+
+    if not (_is_demo() or not_production):
+        raise click.ClickException(
+            "this writes made-up requests into the database: it runs only in the one-machine "
+            "demo (SQLite), or with --yes-this-is-not-production on a scratch database"
+        )
+    try:
+        report = service.generate(db.session(), days, seed=seed)
+    except service.NoAdvocate as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    emails = ", ".join(f"{count} {state}" for state, count in report.emails.items())
+    click.echo(
+        f"Demo activity over {days} days: {report.guides} guide requests, {report.callbacks} "
+        f"callback requests, {report.calls} calls; emails: {emails or 'none'}."
+    )
+
+
+def _is_demo() -> bool:
+    """The one-machine demo is the SQLite mode (``config.load_settings``)."""
+    return bool(current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
 
 
 def _load_demo() -> None:
