@@ -31,6 +31,8 @@ class Contact(Timestamped, Base):
     # an advocate reached someone else at this number: it is not called again as it stands
     phone_wrong: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # personal data erased (a deletion request or the retention period): the row stays as a count
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case_links: Mapped[list[CaseContact]] = relationship(back_populates="contact")
 

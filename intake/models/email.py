@@ -21,6 +21,8 @@ PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNKNOWN = (
 OPEN_STATUSES = (PENDING, SENDING)
 PURPOSE_GUIDE = "guide"
 PURPOSE_UNREACHABLE = "callback_unreachable"
+# the "confirm you want your information deleted" link: asked for, so it needs no consent
+PURPOSE_DELETION = "deletion_confirm"
 
 
 class EmailDelivery(Timestamped, Base):

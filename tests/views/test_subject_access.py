@@ -1,0 +1,107 @@
+"""/admin/people: an admin finds a person, downloads all their data, or erases it; audited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.models import AuditEvent, Contact
+from intake.services import specialists
+from intake.services.contacts import email_hash
+from tests.conftest import submit
+from tests.privacy_data import Canary, found, queue_and_call
+from tests.views.conftest import post_form
+
+
+@pytest.fixture
+def canary(client, db_session) -> tuple[Canary, Contact]:
+    specialists.load_demo(db_session)
+    person = Canary.make()
+    submit(client, "/guide", person.guide_form())
+    submit(client, "/callback", person.callback_form())
+    queue_and_call(db_session, person)
+    contact = db_session.scalars(
+        select(Contact).where(Contact.email_hash == email_hash(person.email))
+    ).one()
+    return person, contact
+
+
+def audit_rows(db_session, action: str) -> list[AuditEvent]:
+    return list(db_session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_the_export_holds_everything_and_is_audited_once(client, db_session, login_as, canary):
+    person, contact = canary
+    login_as("admin")
+    response = post_form(client, "/admin/people/export", {"contact_id": contact.id},
+                         token_from="/admin/people")  # fmt: skip
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="contact-{contact.id}-data.json"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.mimetype == "application/json"
+    data = json.loads(response.get_data(as_text=True))
+    assert found(json.dumps(data), person) == person.values  # every value is in it, opened
+    assert data["contact"]["email"] == person.email and data["contact"]["phone"] == person.e164
+    assert {c["purpose"] for c in data["consents"]} >= {"advocate_calls", "guide_email"}
+    assert data["guide_requests"][0]["postal_address"]["line1"].endswith(f"{person.street} Road")
+    assert data["guide_requests"][0]["forms_received"][0]["as_sent"]["data"]["person"]["email"]
+    assert data["cases"][0]["zip"] == "59901" and data["cases"][0]["matches"]
+    assert data["calls"][0]["attempts"][0]["note"] == person.note
+    assert {e["purpose"] for e in data["emails"]} == {"guide"}
+
+    [event] = audit_rows(db_session, "privacy.export")
+    assert event.target_type == "contact" and event.target_id == str(contact.id)
+    assert found(json.dumps(event.detail), person) == [] and event.detail["calls"] == 1
+
+
+def test_an_advocate_may_not_export_or_erase(client, db_session, login_as, canary):
+    _person, contact = canary
+    login_as("advocate")
+    for path in ("/admin/people/export", "/admin/people/erase"):
+        response = post_form(client, path, {"contact_id": contact.id, "confirmed": "yes"},
+                             token_from="/advocate/")  # fmt: skip
+        assert response.status_code == 403, path
+    assert client.get("/admin/people").status_code == 403
+    assert audit_rows(db_session, "privacy.export") == []
+
+
+def test_an_admin_finds_a_person_by_email_without_putting_it_in_the_log(
+    client, db_session, login_as, canary
+):
+    person, contact = canary
+    login_as("admin")
+    response = post_form(client, "/admin/people", {"email": person.email.upper()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"Contact {contact.id}: {person.first}" in html
+    [event] = audit_rows(db_session, "privacy.search")
+    assert event.detail == {"by": "email", "found": True}
+    missing = post_form(client, "/admin/people", {"phone": "(212) 555-0188"})
+    assert "Nobody with that email address" in missing.get_data(as_text=True)
+    bad = post_form(client, "/admin/people", {"contact_id": "1 OR 1=1"})
+    assert bad.status_code == 400
+
+
+def test_an_admin_erases_a_person_who_asked_by_phone(client, db_session, login_as, canary):
+    person, contact = canary
+    login_as("admin")
+    unticked = post_form(client, "/admin/people/erase", {"contact_id": contact.id},
+                         token_from="/admin/people")  # fmt: skip
+    assert unticked.status_code == 303
+    db_session.refresh(contact)
+    assert contact.erased_at is None
+    done = post_form(client, "/admin/people/erase", {"contact_id": contact.id, "confirmed": "yes"},
+                     token_from="/admin/people")  # fmt: skip
+    assert done.status_code == 303
+    db_session.expire_all()
+    assert db_session.get(Contact, contact.id).erased_at is not None
+    [event] = audit_rows(db_session, "privacy.erase")
+    assert event.detail["reason"] == "admin" and event.actor_id is not None
+    exported = post_form(client, "/admin/people/export", {"contact_id": contact.id},
+                         token_from="/admin/people")  # fmt: skip
+    assert found(exported.get_data(as_text=True), person) == []  # nothing left to give
+    count = db_session.scalar(select(func.count()).select_from(AuditEvent))
+    assert count >= 3
