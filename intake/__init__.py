@@ -67,7 +67,11 @@ def register_extensions(app: Flask) -> None:
     from intake import crypto
     from intake.extensions import csrf, db, limiter, migrate
 
-    crypto.configure(app.config["DATA_ENCRYPTION_KEY"])
+    crypto.configure(
+        app.config["DATA_ENCRYPTION_KEY"],
+        app.config.get("DATA_ENCRYPTION_OLD_KEYS") or (),
+        app.config.get("DATA_HASH_KEY"),
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -83,10 +87,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(ops.bp)
-    from intake.views import api, match
+    from intake.views import api, api_docs, api_leads, match
 
     app.register_blueprint(match.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_leads.bp)
+    app.register_blueprint(api_docs.bp)
     from intake.views import admin, advocate, auth
 
     app.register_blueprint(auth.bp)

@@ -14,6 +14,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from intake.crypto import KeyError_, decode_master
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -89,7 +91,7 @@ def load_settings() -> dict[str, Any]:
     )
     return {
         "SECRET_KEY": _secret("SECRET_KEY", embedded, lambda: secrets.token_urlsafe(48)),
-        "DATA_ENCRYPTION_KEY": _secret("DATA_ENCRYPTION_KEY", embedded, _new_data_key),
+        **data_key_settings(embedded),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": redis_url,
@@ -103,6 +105,8 @@ def load_settings() -> dict[str, Any]:
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # per partner API key, for POST /api/v1/leads and the status look-ups together
+        "PARTNER_API_RATE_LIMIT": os.environ.get("PARTNER_API_RATE_LIMIT", "300 per minute"),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # people take their time on these forms
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -131,6 +135,10 @@ def load_settings() -> dict[str, Any]:
         "SUBMISSION_SWEEP_GRACE_SECONDS": _env_number("SUBMISSION_SWEEP_GRACE_SECONDS", 30.0),
         # how long the sealed raw form is kept after processing, for a replay
         "SUBMISSION_PAYLOAD_DAYS": _env_number("SUBMISSION_PAYLOAD_DAYS", 30.0),
+        # people whose requests are all closed are erased this long after the last change
+        "RETENTION_DAYS": _env_number("RETENTION_DAYS", 365.0),
+        # how long the "confirm you want your information deleted" link works
+        "DELETION_LINK_DAYS": _env_number("DELETION_LINK_DAYS", 7.0),
     }
 
 
@@ -193,6 +201,47 @@ def key_problem(name: str, value: str) -> str | None:
     if name == "SECRET_KEY" and len(value) < MIN_SECRET_KEY_LENGTH:
         return f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters"
     return None
+
+
+def data_key_problem(name: str, value: str) -> str | None:
+    """Why a configured data key must not be used: published, or not 32 bytes of base64."""
+    try:
+        decode_master(value, name)
+    except KeyError_ as exc:
+        return str(exc)
+    return key_problem(name, value)
+
+
+def data_key_settings(embedded: bool) -> dict[str, Any]:
+    """The data key ring: the current key, the retired ones, the look-up hash key.
+
+    ``DATA_ENCRYPTION_OLD_KEYS`` (comma-separated) only opens values sealed
+    before a rotation.  ``DATA_HASH_KEY`` is the key the look-up hashes are
+    made with, which must outlive every rotation; unset, it is the data key
+    itself, so old keys without it are refused: a rotation would silently
+    change every hash and no contact or consent would be found again.
+    """
+    current = _secret("DATA_ENCRYPTION_KEY", embedded, _new_data_key)
+    old = [v.strip() for v in os.environ.get("DATA_ENCRYPTION_OLD_KEYS", "").split(",")]
+    old = [value for value in old if value]
+    hash_key = (os.environ.get("DATA_HASH_KEY") or "").strip() or None
+    named = [("DATA_ENCRYPTION_KEY", current)]
+    named += [(f"DATA_ENCRYPTION_OLD_KEYS key {n}", v) for n, v in enumerate(old, start=1)]
+    named += [("DATA_HASH_KEY", hash_key)] if hash_key else []
+    for name, value in named:
+        problem = data_key_problem(name, value)
+        if problem:
+            raise RuntimeError(problem)
+    if old and not hash_key:
+        raise RuntimeError(
+            "DATA_ENCRYPTION_OLD_KEYS is set but DATA_HASH_KEY is not: set DATA_HASH_KEY to the "
+            "data key the look-up hashes were made with (see README, Rotating the data key)"
+        )
+    return {
+        "DATA_ENCRYPTION_KEY": current,
+        "DATA_ENCRYPTION_OLD_KEYS": old,
+        "DATA_HASH_KEY": hash_key,
+    }
 
 
 def _secret(name: str, embedded: bool, make: Any) -> str:

@@ -33,6 +33,7 @@ TASK_MODULES = [
     "worker.tasks.matching",
     "worker.tasks.emails",
     "worker.tasks.queue",
+    "worker.tasks.privacy",
 ]
 BREAKER_SECONDS = 30.0
 COALESCE_SECONDS = 0.05
@@ -82,6 +83,11 @@ def init_celery(app: Flask) -> Celery:
             },
             "purge-submission-payloads": {
                 "task": "submissions.purge",
+                "schedule": 3600.0,
+                "options": {"expires": 3600},
+            },
+            "retention-period": {
+                "task": "privacy.retention",
                 "schedule": 3600.0,
                 "options": {"expires": 3600},
             },

@@ -22,7 +22,7 @@ if os.environ.get("INTAKE_DEMO") == "1" and os.geteuid() == 0:
 # The housekeeping tasks beat sends every few seconds: their "received" and "succeeded" lines
 # would be most of the log, burying the jobs that did something (failures still show).
 HOUSEKEEPING = ("outbox.relay", "submissions.sweep", "queue.expire_leases", "queue.check_sla",
-                "submissions.purge")  # fmt: skip
+                "submissions.purge", "privacy.retention")  # fmt: skip
 
 
 class _QuietHousekeeping(logging.Filter):

@@ -14,8 +14,11 @@ from flask.cli import FlaskGroup
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
     from intake.cli import (
+        api_keys,
+        data,
         demo,
         guide,
+        keys,
         mailbox,
         match,
         outbox,
@@ -38,6 +41,9 @@ def register(app: Flask) -> None:
         mailbox.mailbox_group,
         queue.queue_group,
         queue.calling_hours,
+        data.data_group,
+        keys.keys_group,
+        api_keys.api_keys_group,
     ):
         app.cli.add_command(command)
 

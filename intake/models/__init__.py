@@ -8,6 +8,8 @@ from intake.models.contact import Case, CaseContact, Contact
 from intake.models.email import EmailDelivery, EmailSuppression
 from intake.models.fulfilment import FulfilmentItem
 from intake.models.outbox import OutboxMessage
+from intake.models.partner import ApiKey, IdempotencyRecord, Partner
+from intake.models.privacy import DeletionRequest
 from intake.models.queue import CallAttempt, QueueItem, StaffAlert
 from intake.models.request import GuideRequest
 from intake.models.specialist import CaseMatch, Specialist
@@ -16,6 +18,7 @@ from intake.models.submission import Submission
 from intake.models.user import User
 
 __all__ = [
+    "ApiKey",
     "AuditEvent",
     "Base",
     "CallAttempt",
@@ -25,11 +28,14 @@ __all__ = [
     "CaseMatch",
     "ConsentRecord",
     "Contact",
+    "DeletionRequest",
     "EmailDelivery",
     "EmailSuppression",
     "FulfilmentItem",
     "GuideRequest",
+    "IdempotencyRecord",
     "OutboxMessage",
+    "Partner",
     "QueueItem",
     "Specialist",
     "StaffAlert",

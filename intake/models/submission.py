@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.models.base import Base, EncryptedJSON, UTCDateTime, utcnow
@@ -49,6 +49,12 @@ class Submission(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     # the guide or callback request it became (a repeat callback ask may update an open one)
     request_id: Mapped[int | None] = mapped_column(Integer)
+    # sent by a partner site through the API: who, and the lead's public id (shared by the
+    # guide and callback halves of one API lead); both empty for our own forms
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL")
+    )
+    lead_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     @property
     def status(self) -> str:

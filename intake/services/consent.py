@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,13 +92,21 @@ def versions_shown(form: str) -> dict[str, str]:
     return {t.purpose: t.version for t in FORM_TEXTS[form]}
 
 
-def wording(versions: dict[str, str], current: ConsentText) -> ConsentText:
+def wording(versions: dict[str, Any], current: ConsentText) -> ConsentText:
     """The wording a submission showed for ``current``'s purpose.
 
-    An unknown version raises (KeyError) rather than record words the person
-    never saw; the submission then stays unprocessed and visible.
+    A partner's lead (``forms/partner_lead.py``) names either a version we
+    published or its own words, which are recorded under a version made from
+    their fingerprint.  An unknown version raises (KeyError) rather than
+    record words the person never saw; the submission then stays
+    unprocessed and visible.
     """
-    return TEXTS[versions.get(current.purpose, current.version)]
+    shown = versions.get(current.purpose, current.version)
+    if isinstance(shown, dict):
+        if "text" in shown:
+            return ConsentText(shown["version"], current.purpose, current.channel, shown["text"])
+        shown = shown["version"]
+    return TEXTS[shown]
 
 
 def covers_hash(channel: str, value: str) -> str:

@@ -59,7 +59,9 @@ class Receipt:
 
     at: datetime | None = None
     ip: str | None = None
-    wording: dict[str, str] = field(default_factory=dict)  # purpose -> version shown
+    # purpose -> version shown (or, from a partner, its own words: see consent.wording)
+    wording: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None  # who collected the consent, when not our own form
 
     def grant(
         self,
@@ -71,6 +73,7 @@ class Receipt:
     ) -> None:
         """Record a consent with the words shown, the arrival time and the sender's IP."""
         shown = consent.wording(self.wording, current)
+        source = self.source or source
         consent.record_consent(session, contact, shown, covers, source, self.ip, self.at)
 
 

@@ -11,12 +11,13 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from intake.mail.transport import SmtpSettings, SmtpTransport
-from intake.models.email import PURPOSE_GUIDE, PURPOSE_UNREACHABLE
-from intake.services import emails, guides, notices, outbox
+from intake.models.email import PURPOSE_DELETION, PURPOSE_GUIDE, PURPOSE_UNREACHABLE
+from intake.services import deletion, emails, guides, notices, outbox
 
 COMPOSERS: dict[str, emails.Composer] = {
     PURPOSE_GUIDE: guides.compose_email,
     PURPOSE_UNREACHABLE: notices.compose_unreachable,
+    PURPOSE_DELETION: deletion.compose_confirmation,
 }
 
 

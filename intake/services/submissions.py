@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +48,17 @@ _FORMS: dict[str, tuple[type[Any], Callable[..., leads.Outcome]]] = {
 }
 
 
+@dataclass(frozen=True)
+class FromPartner:
+    """A lead a partner site sent through the API: who, its public id, and the consent it
+    recorded (when, and the words shown: see ``forms/partner_lead.py``)."""
+
+    partner_id: int
+    lead_id: str
+    given_at: datetime
+    wordings: dict[str, Any]
+
+
 def receive(connection: Connection, form: str, data: FormData, ip: str | None) -> int:
     """Store a validated form as one sealed row; its id (the first row's, on a double submit).
 
@@ -54,24 +66,43 @@ def receive(connection: Connection, form: str, data: FormData, ip: str | None) -
     web request, see ``extensions.autocommit_connection``): the caller shows
     the confirmation page only once this has returned.
     """
-    if form not in _FORMS:
-        raise ValueError(f"unknown form {form!r}")
+    payload = {"v": PAYLOAD_VERSION, "data": dataclasses.asdict(data), "ip": ip,
+               "consent": consent.versions_shown(form)}  # fmt: skip
+    return _insert(connection, form, data.submission_key, payload, {})[0]
+
+
+def receive_from_partner(
+    connection: Connection, form: str, data: FormData, ip: str, partner: FromPartner
+) -> tuple[int, str | None]:
+    """Store a partner's request like a form; its id and lead id (the first one's, if resent)."""
     payload = {
         "v": PAYLOAD_VERSION,
         "data": dataclasses.asdict(data),
         "ip": ip,
-        "consent": consent.versions_shown(form),
+        "consent": partner.wordings,
+        "given_at": partner.given_at.isoformat(),
+        "source": f"partner:{partner.partner_id}",
     }
-    values = {"form": form, "submission_key": data.submission_key, "payload": payload}
+    extra = {"partner_id": partner.partner_id, "lead_id": partner.lead_id}
+    return _insert(connection, form, data.submission_key, payload, extra)
+
+
+def _insert(
+    connection: Connection, form: str, key: str, payload: dict[str, Any], extra: dict[str, Any]
+) -> tuple[int, str | None]:
+    if form not in _FORMS:
+        raise ValueError(f"unknown form {form!r}")
+    values = {"form": form, "submission_key": key, "payload": payload, **extra}
     row_id = insert_id_if_absent(connection, Submission, values)
-    if row_id is None:  # the same form was sent twice: both answers point at the first
-        row_id = connection.execute(
-            select(Submission.id).where(
-                Submission.form == form, Submission.submission_key == data.submission_key
-            )
-        ).scalar()
-    assert row_id is not None
-    return row_id
+    if row_id is not None:
+        return row_id, extra.get("lead_id")
+    # the same form was sent twice: both answers point at the first
+    first = connection.execute(
+        select(Submission.id, Submission.lead_id).where(
+            Submission.form == form, Submission.submission_key == key
+        )
+    ).one()
+    return first.id, first.lead_id
 
 
 def decode(row: Submission) -> FormData:
@@ -106,8 +137,12 @@ def process(session: Session, submission_id: int) -> leads.Outcome | None:
         return None
     assert row.payload is not None
     _model, submit = _FORMS[row.form]
+    given_at = row.payload.get("given_at")  # a partner's lead: when the person agreed
     receipt = leads.Receipt(
-        at=row.received_at, ip=row.payload.get("ip"), wording=row.payload.get("consent", {})
+        at=datetime.fromisoformat(given_at) if given_at else row.received_at,
+        ip=row.payload.get("ip"),
+        wording=row.payload.get("consent", {}),
+        source=row.payload.get("source"),
     )
     outcome = submit(session, decode(row), receipt)
     row.processed_at = utcnow()

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
+from intake.dashboard import panels
 from intake.extensions import db
-from intake.services import specialist_admin
+from intake.forms.dashboard import DashboardRangeForm
+from intake.services import dashboard as dashboard_figures
 from intake.views import (
+    admin_api_keys,
     admin_audit,
     admin_fulfilment,
     admin_import,
     admin_mail,
+    admin_people,
     admin_specialists,
     admin_staff,
 )
@@ -24,9 +30,18 @@ bp.after_request(no_store)
 
 @bp.get("/")
 def dashboard() -> ResponseReturnValue:
-    """The admin start page: where things stand and where to go."""
-    counts = specialist_admin.listing_counts(db.session())
-    return render_template("admin/dashboard.html", counts=counts)
+    """How the service is doing over a range of days (the last week unless asked), and where to go.
+
+    Mistyped dates are said at their field (400) and the default week is shown meanwhile.
+    """
+    zone = ZoneInfo(current_app.config["STAFF_TIMEZONE"])
+    form = DashboardRangeForm(request.args, today=dashboard_figures.today(zone))
+    valid = form.validate()
+    days = form.to_range(zone)
+    form.fill_in(days)
+    figures = dashboard_figures.build(db.session(), days)
+    page = render_template("admin/dashboard.html", form=form, f=figures, panels=panels)
+    return page, 200 if valid else 400
 
 
 admin_specialists.register(bp)
@@ -35,3 +50,5 @@ admin_mail.register(bp)
 admin_fulfilment.register(bp)
 admin_staff.register(bp)
 admin_audit.register(bp)
+admin_people.register(bp)
+admin_api_keys.register(bp)

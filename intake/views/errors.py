@@ -8,9 +8,10 @@ from typing import Any
 from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from intake.logsafe import describe_failure
+from intake.views.problems import Problem, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ OWN_WORDS = {
     404: "The link may be old or mistyped. You can start again from our home page, or call us.",
     405: "This page cannot be used that way. Please go back and try again from the page itself.",
 }
+API_WORDS = {
+    404: "Nothing is at this address. The partner API's endpoints are listed at /api/docs.",
+    405: "This endpoint does not take this method: the Allow header names the ones it takes.",
+}
 # Pages that show what someone typed about a diagnosis (a search, a prefilled form): a shared
 # computer's cache or a proxy must not keep them.
 NO_STORE_ENDPOINTS = frozenset({
@@ -53,11 +58,13 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     """Re-show a public form with a fresh token and the person's input, instead of a bare 400."""
     from intake.forms.callback import CallbackForm
     from intake.forms.guide import GuideForm
+    from intake.forms.privacy import DeletionRequestForm
     from intake.services import consent
 
     forms: dict[str, tuple[str, Any]] = {
         "public.guide": ("public/guide.html", GuideForm),
         "public.callback": ("public/callback.html", CallbackForm),
+        "public.privacy_delete": ("public/privacy_delete.html", DeletionRequestForm),
     }
     if request.endpoint in forms:
         template, form_class = forms[request.endpoint]
@@ -68,6 +75,13 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
+    if request.path.startswith("/api/v1/leads"):
+        # routing errors (404, 405) never reach the partner API's own handler: same shape here
+        detail = API_WORDS.get(error.code or 0, error.description or error.name)
+        response = problem_response(Problem(error.code or 500, detail))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
     if request.path.startswith(("/api/", "/healthz", "/readyz")):
         return {"error": error.name, "detail": error.description}, error.code or 500
     titles = {404: "We could not find that page", 429: "Too many requests", 405: "Not allowed"}

@@ -25,6 +25,7 @@ from intake.matching.types import (
     STAGE_CHOICES,
     TREATMENTS,
 )
+from intake.views import openapi_leads
 
 LIFTS = ("cell_type", "telehealth", "va", "language")
 PARAMETERS = (
@@ -166,8 +167,9 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Mesothelioma intake API",
             "version": "1.0.0",
-            "description": "Specialist match for partner sites. Information only, not medical "
-            "advice; demo listings are fictional.",
+            "description": "Specialist match and lead intake for partner sites. Information "
+            "only, not medical advice; demo listings are fictional. A readable reference is at "
+            "/api/docs.",
         },
         "paths": {
             "/api/v1/match": {"get": _match_operation()},
@@ -183,6 +185,10 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **openapi_leads.paths(),
         },
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": {**_schemas(), **openapi_leads.schemas()},
+            "securitySchemes": openapi_leads.SECURITY_SCHEMES,
+        },
     }

@@ -8,6 +8,8 @@ Every endpoint the app serves is named here with its audience:
                   the holder; admins may open any lead)
     admin         a signed-in admin
     scraper       a Prometheus scraper: from this machine, or with the ``METRICS_TOKEN``
+    partner       a partner site's API key (``Authorization: Bearer``; never a cookie, so
+                  these routes are the documented exception to CSRF)
 
 An endpoint missing from the table is refused (403) and logged: a new route
 is closed until someone decides who it is for, and
@@ -28,13 +30,17 @@ log = logging.getLogger(__name__)
 
 PUBLIC, STAFF, CLAIM_HOLDER, ADMIN = "public", "staff", "claim_holder", "admin"
 SCRAPER = "scraper"
+PARTNER = "partner"
 
 _PUBLIC = (
     "static", "public.index", "public.privacy", "public.guide", "public.guide_thanks",
     "public.callback", "public.callback_thanks", "public.unsubscribe_page",
+    "public.privacy_delete", "public.privacy_delete_confirm",
     "match.find_specialists", "api.match", "api.openapi_document", "ops.healthz", "ops.readyz",
     "auth.login", "auth.logout", "auth.second_factor", "auth.set_password",
+    "api_docs.reference",
 )  # fmt: skip
+_PARTNER = ("api_leads.create_lead", "api_leads.lead_status_page")
 _STAFF = (
     "auth.keepalive", "advocate.queue_page", "advocate.queue_panel", "advocate.claim_next",
     "advocate.my_callbacks", "advocate.me",
@@ -52,6 +58,8 @@ _ADMIN = (
     "admin.mailbox_html", "admin.mailbox_attachment", "admin.staff_list", "admin.staff_settings",
     "admin.reset_second_step", "admin.new_staff", "admin.password_link", "admin.deactivate_staff",
     "admin.reactivate_staff", "admin.audit_page", "admin.audit_export",
+    "admin.people_page", "admin.export_person", "admin.erase_person",
+    "admin.api_keys_page", "admin.create_api_key", "admin.revoke_api_key",
 )  # fmt: skip
 
 POLICIES: dict[str, str] = {
@@ -60,6 +68,7 @@ POLICIES: dict[str, str] = {
     **dict.fromkeys(_STAFF, STAFF),
     **dict.fromkeys(_CLAIM_HOLDER, CLAIM_HOLDER),
     **dict.fromkeys(_ADMIN, ADMIN),
+    **dict.fromkeys(_PARTNER, PARTNER),
 }
 
 
@@ -83,6 +92,10 @@ def enforce() -> ResponseReturnValue | None:
         from intake.views.ops import scraper_allowed
 
         return None if scraper_allowed() else ("", 401, {"WWW-Authenticate": "Bearer"})
+    if audience == PARTNER:
+        from intake.views.api_leads import require_partner_key
+
+        return require_partner_key()
     if audience == ADMIN:
         return deny_unless("admin")
     return require_staff()

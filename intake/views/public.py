@@ -16,11 +16,13 @@ from intake.forms.guide import GuideForm
 from intake.logsafe import describe_failure
 from intake.services import consent, submissions, waiting
 from intake.tasking import announce_after_commit
+from intake.views import privacy as deletion_pages
 from intake.views import unsubscribe
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
 unsubscribe.register(bp)
+deletion_pages.register(bp)
 
 FORM_RATE_LIMIT = "30 per hour; 300 per day"
 THANKS_MAX_AGE = 24 * 3600

@@ -6,6 +6,7 @@ fails here (and is refused at run time until it has one).
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -13,18 +14,20 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from intake.models import CallbackRequest, QueueItem
-from intake.services import callbacks
+from intake.services import api_keys, callbacks
 from intake.views import policy
 from tests.conftest import GOOD_CALLBACK, submit
 from tests.views.conftest import csrf_token, make_user, sign_in
 
-ROLES = ("anonymous", "advocate", "another_advocate", "admin")
+ROLES = ("anonymous", "advocate", "another_advocate", "admin", "partner")
+STAFF_ROLES = ("advocate", "another_advocate", "admin")
 ALLOWED = {
     policy.PUBLIC: set(ROLES),
     policy.STAFF: {"advocate", "another_advocate", "admin"},
     policy.CLAIM_HOLDER: {"advocate", "admin"},  # "advocate" holds the claim
     policy.ADMIN: {"admin"},
     policy.SCRAPER: set(ROLES),  # the test client calls from loopback (tested on its own too)
+    policy.PARTNER: {"partner"},  # a bearer key; a staff session opens nothing there
 }
 
 
@@ -58,10 +61,13 @@ def world(app, client, db_session):
     item.status, item.claimed_by_id = "claimed", holder.id
     item.lease_expires_at = datetime(2099, 1, 1, tzinfo=UTC)
     db_session.flush()
-    accounts = {"advocate": holder, "another_advocate": other, "admin": admin}
+    key = api_keys.create_key(db_session, "Matrix Partner", "cli")
+    spare_key = api_keys.create_key(db_session, "Spare Partner", "cli")  # revoking is tried
+    accounts = {"advocate": holder, "another_advocate": other, "admin": admin, "partner": key}
     values = {"item_id": item.id, "user_id": spare.id, "listing_id": "SPC-0001",
               "delivery_id": 1, "message_id": "nothing-here", "index": 0, "token": "x",
-              "filename": "css/site.css"}  # fmt: skip
+              "filename": "css/site.css", "lead_id": str(uuid.uuid4()),
+              "key_id": spare_key.key.id}  # fmt: skip
 
     def hold() -> None:
         """The holder holds the claim again (releasing it is one of the routes tried)."""
@@ -74,7 +80,9 @@ def world(app, client, db_session):
 
 def _client_for(app: Flask, role: str, accounts, db_session):
     client = app.test_client()
-    if role != "anonymous":
+    if role == "partner":  # a partner site's server: its key, no cookie
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {accounts[role].secret}"
+    elif role != "anonymous":
         assert sign_in(client, db_session, accounts[role]).status_code == 303, role
     return client
 
@@ -114,8 +122,9 @@ def test_the_matrix_matches_the_policy_table(app, db_session, world):
                 response = client.open(_url(rule, values), method=method, **kwargs)
                 got = _verdict(rule.endpoint, response)
                 response.close()  # a static file's handle
+                staff_page = role in STAFF_ROLES and audience != policy.PARTNER
                 expected = "allowed" if role in ALLOWED[audience] else (
-                    "refused" if role == "anonymous" else "forbidden")  # fmt: skip
+                    "forbidden" if staff_page else "refused")  # fmt: skip
                 checked += 1
                 if got != expected:
                     mismatches.append((rule.rule, method, role, expected, got,
@@ -139,8 +148,9 @@ def test_a_route_without_a_policy_fails_the_matrix_and_is_refused(app, db_sessio
         app.extensions["celery"].set_default()
 
 
-# The RFC 8058 one-click unsubscribe is a POST a mail client sends without a page (documented).
-CSRF_EXEMPT = {"public.unsubscribe_page"}
+# The RFC 8058 one-click unsubscribe is a POST a mail client sends without a page (documented);
+# the partner API authenticates by a bearer key, never a cookie, so no CSRF token applies.
+CSRF_EXEMPT = {"public.unsubscribe_page", "api_leads.create_lead"}
 
 
 def test_every_state_changing_route_refuses_a_post_without_its_csrf_token(app, db_session, world):

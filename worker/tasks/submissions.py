@@ -10,7 +10,7 @@ from flask import current_app
 
 from intake import tasking
 from intake.extensions import db
-from intake.services import submissions
+from intake.services import partner_leads, submissions
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,10 @@ def sweep_submissions() -> int:
 
 @shared_task(name="submissions.purge", acks_late=True, ignore_result=True)
 def purge_submission_payloads() -> int:
-    """Clear raw forms kept past ``SUBMISSION_PAYLOAD_DAYS`` after processing."""
+    """Clear raw forms kept past ``SUBMISSION_PAYLOAD_DAYS`` after processing, and the
+    partner API's idempotency answers past their 24 hours."""
     days = current_app.config["SUBMISSION_PAYLOAD_DAYS"]
     cleared = submissions.purge_payloads(db.session(), timedelta(days=days))
+    cleared += partner_leads.purge_idempotency_records(db.session())
     db.session.commit()
     return cleared
