@@ -217,15 +217,41 @@ def _why_blocked(session: Session, delivery: EmailDelivery, address: str | None)
     needed = CONSENT_FOR.get(delivery.purpose)
     if needed and not consent.has_consent(session, needed, "email", address):
         return "no email consent (none given, or revoked)"
-    if is_suppressed(session, address):
+    reason = suppression_reason(session, address, delivery.created_at)
+    if reason == ERASED_ADDRESS:
+        return "the person asked us to delete their information"
+    if reason:
         return "the address bounced before"
     return None
 
 
+ERASED_ADDRESS = "erased"  # the suppression reason a deletion request leaves
+
+
+def suppression_reason(
+    session: Session, address: str, owed_since: datetime | None = None
+) -> str | None:
+    """Why this address must not be mailed, or None.
+
+    A bounce holds for good.  A deletion holds for what was owed before it:
+    someone who asked us to delete their information and later asks for the
+    guide again has given their address and consent anew, and gets it.
+    """
+    row = session.execute(
+        select(EmailSuppression.reason, EmailSuppression.created_at)
+        .where(EmailSuppression.address_hash == email_hash(address))
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    if row.reason == ERASED_ADDRESS and owed_since is not None and owed_since > row.created_at:
+        return None
+    return str(row.reason)
+
+
 def is_suppressed(session: Session, address: str) -> bool:
-    """True when this address is on the suppression list."""
-    query = select(EmailSuppression.id).where(EmailSuppression.address_hash == email_hash(address))
-    return session.execute(query.limit(1)).first() is not None
+    """True when this address is on the suppression list (a deletion's included)."""
+    return suppression_reason(session, address) is not None
 
 
 def suppress(session: Session, address: str, reason: str, delivery_id: int | None = None) -> None:

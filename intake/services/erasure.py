@@ -14,8 +14,9 @@ facts (they are that person's request too); the erased contact is unlinked
 from it.  Only the contact asked about is touched, never another one.
 
 The address is put on the suppression list (as its keyed hash), so nothing
-is ever emailed to it again, and one audit event records the erasure with
-ids and counts only.
+owed before the erasure is ever sent to it (a new request made later, with
+its own consent, is answered: see ``emails.suppression_reason``), and one
+audit event records the erasure with ids and counts only.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def erase_contact(
         return None
     result = Erased(contact.id)
     if contact.email:
-        emails.suppress(session, contact.email, ERASED)
+        emails.suppress(session, contact.email, emails.ERASED_ADDRESS)
     guides = list(
         session.scalars(select(GuideRequest).where(GuideRequest.contact_id == contact_id))
     )

@@ -188,3 +188,29 @@ def _backdate(session, contact_id: int, when) -> None:
     for model in (Contact, CallbackRequest, QueueItem):
         column = model.id if model is Contact else model.contact_id
         session.execute(update(model).where(column == contact_id).values(updated_at=when))
+
+
+def test_a_deletion_stops_mail_owed_before_it_but_not_a_later_request(db_session, canary):
+    from intake.services import emails
+
+    contact = contact_of(db_session, canary.email)
+    erasure.erase_contact(db_session, contact.id, "request", None)
+    db_session.flush()
+    erased_at = db_session.scalars(select(EmailSuppression.created_at)).one()
+
+    # mail owed before the deletion (or with no date: a resend, a check) is never sent
+    owed_before = erased_at - timedelta(minutes=5)
+    assert emails.suppression_reason(db_session, canary.email, owed_before) == "erased"
+    assert emails.is_suppressed(db_session, canary.email)
+    # the person asks again later, with consent given anew: that request is answered
+    asked_later = erased_at + timedelta(minutes=5)
+    assert emails.suppression_reason(db_session, canary.email, asked_later) is None
+
+
+def test_a_bounce_holds_whenever_the_mail_was_owed(db_session):
+    from intake.services import emails
+
+    emails.suppress(db_session, "gone@example.com", "bounced")
+    db_session.flush()
+    later = utcnow() + timedelta(days=30)
+    assert emails.suppression_reason(db_session, "gone@example.com", later) == "bounced"
