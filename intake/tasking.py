@@ -34,6 +34,7 @@ TASK_MODULES = [
     "worker.tasks.emails",
     "worker.tasks.queue",
     "worker.tasks.privacy",
+    "worker.tasks.staff",
 ]
 BREAKER_SECONDS = 30.0
 COALESCE_SECONDS = 0.05

@@ -1,10 +1,12 @@
 """Staff accounts run by admins: create, deactivate, and set-your-password links.
 
-No admin ever sees or types anyone's password.  A new account gets an
-unusable random password and a one-time link (valid LINK_HOURS) with which
-the person chooses their own; a reset issues a new link the same way.  Only
-the link's SHA-256 is stored, a second link replaces the first, and using
-one ends the person's open sessions.  Deactivating an account ends its
+No admin ever sees or types anyone's password, nor the link that sets one:
+a new account gets an unusable random password, and the worker emails the
+person a one-time link (valid LINK_HOURS) with which they choose their own;
+a reset emails a new link the same way.  The link is made in the worker, as
+the email goes, so it is never in a job message, a page or a log.  Only its
+SHA-256 is stored, a second link replaces the first, and using one ends the
+person's open sessions.  Deactivating an account ends its
 sessions at once; nothing is deleted, so the audit log keeps its actor.
 """
 
@@ -14,15 +16,18 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.models.base import utcnow
 from intake.models.user import User
-from intake.services import audit, auth, staff_sessions
+from intake.services import audit, auth, outbox, staff_sessions
 
 LINK_HOURS = 48
+TASK_EMAIL_LINK = "staff.email_password_link"
 
 
 class LinkError(ValueError):
@@ -36,12 +41,12 @@ def _hash(token: str) -> str:
 def create(
     session: Session, admin: User, email: str, role: str, name: str | None,
     skills: Iterable[str], ip: str | None,
-) -> tuple[User, str]:  # fmt: skip
-    """A new account and its first set-your-password link token (AccountError if refused)."""
+) -> User:  # fmt: skip
+    """A new account, its first set-your-password link on its way (AccountError if refused)."""
     user = auth.create_user(session, email, role, secrets.token_urlsafe(32), name, skills)
-    token = issue_link(user)
     audit.record(session, admin, "user.create", "user", user.id, {"role": role}, ip)
-    return user, token
+    outbox.enqueue_job(session, TASK_EMAIL_LINK, user.id)
+    return user
 
 
 def issue_link(user: User, now: datetime | None = None) -> str:
@@ -52,11 +57,38 @@ def issue_link(user: User, now: datetime | None = None) -> str:
     return token
 
 
-def reset_password(session: Session, admin: User, user: User, ip: str | None) -> str:
-    """A new link for someone who forgot their password (their password works until used)."""
-    token = issue_link(user)
+def reset_password(session: Session, admin: User, user: User, ip: str | None) -> None:
+    """Email a new link to someone who forgot their password (it works until the link is used)."""
     audit.record(session, admin, "user.password_link", "user", user.id, {}, ip)
-    return token
+    outbox.enqueue_job(session, TASK_EMAIL_LINK, user.id)
+
+
+def email_link(session: Session, user_id: int, transport: Any) -> bool:
+    """The worker's half: make the link and email it to the person; False if they are gone.
+
+    A link made here and lost with a failed send is never known to anyone;
+    the job's retry makes and sends another, which replaces it.
+    """
+    from intake.mail.compose import plain_message
+
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None or not user.active:
+        return False
+    config = current_app.config
+    link = f"{config['PUBLIC_BASE_URL']}/staff/set-password/{issue_link(user)}"
+    greeting = f"Hello {user.name}," if user.name else "Hello,"
+    body = (
+        f"{greeting}\n\n"
+        "Choose your password for our staff pages with this link:\n\n"
+        f"{link}\n\n"
+        f"It works once, for {LINK_HOURS} hours. If you did not expect this email, tell an "
+        "administrator: nobody else can use the link, and your current password, if you have "
+        "one, keeps working until the link is used.\n"
+    )
+    message = plain_message(config["MAIL_FROM"], user.email, "Set your staff password", body)
+    session.flush()  # the link's hash is stored before the email can be read
+    transport.send(message.sender, message.recipient, message.data)
+    return True
 
 
 def user_for_link(session: Session, token: str, now: datetime | None = None) -> User:

@@ -87,13 +87,11 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-def _link_page(user: User, token: str, created: bool) -> ResponseReturnValue:
-    """The one time an admin sees a link: to pass on to the person, never a password."""
-    link = url_for("auth.set_password", token=token, _external=True)
+def _link_page(user: User, created: bool) -> ResponseReturnValue:
+    """Where the link went: to the person's own address; no admin sees it or a password."""
     return render_template(
-        "admin/staff_link.html", user=user, link=link, created=created,
-        hours=staff_accounts.LINK_HOURS,
-    )  # fmt: skip
+        "admin/staff_link.html", user=user, created=created, hours=staff_accounts.LINK_HOURS
+    )
 
 
 def new_staff() -> ResponseReturnValue:
@@ -101,7 +99,7 @@ def new_staff() -> ResponseReturnValue:
     form = NewStaffForm()
     if form.validate_on_submit():
         try:
-            user, token = staff_accounts.create(
+            user = staff_accounts.create(
                 db.session(), current_admin(), form.email.data or "", form.role.data or "",
                 form.name.data, (form.skills.data or "").split(","), request.remote_addr,
             )  # fmt: skip
@@ -110,7 +108,7 @@ def new_staff() -> ResponseReturnValue:
             target.errors = [str(exc)]
         else:
             db.session.commit()
-            return _link_page(user, token, created=True)
+            return _link_page(user, created=True)
     return render_template("admin/staff_new.html", form=form), 400 if form.errors else 200
 
 
@@ -119,9 +117,9 @@ def password_link(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     if not user.active:
         abort(404)
-    token = staff_accounts.reset_password(db.session(), current_admin(), user, request.remote_addr)
+    staff_accounts.reset_password(db.session(), current_admin(), user, request.remote_addr)
     db.session.commit()
-    return _link_page(user, token, created=False)
+    return _link_page(user, created=False)
 
 
 def deactivate_staff(user_id: int) -> ResponseReturnValue:

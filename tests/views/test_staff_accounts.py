@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from intake.models import AuditEvent, User
+from intake.models import AuditEvent, OutboxMessage, User
 from intake.models.base import utcnow
 from intake.services import staff_accounts
 from tests.views.conftest import post_form
@@ -15,10 +15,26 @@ from tests.views.conftest import post_form
 NEW_PASSWORD = "a fresh long passphrase"  # noqa: S105 (a test value)
 
 
-def _link(page: str) -> str:
-    match = re.search(r"<code>(http[^<]+/staff/set-password/[^<]+)</code>", page)
-    assert match, "no link on the page"
-    return match.group(1).split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+def _emailed_link(app, db_session, page: str, user: User) -> str:
+    """The link as the person gets it: the worker's job run, its email read (never the page)."""
+    import email
+
+    from tests.services.test_emails import FakeTransport
+
+    assert "/staff/set-password/" not in page  # no admin sees the link
+    job = db_session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.task_name == staff_accounts.TASK_EMAIL_LINK)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert job is not None and job.args == [user.id]  # the job carries an id, never a token
+    transport = FakeTransport()
+    assert staff_accounts.email_link(db_session, user.id, transport)  # the test's app context
+    message = email.message_from_bytes(transport.sent[-1], policy=email.policy.default)
+    assert message["To"] == user.email and message["Subject"] == "Set your staff password"
+    match = re.search(r"https?://\S+(/staff/set-password/\S+)", message.get_content())
+    assert match, "no link in the email"
+    return match.group(1)
 
 
 def _actions(db_session) -> list[str]:
@@ -36,12 +52,9 @@ def test_an_admin_adds_an_advocate_who_chooses_their_own_password(app, client, d
     user = db_session.scalars(
         select(User).where(User.email == "new.person@staff.example.org")
     ).one()
-    assert (
-        user.skills == ["es", "va"]
-        and user.password_link_hash
-        and len(user.password_link_hash) == 64
-    )
-    path = _link(page)
+    assert user.skills == ["es", "va"] and user.password_link_hash is None  # made as it is sent
+    path = _emailed_link(app, db_session, page, user)
+    assert user.password_link_hash and len(user.password_link_hash) == 64  # only its hash kept
 
     newcomer = app.test_client()
     form = newcomer.get(path)
@@ -93,10 +106,13 @@ def test_a_new_password_link_replaces_the_old_one(app, client, db_session, login
 
     colleague = make_user(db_session, "advocate", "forgetful@staff.example.org")
     login_as("admin")
-    first = _link(post_form(client, f"/admin/staff/{colleague.id}/password-link",
-                            token_from="/admin/staff").get_data(as_text=True))  # fmt: skip
-    second = _link(post_form(client, f"/admin/staff/{colleague.id}/password-link",
-                             token_from="/admin/staff").get_data(as_text=True))  # fmt: skip
+    pages = [
+        post_form(client, f"/admin/staff/{colleague.id}/password-link", token_from="/admin/staff")
+        for _ in range(2)
+    ]
+    assert all("Password link sent" in page.get_data(as_text=True) for page in pages)
+    first = _emailed_link(app, db_session, pages[0].get_data(as_text=True), colleague)
+    second = _emailed_link(app, db_session, pages[1].get_data(as_text=True), colleague)
     assert first != second
     assert app.test_client().get(first).status_code == 404
     assert app.test_client().get(second).status_code == 200
