@@ -18,6 +18,7 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
+    StringField,
     ValidationError,
     widgets,
 )
@@ -25,6 +26,10 @@ from wtforms.fields.choices import SelectChoice
 
 from intake.matching import geo
 
+TRAP_MESSAGE = (
+    "This form could not be sent: it looked as if a program filled it in. Please try again, "
+    "or call us and an advocate will take your request by phone."
+)
 _NAME_RE = re.compile(r"^[^\W_](?:[\w .,'’\-]*[\w.])?$", re.UNICODE)
 
 
@@ -38,6 +43,20 @@ class PublicForm(FlaskForm):
 
     # The order fields appear on the page, so the error summary reads in the same order.
     page_order: tuple[str, ...] = ()
+
+    # A trap: hidden from people (and from screen readers and the tab order), so only a
+    # script that fills every field fills it.  A filled trap is refused like any bad answer,
+    # with the form shown again and our phone number: never a confirmation page for a request
+    # we did not keep, and a person whose browser somehow filled it is told, not dropped.
+    leave_empty = StringField("Leave this empty")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The form's own checks, then the trap."""
+        valid = bool(super().validate(extra_validators))
+        if isinstance(self.leave_empty.data, str) and self.leave_empty.data.strip():
+            self.form_errors.append(TRAP_MESSAGE)
+            return False
+        return valid
 
     def in_page_order(self) -> list[Field]:
         """Fields in page order (declaration order for any not listed)."""

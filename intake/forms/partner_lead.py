@@ -32,7 +32,7 @@ from intake.services import consent
 from intake.services.leads import CallbackSubmission, GuideSubmission
 
 FORMS: dict[str, type[Any]] = {"guide": GuideForm, "callback": CallbackForm}
-NOT_FIELDS = ("csrf_token", "submission_key")  # the API key and the body stand in for these
+NOT_FIELDS = ("csrf_token", "submission_key", "leave_empty")  # the key and body stand in for these
 PURPOSES = (PURPOSE_ADVOCATE_CALLS, PURPOSE_GUIDE_EMAIL, PURPOSE_FOLLOWUP_EMAILS)
 CONSENT_TEXT_MAX = 4000
 IDEMPOTENCY_KEY_MAX = 255

@@ -212,3 +212,15 @@ def test_a_body_over_the_size_limit_gets_a_friendly_413(client, db_session, path
     assert TOO_LARGE_MESSAGE in html.replace("&#39;", "'")
     assert "Information only, not medical advice" in html and "Traceback" not in html
     _tables_survive(db_session)
+
+
+@pytest.mark.parametrize(("path", "good"), [("/guide", GOOD_GUIDE), ("/callback", GOOD_CALLBACK)])
+def test_a_filled_trap_field_is_refused_plainly_and_nothing_is_kept(client, db_session, path, good):
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="leave_empty"' in page and '<div hidden aria-hidden="true">' in page
+    response = submit(client, path, {**good, "leave_empty": "http://spam.example"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400  # no confirmation page for a request we did not keep
+    assert "looked as if a program filled it in" in body and "call us" in body
+    assert db_session.scalar(select(func.count()).select_from(Contact)) == 0
+    assert submit(client, path, {**good, "leave_empty": "  "}).status_code == 303  # blank is fine
