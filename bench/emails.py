@@ -12,9 +12,10 @@ of 2 processes (prefork, as in production) on Redis and a local SMTP sink
 2. the drain rate of a backlog of no-op outbox jobs (the same relay, count,
    lock and stamp every job takes: the baseline) and of a backlog of guide
    emails of mixed variants (a third with a ZIP, so with a "Specialists
-   near you" page), with the variant bodies cached beforehand, as they are
-   after the first email of each variant; the sink's log is checked for one
-   message per delivery and no duplicate Message-ID;
+   near you" page), with the variant bodies and today's bases cached
+   beforehand, as they are after the first email of each variant; the
+   sink's log is checked for one message per delivery and no duplicate
+   Message-ID;
 3. submit-to-accepted latency with the worker idle: from the form's POST
    through the inbox step, the email job and the SMTP conversation to the
    sink's 250, one form at a time.
@@ -39,6 +40,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# run as a script, this folder comes first on the path, and bench/queue.py would then
+# stand in for the standard library's queue module (psycopg imports it)
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path.pop(0)
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -122,12 +127,12 @@ def variant_of(n: int) -> dict[str, Any]:
     }
 
 
-def render_times(app: Any) -> tuple[float, float, int]:
-    """Cold and warm render of one guide, in milliseconds, and its page count."""
+def render_times(app: Any) -> tuple[float, float, float, int]:
+    """Cold and warm render of one guide, a "Specialists near you" page laid out, in ms; pages."""
     from pypdf import PdfReader
 
     from intake.guide.outline import Variant
-    from intake.guide.render import Personal
+    from intake.guide.render import MatchCard, Personal
     from intake.services import guides
 
     with app.app_context():
@@ -136,16 +141,23 @@ def render_times(app: Any) -> tuple[float, float, int]:
         started = time.perf_counter()
         pdf = renderer.render(variant, Personal("First Reader", date.today()))
         cold = time.perf_counter() - started
-        warm_samples = []
+        warm_samples, matches_samples = [], []
         for n in range(10):
             started = time.perf_counter()
             renderer.render(variant, Personal(f"Reader {n}", date.today()))
             warm_samples.append(time.perf_counter() - started)
+        for n in range(11):  # a new distance each time: never kept, always laid out
+            card = MatchCard("Dr. A. Sample", "Sample Cancer Center", "Chicago", "IL", 1.0 + n,
+                             ("treats pleural mesothelioma",), "312-555-0100")  # fmt: skip
+            started = time.perf_counter()
+            renderer.render(variant, Personal("Reader", date.today(), "60601", (card,) * 3))
+            matches_samples.append(time.perf_counter() - started)  # the first: a day base too
     import io
 
     return (
         cold * 1000,
         statistics.median(warm_samples) * 1000,
+        statistics.median(matches_samples[1:]) * 1000,
         len(PdfReader(io.BytesIO(pdf)).pages),
     )
 
@@ -192,7 +204,7 @@ def make_guides(app: Any, count: int, offset: int) -> list[int]:
 
 
 def warm_variants(app: Any, emails: int) -> int:
-    """Render each distinct variant's body once, as the first email of each variant does."""
+    """Render each variant's body and today's base once, as the first email of each does."""
     from intake.guide.outline import Variant
     from intake.services import guides
 
@@ -213,6 +225,7 @@ def warm_variants(app: Any, emails: int) -> int:
         renderer = guides.renderer()
         for variant in variants:
             renderer.body(variant)
+            renderer.day_base(variant, date.today(), named=True)  # on disk, as after one email
     return len(variants)
 
 
@@ -333,9 +346,10 @@ def main() -> None:
     try:
         processes.start([str(BIN / "python"), "-m", "bench.smtp_sink", "--port", str(SINK_PORT),
                          "--log", str(processes.sink_log)], "sink.out")  # fmt: skip
-        cold, warm, pages = render_times(app)
-        print(f"render: cold variant {cold:.0f} ms, warm variant {warm:.1f} ms "
-              f"(median of 10, {pages} pages)", flush=True)  # fmt: skip
+        cold, warm, matches, pages = render_times(app)
+        print(f"render: cold variant {cold:.0f} ms, warm variant {warm:.2f} ms "
+              f"(median of 10, {pages} pages); with a matches page laid out {matches:.1f} ms",
+              flush=True)  # fmt: skip
         variants = warm_variants(app, args.emails)
         # python -m: this checkout's code first on the path, as for the sink
         worker = [str(BIN / "python"), "-m", "celery", "-A", "worker", "worker", "--pool"]

@@ -15,74 +15,43 @@ objects.  Keeping the body's page objects keeps every link, bookmark and
 table-of-contents entry that points at them valid.  Nothing personal is ever
 written into the cache: the cached body is rendered without a name, a ZIP or
 matches, and a fresh copy of it is opened for each reader.
+
+Laying out even those pages (tens of milliseconds) was most of an email's
+cost, so most readers get none: a day's base (``daybase``) has the day's
+cover with a blank where the name goes, and a name in Windows-1252 is drawn
+into it with the name font (``namefont``) by appending to the base's bytes
+(``pdfpatch``).  The "Specialists near you" page names no one, so it is laid
+out once per content (language, page number, ZIP and cards) and kept.
+Names in other scripts, or too long for the line, take the layout path.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from intake.guide import outline
+from intake.guide import daybase, outline
+from intake.guide.diskcache import DiskCache
+from intake.guide.lru import Lru
+from intake.guide.namefont import NameFont, collapse
+from intake.guide.types import Body, MatchCard, Org, Personal
+
+__all__ = ["Body", "GuideRenderer", "MatchCard", "Org", "Personal", "format_date", "normalised"]
 
 MEMORY_ENTRIES = 48  # bodies kept per process (about 150 KB each)
+DAY_ENTRIES = 48  # day bases kept per process (about 200 KB each)
+MATCHES_ENTRIES = 256  # matches pages kept per process (about 40 KB each, mostly fonts)
+NAME_FONT = "fonts/atkinson-hyperlegible/atkinson-hyperlegible-latin-700-normal.woff"
 MAX_MATCHES = 5  # what fits the one "Specialists near you" page
 _MONTHS = {
     "en": "January February March April May June July August September October November December",
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
     "diciembre",
 }
-
-
-@dataclass(frozen=True)
-class Org:
-    """Who sends the guide: named on the cover, the back page and the matches page."""
-
-    name: str
-    phone: str
-    website: str
-    postal_address: str
-
-
-@dataclass(frozen=True)
-class MatchCard:
-    """One specialist on the "Specialists near you" page (public listing facts only)."""
-
-    name: str
-    institution: str
-    city: str
-    state: str
-    distance_miles: float | None
-    reasons: tuple[str, ...]
-    phone: str = ""
-    website: str = ""
-    telehealth: bool = False
-
-
-@dataclass(frozen=True)
-class Personal:
-    """What is the reader's own and never cached: name, date, ZIP and their matches."""
-
-    name: str | None = None
-    prepared_on: date | None = None
-    zip: str | None = None
-    matches: tuple[MatchCard, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class Body:
-    """A variant's rendered body and where its reader's pages go (page indexes)."""
-
-    pdf: bytes
-    cover_page: int
-    matches_page: int | None
 
 
 def normalised(variant: outline.Variant) -> outline.Variant:
@@ -131,10 +100,13 @@ class GuideRenderer:
         self.static, self.org = static, org
         self.digest = source_digest(templates / "guide", static / "guide", static / "fonts")
         self.cache_dir = cache_dir / self.digest if cache_dir else None
-        self._memory: OrderedDict[str, Body] = OrderedDict()
-        self._lock = threading.Lock()
+        self.disk = DiskCache(self.cache_dir)
+        self._memory: Lru[str, Body] = Lru(MEMORY_ENTRIES)
+        self._days: Lru[tuple[str, date, bool], daybase.DayBase | None] = Lru(DAY_ENTRIES)
+        self._matches: Lru[str, daybase.PageCopy] = Lru(MATCHES_ENTRIES)
         self._stylesheet: Any = None
         self._fonts: Any = None
+        self._name_font: NameFont | None = None
 
     # --- the body, once per variant -------------------------------------------------------
 
@@ -142,16 +114,10 @@ class GuideRenderer:
         """The variant's body: from memory, else from disk, else rendered and stored."""
         variant = normalised(variant)
         key = outline.variant_key(variant)
-        with self._lock:
-            if key in self._memory:
-                self._memory.move_to_end(key)
-                return self._memory[key]
-        body = self._from_disk(key) or self._render_body(variant, key)
-        with self._lock:
-            self._memory[key] = body
-            while len(self._memory) > MEMORY_ENTRIES:
-                self._memory.popitem(last=False)
-        return body
+        found, body = self._memory.get(key)
+        if found and body is not None:
+            return body
+        return self._memory.put(key, self._from_disk(key) or self._render_body(variant, key))
 
     def _context(self, variant: outline.Variant, personal: Personal) -> dict[str, Any]:
         day = personal.prepared_on or date.today()
@@ -163,6 +129,8 @@ class GuideRenderer:
             "matches": list(personal.matches),
             "zip": personal.zip,
             "org": self.org,
+            "show_cover": True,
+            "name_hidden": False,
         }
 
     def _render_body(self, variant: outline.Variant, key: str) -> Body:
@@ -181,62 +149,137 @@ class GuideRenderer:
         self._to_disk(key, body)
         return body
 
-    def _cache_file(self, key: str) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        name = hashlib.sha256(key.encode()).hexdigest()[:24]
-        return self.cache_dir / f"{name}.pdf"
-
     def _from_disk(self, key: str) -> Body | None:
-        path = self._cache_file(key)
-        if path is None or not path.exists():
+        found = self.disk.read(key, ".pdf", ".pages")
+        if found is None:
             return None
-        meta = path.with_suffix(".pages").read_text().split(",")
-        return Body(path.read_bytes(), int(meta[0]), int(meta[1]) if meta[1] else None)
+        pdf, meta = found
+        cover, matches = meta.decode().split(",")
+        return Body(pdf, int(cover), int(matches) if matches else None)
 
     def _to_disk(self, key: str, body: Body) -> None:
-        """Write atomically, so a process reading it never sees half a file."""
-        path = self._cache_file(key)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
         pages = f"{body.cover_page},{'' if body.matches_page is None else body.matches_page}"
-        for target, data in ((path.with_suffix(".pages"), pages.encode()), (path, body.pdf)):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
+        self.disk.write(key, {".pages": pages.encode(), ".pdf": body.pdf})
 
     # --- the reader's pages, every time -----------------------------------------------------
 
     def render(self, variant: outline.Variant, personal: Personal) -> bytes:
         """The whole guide for one reader."""
+        variant = normalised(replace(variant, has_matches=bool(personal.matches)))
+        name = collapse(personal.name) if personal.name is not None else None
+        font = self.name_font()
+        if name is not None and not font.can_set(name):
+            return self.render_laid_out(variant, personal)
+        day = self.day_base(variant, personal.prepared_on or date.today(), name is not None)
+        if day is None:
+            return self.render_laid_out(variant, personal)
+        drawn = None
+        if name is not None:
+            slot = day.slot
+            if slot is None or font.width(name, slot.size) > slot.room - 0.5:
+                return self.render_laid_out(variant, personal)  # WeasyPrint wraps it
+            drawn = daybase.name_stream(font, slot, name)
+        matches = self._matches_page(variant, personal) if variant.has_matches else None
+        return daybase.personalise(day, drawn, matches)
+
+    def render_laid_out(self, variant: outline.Variant, personal: Personal) -> bytes:
+        """The guide with the reader's pages laid out by WeasyPrint: for any name in any script."""
         import pikepdf
 
         variant = normalised(replace(variant, has_matches=bool(personal.matches)))
         body = self.body(variant)
         own = self._personal_pages(variant, personal, body)
         with pikepdf.open(io.BytesIO(body.pdf)) as pdf, pikepdf.open(io.BytesIO(own)) as mine:
-            _swap_content(pdf, body.cover_page, mine, 0)
+            daybase.swap_content(pdf, body.cover_page, mine, 0)
             if body.matches_page is not None:
-                _swap_content(pdf, body.matches_page, mine, 1)
+                daybase.swap_content(pdf, body.matches_page, mine, 1)
             pdf.docinfo["/Title"] = self._title(variant)
             out = io.BytesIO()
             pdf.save(out, deterministic_id=False)
         return out.getvalue()
 
-    def _personal_pages(self, variant: outline.Variant, personal: Personal, body: Body) -> bytes:
-        """The cover, and the matches page numbered as in the body; fewer matches if too long."""
+    def name_font(self) -> NameFont:
+        """The cover name's font, read and subset once per process."""
+        if self._name_font is None:
+            self._name_font = NameFont(self.static / NAME_FONT, "GUIDEA+AtkinsonHyperlegible-Bold")
+        return self._name_font
+
+    def day_base(self, variant: outline.Variant, day: date, named: bool) -> daybase.DayBase | None:
+        """The variant's base for the day, with a name slot or "Prepared for you"; None: no slot.
+
+        Kept in memory and on disk beside the bodies, a folder per day (it
+        holds no name), so worker processes lay out each day's covers once;
+        folders of days before yesterday are removed.
+        """
+        variant = normalised(variant)
+        key = (outline.variant_key(variant), day, named)
+        found, known = self._days.get(key)
+        if found:
+            return known
+        disk = DiskCache(self.cache_dir / "days" / day.isoformat() if self.cache_dir else None)
+        disk_key = repr(key)
+        stored = disk.read(disk_key, ".day.json", ".day.pdf")
+        if stored is not None:
+            return self._days.put(key, daybase.loads(*stored))
+        body = self.body(variant)
+        stand_in = Personal(daybase.STAND_IN if named else None, day)
+        context = self._context(replace(variant, has_matches=False), stand_in)
+        context.update(matches_page_number=1, name_hidden=True)
+        document = self._layout(context)
+        slot = daybase.find_slot(document) if named else None
+        built = None
+        if slot is not None or not named:
+            pages = (body.cover_page, body.matches_page)
+            cover = document.write_pdf()
+            built = daybase.build(
+                body.pdf, pages, cover, slot, self.name_font(), self._title(variant)
+            )
+        if built is not None:
+            files = {".day.json": daybase.dumps(built), ".day.pdf": built.base.pdf}
+            disk.write(disk_key, files)
+            disk.prune_before((day - timedelta(days=1)).isoformat())  # a day's bases serve a day
+        return self._days.put(key, built)
+
+    def _matches_page(self, variant: outline.Variant, personal: Personal) -> daybase.PageCopy:
+        """The "Specialists near you" page for these matches: it names no one, so it is kept.
+
+        Kept by a digest of everything it shows, in this process's memory
+        only: a ZIP with the specialists for a diagnosis is never written to
+        the disk cache, which holds nothing from a reader.
+        """
+        body = self.body(variant)
+        number = (body.matches_page or 0) + 1
+        content = (self.org, variant.language, number, personal.zip, personal.matches[:MAX_MATCHES])
+        key = hashlib.sha256(repr(content).encode()).hexdigest()
+        found, copy = self._matches.get(key)
+        if found and copy is not None:
+            return copy
+        matches = list(personal.matches[:MAX_MATCHES])
+        while True:
+            context = self._context(variant, replace(personal, name=None, matches=tuple(matches)))
+            context.update(matches_page_number=number, show_cover=False)
+            document = self._layout(context)
+            if len(document.pages) <= 1 or len(matches) <= 1:
+                break
+            matches.pop()  # long reasons pushed the page over: show one fewer
+        return self._matches.put(key, daybase.copy_page(document.write_pdf()))
+
+    def _layout(self, context: dict[str, Any]) -> Any:
+        """``personal.html`` laid out by WeasyPrint with the guide's stylesheet."""
         import weasyprint
 
+        html = self.env.get_template("guide/personal.html").render(context)
+        return weasyprint.HTML(string=html, base_url=self._base_url()).render(
+            stylesheets=[self._stylesheet_for()], font_config=self._font_config()
+        )
+
+    def _personal_pages(self, variant: outline.Variant, personal: Personal, body: Body) -> bytes:
+        """The cover, and the matches page numbered as in the body; fewer matches if too long."""
         matches = list(personal.matches[:MAX_MATCHES])
         while True:
             context = self._context(variant, replace(personal, matches=tuple(matches)))
             context["matches_page_number"] = (body.matches_page or 0) + 1
-            html = self.env.get_template("guide/personal.html").render(context)
-            document = weasyprint.HTML(string=html, base_url=self._base_url()).render(
-                stylesheets=[self._stylesheet_for()], font_config=self._font_config()
-            )
+            document = self._layout(context)
             wanted = 2 if body.matches_page is not None else 1
             if len(document.pages) <= wanted or len(matches) <= 1:
                 return bytes(document.write_pdf())
@@ -269,32 +312,3 @@ class GuideRenderer:
                 filename=str(self.static / "guide" / "guide.css"), font_config=self._font_config()
             )
         return self._stylesheet
-
-
-def _swap_content(pdf: Any, index: int, source: Any, source_index: int) -> None:
-    """Give the body's page ``index`` the content of ``source``'s page, keeping the page object.
-
-    Links, bookmarks and the table of contents point at page objects, so
-    the object stays and only what is drawn on it (and its own links) changes.
-    """
-    import pikepdf
-
-    target = pdf.pages[index].obj
-    page = source.pages[source_index].obj
-    target.Contents = _copy(pdf, source, page.Contents)
-    target.Resources = _copy(pdf, source, page.Resources)
-    if "/Annots" in target:
-        del target["/Annots"]
-    if "/Annots" in page:
-        links = []
-        for annotation in page.Annots:
-            if "/P" in annotation:  # its parent page: the body's page is the parent now
-                del annotation["/P"]
-            links.append(_copy(pdf, source, annotation))
-        target.Annots = pikepdf.Array(links)
-    target.MediaBox = pikepdf.Array(page.MediaBox)
-
-
-def _copy(pdf: Any, source: Any, obj: Any) -> Any:
-    """An object of ``source`` copied into ``pdf`` (qpdf copies indirect objects only)."""
-    return pdf.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))

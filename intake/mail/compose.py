@@ -10,7 +10,9 @@ key configured the message is signed, the unsubscribe headers included.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import secrets
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -101,14 +103,31 @@ def build(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    stand_ins = {}
     for item in attachments:
+        stand_in = secrets.token_hex(24).encode()  # its base64 occurs nowhere else
         message.add_attachment(
-            item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename
+            stand_in, maintype=item.maintype, subtype=item.subtype, filename=item.filename
         )
+        stand_ins[base64.b64encode(stand_in)] = item.content
     data = message.as_bytes()
+    for stand_in, content in stand_ins.items():
+        data = data.replace(stand_in, _base64_lines(content), 1)
     if dkim is not None:
         data = _sign(data, dkim)
     return Outgoing(parseaddr(mail_from)[1], to_address, msg_id, data)
+
+
+def _base64_lines(content: bytes) -> bytes:
+    """Base64 in lines of 76 characters joined by CRLF, as the email package writes it.
+
+    The attachment is encoded here and put in place of a stand-in after the
+    message is flattened: the email package's generator rescans every line
+    of a guide's 200 KB of base64 as it writes it, and encodes 57 bytes per
+    Python call (together about 3 ms per email).
+    """
+    encoded = base64.b64encode(content)
+    return b"\r\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
 
 
 def _sign(data: bytes, key: Dkim) -> bytes:
