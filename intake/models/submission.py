@@ -51,9 +51,7 @@ class Submission(Base):
     request_id: Mapped[int | None] = mapped_column(Integer)
     # sent by a partner site through the API: who, and the lead's public id (shared by the
     # guide and callback halves of one API lead); both empty for our own forms
-    partner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("partners.id", ondelete="SET NULL")
-    )
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
     lead_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     @property
