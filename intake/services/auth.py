@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -25,8 +25,18 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes on every attempt would be a denial of service
 SKILL_RE = re.compile(r"^(?:[a-z]{2}|va)$")
 
-# argon2-cffi's defaults are argon2id (RFC 9106 low-memory profile); rehash follows them.
-hasher = PasswordHasher()
+# argon2id with the parameters written out (RFC 9106's second recommendation, the low-memory
+# profile: 3 passes over 64 MiB, 4 lanes), so a library upgrade that changes its defaults does
+# not change ours unseen; a sign-in rehashes any stored hash made with other parameters.
+ARGON2 = {
+    "time_cost": 3,
+    "memory_cost": 64 * 1024,  # KiB
+    "parallelism": 4,
+    "hash_len": 32,
+    "salt_len": 16,
+    "type": Type.ID,
+}
+hasher = PasswordHasher(**ARGON2)  # type: ignore[arg-type]
 # Verified against when the email is unknown, so every attempt costs one hash.
 _DUMMY_HASH = hasher.hash("not a real password, only here for timing")
 

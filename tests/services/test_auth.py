@@ -32,6 +32,10 @@ def events(db_session, action: str) -> list[AuditEvent]:
 
 def test_passwords_are_stored_as_argon2id_hashes(staff):
     assert staff.password_hash.startswith("$argon2id$")
+    # the parameters are ours, written out, and what the stored hash says
+    assert staff.password_hash.split("$")[3] == "m=65536,t=3,p=4"
+    assert auth.hasher.time_cost == 3 and auth.hasher.memory_cost == 65536
+    assert auth.hasher.parallelism == 4 and auth.hasher.hash_len == 32
     assert PASSWORD not in staff.password_hash
     assert PasswordHasher().verify(staff.password_hash, PASSWORD)
     assert staff.email == "sam.staff@example.org"  # normalised, so sign-in ignores case
