@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import redis
 
 from intake.services import api_keys
-from tests.views.test_limits_across_workers import LIMITS_REDIS, ROOT, _free_port
+from tests import gunicorn_server
 
 pytestmark = pytest.mark.committed
 PER_MINUTE = 5
@@ -25,33 +19,8 @@ PER_MINUTE = 5
 @pytest.fixture
 def two_workers(committed_db) -> Iterator[str]:
     """gunicorn with 2 workers on the test database, partner limits low and counted in Redis."""
-    store = redis.Redis.from_url(LIMITS_REDIS)
-    store.flushdb()
-    port = _free_port()
-    env = {**os.environ, "REDIS_URL": LIMITS_REDIS, "RATELIMIT_ENABLED": "true",
-           "PARTNER_API_RATE_LIMIT": f"{PER_MINUTE} per minute"}  # fmt: skip
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--config", str(ROOT / "gunicorn.conf.py"), "intake:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).close()  # noqa: S310
-                break
-            except OSError:
-                assert process.poll() is None, "gunicorn exited"
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+    with gunicorn_server.two_workers(PARTNER_API_RATE_LIMIT=f"{PER_MINUTE} per minute") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(20)
-        store.flushdb()
 
 
 def _get(url: str, key: str) -> tuple[int, dict[str, str]]:

@@ -53,6 +53,23 @@ def _redis_dump(url: str) -> bytes:
     return b"\n".join(out)
 
 
+def stores_to_search(records: list[logging.LogRecord]) -> dict[str, str]:
+    """Everything the run left behind, lower-cased: a PostgreSQL dump, Redis, the log lines."""
+    dump = subprocess.run(  # noqa: S603
+        ["pg_dump", "--data-only", TEST_DATABASE_URL], capture_output=True, check=True
+    ).stdout.decode("utf-8", "replace")
+    return {
+        "PostgreSQL dump": dump.lower(),
+        "Redis": _redis_dump(TEST_REDIS_URL).decode("utf-8", "replace").lower(),
+        "logs": "\n".join(r.getMessage() + (r.exc_text or "") for r in records).lower(),
+    }
+
+
+def found_in(stores: dict[str, str], canaries: list[str]) -> list[tuple[str, str]]:
+    """Each (store, value) where a canary value turned up."""
+    return [(where, c) for where, text in stores.items() for c in canaries if c.lower() in text]
+
+
 def test_canary_values_are_never_in_the_database_dump_redis_or_the_logs(
     mail_app,
     smtp,
@@ -102,19 +119,8 @@ def test_canary_values_are_never_in_the_database_dump_redis_or_the_logs(
 
             drain(mail_app, done, timeout=60)
 
-    dump = subprocess.run(  # noqa: S603
-        ["pg_dump", "--data-only", TEST_DATABASE_URL], capture_output=True, check=True
-    ).stdout.decode("utf-8", "replace")
-    assert "INSERT" in dump or "COPY" in dump
-    stores = {
-        "PostgreSQL dump": dump.lower(),
-        "Redis": _redis_dump(TEST_REDIS_URL).decode("utf-8", "replace").lower(),
-        "logs": "\n".join(
-            record.getMessage() + (record.exc_text or "") for record in caplog.records
-        ).lower(),
-    }
-    found = [(where, canary) for where, text in stores.items() for canary in canaries
-             if canary.lower() in text]  # fmt: skip
-    assert found == []
+    stores = stores_to_search(caplog.records)
+    assert "insert" in stores["PostgreSQL dump"] or "copy" in stores["PostgreSQL dump"]
+    assert found_in(stores, canaries) == []
     # the run did log: the search had something to search
     assert len(caplog.records) > 10, f"too few log records; loggers found disabled: {silenced}"
