@@ -33,6 +33,15 @@ def autocommit_connection() -> AbstractContextManager[Connection]:
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
+def transaction_connection() -> AbstractContextManager[Connection]:
+    """A pooled connection in one transaction: committed when the block ends, else rolled back.
+
+    For a few writes that must stand or fall together (a partner lead and
+    the answer kept for its Idempotency-Key) in one commit.
+    """
+    return db.engine.begin()
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     """Embedded mode: web and worker share one SQLite file, so use WAL and enforce FKs."""

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -103,17 +103,20 @@ UNKNOWN = "unknown"
 REVOKED = "revoked"
 
 
+_BY_PREFIX = (  # built once: every partner request runs it
+    select(ApiKey.id, ApiKey.partner_id, ApiKey.key_hash, ApiKey.revoked_at, Partner.name)
+    .join(Partner, Partner.id == ApiKey.partner_id)
+    .where(ApiKey.prefix == bindparam("prefix"))
+)
+
+
 def authenticate(connection: Connection, presented: str) -> Caller | str:
     """The caller a presented key belongs to, or why it opens nothing (malformed, unknown,
     revoked: said to the partner's developer, who can then fix the right thing)."""
     match = KEY_RE.match(presented)
     if match is None:
         return MALFORMED
-    row = connection.execute(
-        select(ApiKey.id, ApiKey.partner_id, ApiKey.key_hash, ApiKey.revoked_at, Partner.name)
-        .join(Partner, Partner.id == ApiKey.partner_id)
-        .where(ApiKey.prefix == match.group(1))
-    ).first()
+    row = connection.execute(_BY_PREFIX, {"prefix": match.group(1)}).first()
     if row is None or not hmac.compare_digest(row.key_hash, _digest(presented)):
         return UNKNOWN
     if row.revoked_at is not None:

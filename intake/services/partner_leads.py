@@ -8,18 +8,22 @@ same instant:
   ``Idempotency-Key``, is one submission, as a double-clicked form is;
 - an ``Idempotency-Key`` stores the first answer, scoped to the partner,
   for 24 hours; a retry gets that answer back and creates nothing, and the
-  same key with another body is refused.  The answer is stored after the
-  submissions (each statement commits by itself), so a process that dies
-  between the two leaves a retry to find the submissions by their key:
-  nothing is lost and nothing is doubled.  Two requests racing with the
-  same key both land on the same submissions; the second's insert of the
-  answer loses and it returns the winner's answer.
+  same key with another body is refused.  The submissions and the answer
+  are written in one transaction (one commit, as a form's one INSERT is), so
+  there is never one without the other.  Two requests racing with the same
+  key: the second's insert of the answer waits for the first's commit, then
+  loses; its transaction rolls back (taking any submission only it made)
+  and it returns the winner's answer, or a 422 if its body was another.
+
+Without a key each statement commits by itself, as a form's does.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +36,6 @@ from intake import crypto
 from intake.forms.partner_lead import LeadInput, with_key
 from intake.models.base import utcnow
 from intake.models.partner import IdempotencyRecord
-from intake.models.submission import Submission
 from intake.services import submissions
 from intake.services.api_keys import Caller
 from intake.services.inserts import insert_id_if_absent
@@ -73,13 +76,40 @@ def receive_lead(
     body_hash: str,
     idempotency_key: str | None,
     now: datetime | None = None,
+    transaction: Callable[[], AbstractContextManager[Connection]] | None = None,
 ) -> Answer:
-    """Store a validated lead (once) and the answer to its Idempotency-Key; the answer."""
+    """Store a validated lead (once) and the answer to its Idempotency-Key; the answer.
+
+    ``connection`` autocommits; with a key, the writes run in one transaction
+    (``transaction``: by default on another connection from the pool).
+    """
     now = now or utcnow()
-    if idempotency_key:
-        stored = _stored(connection, caller.partner_id, idempotency_key, now)
-        if stored is not None:
-            return _replay(stored, body_hash)
+    if not idempotency_key:
+        return _receive(connection, caller, lead, body_hash)
+    # Straight to the writes: a new key (nearly every request) costs no look-up first.  A
+    # retry's insert of the answer meets the stored one, rolls back what it wrote, and
+    # answers with the stored answer; an expired answer is cleared and the lead stored anew.
+    for _ in range(2):
+        try:
+            with (transaction or connection.engine.begin)() as writes:
+                answer = _receive(writes, caller, lead, body_hash)
+                if not _store(writes, caller, idempotency_key, body_hash, answer, now):
+                    raise _LostRace
+        except _LostRace:
+            stored = _stored(connection, caller.partner_id, idempotency_key, now)
+            if stored is not None:
+                return _replay(stored, body_hash)
+            continue  # it had expired (and is gone now): store this lead under the key
+        return answer
+    raise RuntimeError("an Idempotency-Key answer that neither holds nor expires")
+
+
+class _LostRace(Exception):
+    """Another request stored an answer for this key first: undo ours, answer with theirs."""
+
+
+def _receive(connection: Connection, caller: Caller, lead: LeadInput, body_hash: str) -> Answer:
+    """The lead's submissions, each once (a body sent before finds its own): the answer."""
     lead_id, first_lead, created = str(uuid.uuid4()), None, []
     for form in lead.forms:
         data = with_key(getattr(lead, form), submission_key(body_hash, form))
@@ -94,17 +124,7 @@ def receive_lead(
         else:  # sent before (the rest of a lead a dead process half stored takes its id too)
             first_lead = row_lead
     public_id = first_lead or lead_id
-    answer = Answer(
-        202 if not first_lead else 200, lead_body(public_id, lead.forms), False, created
-    )
-    if idempotency_key and not _store(connection, caller, idempotency_key, body_hash, answer, now):
-        stored = _stored(connection, caller.partner_id, idempotency_key, now)
-        try:
-            return _replay(stored, body_hash) if stored is not None else answer
-        except KeyReused:  # lost a race to another body: undo what only this request made
-            _withdraw(connection, created, lead_id)
-            raise
-    return answer
+    return Answer(202 if not first_lead else 200, lead_body(public_id, lead.forms), False, created)
 
 
 def lead_body(lead_id: str, forms: list[str]) -> dict[str, Any]:
@@ -163,18 +183,6 @@ def _store(
         "expires_at": now + IDEMPOTENCY_TTL,
     }
     return insert_id_if_absent(connection, IdempotencyRecord, values) is not None
-
-
-def _withdraw(connection: Connection, ids: list[int], lead_id: str) -> None:
-    """Delete submissions this request made, before any worker took them."""
-    if ids:
-        connection.execute(
-            delete(Submission).where(
-                Submission.id.in_(ids),
-                Submission.lead_id == lead_id,
-                Submission.processed_at.is_(None),
-            )
-        )
 
 
 def purge_idempotency_records(session: Session, now: datetime | None = None) -> int:

@@ -122,7 +122,10 @@ def create_lead() -> ResponseReturnValue:
         raise Problem(422, "Some fields need fixing: see errors.", invalid.problems) from None
     body_hash = partner_leads.fingerprint(caller, body)
     try:
-        answer = partner_leads.receive_lead(connection(), caller, lead, body_hash, idempotency_key)
+        answer = partner_leads.receive_lead(
+            connection(), caller, lead, body_hash, idempotency_key,
+            transaction=extensions.transaction_connection,
+        )  # fmt: skip
     except partner_leads.KeyReused:
         raise Problem(
             422,
