@@ -61,9 +61,19 @@ def test_every_local_asset_exists_and_loads_nothing_from_elsewhere(client, path)
         response.close()
 
 
-@pytest.mark.parametrize("path", [*PAGES, "/no-such-page"])
+RESPONSE_KINDS = [
+    "/no-such-page",  # an error page
+    "/api/v1/match?zip=10001&cancer_type=pleural",  # the JSON API
+    "/api/v1/leads/00000000-0000-0000-0000-000000000000/status",  # a problem+json 401
+    "/static/css/site.css",  # a static file
+]
+
+
+@pytest.mark.parametrize("path", [*PAGES, *RESPONSE_KINDS])
 def test_security_headers(client, path):
-    headers = client.get(path).headers
+    response = client.get(path)
+    response.close()  # a static file is streamed from disk
+    headers = response.headers
     csp = headers["Content-Security-Policy"]
     directives = {d.split()[0]: d.split()[1:] for d in csp.split(";") if d.strip()}
     assert directives["default-src"] == ["'self'"]
