@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,13 +34,24 @@ def autocommit_connection() -> AbstractContextManager[Connection]:
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def transaction_connection() -> AbstractContextManager[Connection]:
-    """A pooled connection in one transaction: committed when the block ends, else rolled back.
+@contextmanager
+def transaction_on(connection: Connection) -> Iterator[Connection]:
+    """One transaction on a request's autocommit connection: committed when the block ends,
+    else rolled back; the connection autocommits again afterwards.
 
     For a few writes that must stand or fall together (a partner lead and
-    the answer kept for its Idempotency-Key) in one commit.
+    the answer kept for its Idempotency-Key) in one commit, on the
+    connection the request already holds: a second checkout from the pool
+    would cost its own round trip (the pool's ping) for nothing.
     """
-    return db.engine.begin()
+    if connection.in_transaction():  # SQLAlchemy's autobegun one: nothing is open on the server
+        connection.commit()
+    connection.execution_options(isolation_level=connection.default_isolation_level)
+    try:
+        with connection.begin():
+            yield connection
+    finally:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @event.listens_for(Engine, "connect")

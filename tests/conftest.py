@@ -130,14 +130,14 @@ def db_session(app: Flask) -> Iterator[Any]:
                 yield connection
 
         original_autocommit = extensions.autocommit_connection
-        original_transaction = extensions.transaction_connection
+        original_transaction = extensions.transaction_on
         extensions.autocommit_connection = in_outer_transaction  # type: ignore[assignment]
-        extensions.transaction_connection = in_outer_transaction
+        extensions.transaction_on = lambda _connection: in_outer_transaction()  # type: ignore[assignment]
         try:
             yield db.session
         finally:
             extensions.autocommit_connection = original_autocommit  # type: ignore[assignment]
-            extensions.transaction_connection = original_transaction
+            extensions.transaction_on = original_transaction  # type: ignore[assignment]
             db.session.remove()
             db.session = original
             outer.rollback()

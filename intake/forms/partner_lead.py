@@ -70,7 +70,20 @@ class LeadInvalid(ValueError):
 
 
 def field_specs(form_class: type[Any]) -> dict[str, tuple[str, Any]]:
-    """Field name -> (JSON type, default) for a public form, in page order."""
+    """Field name -> (JSON type, default) for a public form, in page order.
+
+    Worked out once per form class (read, never changed, by every request).
+    """
+    specs = _SPECS.get(form_class)
+    if specs is None:
+        specs = _SPECS[form_class] = _work_out_specs(form_class)
+    return specs
+
+
+_SPECS: dict[type[Any], dict[str, tuple[str, Any]]] = {}
+
+
+def _work_out_specs(form_class: type[Any]) -> dict[str, tuple[str, Any]]:
     specs: dict[str, tuple[str, Any]] = {}
     for name in (*form_class.page_order, *sorted(dir(form_class))):
         unbound = getattr(form_class, name, None)

@@ -36,9 +36,9 @@ from typing import Any
 
 from intake.guide import daybase, outline
 from intake.guide.diskcache import DiskCache
-from intake.guide.lru import Lru
 from intake.guide.namefont import NameFont, collapse
 from intake.guide.types import Body, MatchCard, Org, Personal
+from intake.lru import Lru
 
 __all__ = ["Body", "GuideRenderer", "MatchCard", "Org", "Personal", "format_date", "normalised"]
 

@@ -12,8 +12,9 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -108,6 +109,25 @@ _BY_PREFIX = (  # built once: every partner request runs it
     .join(Partner, Partner.id == ApiKey.partner_id)
     .where(ApiKey.prefix == bindparam("prefix"))
 )
+
+
+class KeyRevoked(Exception):
+    """The caller's key was revoked after it was recognised: the write was not made."""
+
+
+def digest(presented: str) -> str:
+    """The stored form of a presented key (what a process may remember it by, too)."""
+    return _digest(presented)
+
+
+def live_key_clause() -> Any:
+    """SQL true when the API key ``:key_id`` exists and is not revoked (for a write's WHERE)."""
+    return exists().where(ApiKey.id == bindparam("key_id"), ApiKey.revoked_at.is_(None))
+
+
+def is_live(connection: Connection, caller: Caller) -> bool:
+    """True when the caller's key is still live (the check the slower write paths make)."""
+    return bool(connection.execute(select(live_key_clause()), {"key_id": caller.key_id}).scalar())
 
 
 def authenticate(connection: Connection, presented: str) -> Caller | str:

@@ -8,35 +8,47 @@ same instant:
   ``Idempotency-Key``, is one submission, as a double-clicked form is;
 - an ``Idempotency-Key`` stores the first answer, scoped to the partner,
   for 24 hours; a retry gets that answer back and creates nothing, and the
-  same key with another body is refused.  The submissions and the answer
-  are written in one transaction (one commit, as a form's one INSERT is), so
-  there is never one without the other.  Two requests racing with the same
-  key: the second's insert of the answer waits for the first's commit, then
-  loses; its transaction rolls back (taking any submission only it made)
-  and it returns the winner's answer, or a 422 if its body was another.
+  same key with another body is refused.  The submission and the answer
+  are written together, so there is never one without the other: on
+  PostgreSQL a one-request lead is one statement (the inbox INSERT in a
+  CTE, the answer's INSERT from it: one round trip and one commit, as a
+  form's one INSERT is); anything else (two requests in one lead, a body
+  sent before, a key used before, SQLite) takes one transaction.
+
+Each write also checks that the API key is live, in the same statement or
+transaction: the web process may remember a key it has checked before
+(``views/api_leads.py``), and a revoked key must still write nothing.  Two
+  requests racing with the same key: the second's insert waits for the
+  first's commit, then loses; its statement or transaction is undone
+  (taking any submission only it made) and it returns the winner's answer,
+  or a 422 if its body was another.
 
 Without a key each statement commits by itself, as a form's does.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, Table, bindparam, delete, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake import crypto
 from intake.forms.partner_lead import LeadInput, with_key
 from intake.models.base import utcnow
 from intake.models.partner import IdempotencyRecord
-from intake.services import submissions
+from intake.models.submission import Submission
+from intake.services import api_keys, submissions
 from intake.services.api_keys import Caller
 from intake.services.inserts import insert_id_if_absent
 
@@ -80,10 +92,21 @@ def receive_lead(
 ) -> Answer:
     """Store a validated lead (once) and the answer to its Idempotency-Key; the answer.
 
-    ``connection`` autocommits; with a key, the writes run in one transaction
-    (``transaction``: by default on another connection from the pool).
+    Every write checks that the caller's key is still live (``KeyRevoked``
+    if not), so a key revoked a moment ago writes nothing, whatever the
+    web process remembered of it.  ``connection`` autocommits; the
+    transaction path runs in ``transaction`` (by default on another
+    connection from the pool).
     """
     now = now or utcnow()
+    if len(lead.forms) == 1 and connection.dialect.name == "postgresql":
+        answer = _receive_in_one_statement(
+            connection, caller, lead, body_hash, idempotency_key, now
+        )
+        if answer is not None:
+            return answer
+    if not api_keys.is_live(connection, caller):
+        raise api_keys.KeyRevoked(caller.key_id)
     if not idempotency_key:
         return _receive(connection, caller, lead, body_hash)
     # Straight to the writes: a new key (nearly every request) costs no look-up first.  A
@@ -102,6 +125,101 @@ def receive_lead(
             continue  # it had expired (and is gone now): store this lead under the key
         return answer
     raise RuntimeError("an Idempotency-Key answer that neither holds nor expires")
+
+
+def _receive_in_one_statement(
+    connection: Connection,
+    caller: Caller,
+    lead: LeadInput,
+    body_hash: str,
+    key: str | None,
+    now: datetime,
+) -> Answer | None:
+    """A new lead of one request, under a live API key, stored (with the answer to its
+    Idempotency-Key, if it has one) in one statement.
+
+    None when that is not what happened and nothing was written: the body
+    was sent before (the inbox INSERT found its row, so no answer was
+    inserted from it), the API key was revoked (the INSERT selected no
+    row), or the Idempotency-Key was used before (the answer's unique key
+    failed the statement, the inbox row with it).  The slower path then
+    sorts out which.
+    """
+    (form,) = lead.forms
+    lead_id = str(uuid.uuid4())
+    data = with_key(getattr(lead, form), submission_key(body_hash, form))
+    partner = submissions.FromPartner(caller.partner_id, lead_id, lead.given_at, lead.wordings)
+    answer = Answer(202, lead_body(lead_id, lead.forms))
+    params = {
+        **submissions.partner_row(form, data, lead.ip_address, partner),
+        "received_at": now,
+        "key_id": caller.key_id,
+    }
+    if key is not None:
+        params |= {
+            "key": key,
+            "request_hash": body_hash,
+            "status_code": answer.status,
+            "response": answer.body,
+            "expires_at": now + IDEMPOTENCY_TTL,
+        }
+    statement = _lead_with_answer() if key is not None else _lead_alone()
+    autocommits = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    try:  # in a caller's transaction, a savepoint keeps a failed statement from ending it
+        with nullcontext() if autocommits else connection.begin_nested():
+            submission_id = connection.execute(statement, params).scalar()
+    except IntegrityError:
+        return None
+    if submission_id is None:
+        return None
+    answer.new_submissions.append(submission_id)
+    return answer
+
+
+_INBOX_COLUMNS = ("form", "submission_key", "payload", "partner_id", "lead_id", "received_at")
+
+
+def _new_submission() -> Any:
+    """INSERT the inbox row if its API key is live and the row is new, RETURNING its id."""
+    inbox = cast(Table, Submission.__table__)
+    row = select(
+        *(bindparam(name, type_=inbox.c[name].type) for name in _INBOX_COLUMNS),
+        literal(0, Integer),
+    ).where(api_keys.live_key_clause())
+    return (
+        postgresql.insert(inbox)
+        .from_select([*_INBOX_COLUMNS, "attempts"], row)
+        .on_conflict_do_nothing()
+        .returning(inbox.c.id)
+    )
+
+
+@functools.cache
+def _lead_alone() -> Any:
+    """The one statement of a one-request lead without an Idempotency-Key (built once)."""
+    return _new_submission()
+
+
+@functools.cache
+def _lead_with_answer() -> Any:
+    """The one statement with an Idempotency-Key (built once): the inbox row if new, and
+    the answer from it.
+
+    The answer's INSERT has no ON CONFLICT: a key used before fails the
+    whole statement, so the inbox row is not kept without its answer.
+    """
+    answers = cast(Table, IdempotencyRecord.__table__)
+    new = _new_submission().cte("new_submission")
+    columns = ("partner_id", "key", "request_hash", "status_code", "response", "expires_at")
+    answer = select(
+        *(bindparam(name, type_=answers.c[name].type) for name in columns),
+        bindparam("received_at", type_=answers.c.created_at.type),
+    ).select_from(new)
+    return (
+        answers.insert()
+        .from_select([*columns, "created_at"], answer)
+        .returning(select(new.c.id).scalar_subquery())
+    )
 
 
 class _LostRace(Exception):

@@ -75,6 +75,14 @@ def receive_from_partner(
     connection: Connection, form: str, data: FormData, ip: str, partner: FromPartner
 ) -> tuple[int, str | None]:
     """Store a partner's request like a form; its id and lead id (the first one's, if resent)."""
+    values = partner_row(form, data, ip, partner)
+    return _insert(connection, form, data.submission_key, values["payload"], values)
+
+
+def partner_row(form: str, data: FormData, ip: str, partner: FromPartner) -> dict[str, Any]:
+    """The inbox row of a partner's request, as column values (payload unsealed yet)."""
+    if form not in _FORMS:
+        raise ValueError(f"unknown form {form!r}")
     payload = {
         "v": PAYLOAD_VERSION,
         "data": dataclasses.asdict(data),
@@ -83,8 +91,13 @@ def receive_from_partner(
         "given_at": partner.given_at.isoformat(),
         "source": f"partner:{partner.partner_id}",
     }
-    extra = {"partner_id": partner.partner_id, "lead_id": partner.lead_id}
-    return _insert(connection, form, data.submission_key, payload, extra)
+    return {
+        "form": form,
+        "submission_key": data.submission_key,
+        "payload": payload,
+        "partner_id": partner.partner_id,
+        "lead_id": partner.lead_id,
+    }
 
 
 def _insert(

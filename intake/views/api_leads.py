@@ -23,6 +23,7 @@ from intake import extensions
 from intake.extensions import csrf, limiter
 from intake.forms.partner_lead import IDEMPOTENCY_KEY_MAX, LeadInvalid, parse_lead
 from intake.logsafe import describe_failure
+from intake.lru import Lru
 from intake.services import api_keys, lead_status, partner_leads
 from intake.services.api_keys import Caller
 from intake.tasking import announce_after_commit
@@ -62,30 +63,66 @@ def _close_connection(_error: BaseException | None) -> None:
         stack.close()
 
 
-def current_caller() -> Caller | str:
-    """The partner whose key this request carries, or why there is none (once per request)."""
-    if "partner_caller" not in g:
+# Keys this process has recognised: digest -> Caller.  A lead's write checks the key is
+# live in its own statement (``services/partner_leads.py``), so a remembered key costs
+# no look-up and a revoked one still writes nothing; reads look the key up each time.
+_known_keys: Lru[str, Caller] = Lru(1024)
+
+
+def current_caller(fresh: bool = False) -> Caller | str:
+    """The partner whose key this request carries, or why there is none (once per request).
+
+    A key this process recognised before is taken from memory unless
+    ``fresh`` (a read of lead data, which has no write to check the key).
+    """
+    if "partner_caller" not in g or (fresh and g.get("partner_caller_remembered")):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        token = token.strip()
+        g.partner_caller_remembered = False
         if not header:
             g.partner_caller = "missing"
-        elif scheme.lower() != "bearer" or not token.strip():
+        elif scheme.lower() != "bearer" or not token:
             g.partner_caller = api_keys.MALFORMED
         else:
-            g.partner_caller = api_keys.authenticate(connection(), token.strip())
+            digest = api_keys.digest(token)
+            found, known = (False, None) if fresh else _known_keys.get(digest)
+            if found:
+                g.partner_caller, g.partner_caller_remembered = known, True
+            else:
+                g.partner_caller = api_keys.authenticate(connection(), token)
+                if isinstance(g.partner_caller, Caller):
+                    _known_keys.put(digest, g.partner_caller)
+                else:
+                    _known_keys.discard(digest)
     return g.partner_caller  # type: ignore[no-any-return]
+
+
+def _forget_key() -> None:
+    """The key was revoked since this process recognised it: look it up from now on."""
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    _known_keys.discard(api_keys.digest(token))
 
 
 def require_partner_key() -> ResponseReturnValue | None:
     """The access policy's check for the partner audience: a live key, or a 401 problem."""
     caller = current_caller()
-    if isinstance(caller, Caller):
-        return None
-    error = "invalid_request" if caller in ("missing", api_keys.MALFORMED) else "invalid_token"
-    challenge = 'Bearer realm="partner API"' + ("" if caller == "missing" else f', error="{error}"')
+    return None if isinstance(caller, Caller) else _key_refused(caller)
+
+
+def _key_refused(why: str) -> Response:
+    """The 401 problem for a request without a live key, saying what is wrong with it."""
+    error = "invalid_request" if why in ("missing", api_keys.MALFORMED) else "invalid_token"
+    challenge = 'Bearer realm="partner API"' + ("" if why == "missing" else f', error="{error}"')
     return problem_response(
-        Problem(401, _KEY_PROBLEMS[caller], headers={"WWW-Authenticate": challenge})
+        Problem(401, _KEY_PROBLEMS[why], headers={"WWW-Authenticate": challenge})
     )
+
+
+def _refused_now() -> Response:
+    """The 401 for a key revoked since this process recognised it (looked up afresh)."""
+    why = current_caller(fresh=True)
+    return _key_refused(why if isinstance(why, str) else api_keys.REVOKED)
 
 
 def _caller() -> Caller:
@@ -124,8 +161,11 @@ def create_lead() -> ResponseReturnValue:
     try:
         answer = partner_leads.receive_lead(
             connection(), caller, lead, body_hash, idempotency_key,
-            transaction=extensions.transaction_connection,
+            transaction=lambda: extensions.transaction_on(connection()),
         )  # fmt: skip
+    except api_keys.KeyRevoked:
+        _forget_key()
+        return _refused_now()
     except partner_leads.KeyReused:
         raise Problem(
             422,
@@ -157,6 +197,8 @@ def create_lead() -> ResponseReturnValue:
 @partner_limit
 def lead_status_page(lead_id: str) -> ResponseReturnValue:
     """Where a lead this partner sent has got to (404 for any other lead, so ids do not leak)."""
+    if not isinstance(current_caller(fresh=True), Caller):  # revoked since it was remembered
+        return _refused_now()
     caller = _caller()
     document = None
     if _UUID_RE.match(lead_id):

@@ -1,4 +1,5 @@
-"""A small least-recently-used map shared by a renderer's threads (its caches)."""
+"""A small least-recently-used map shared by a process's threads (the guide renderer's
+caches, the partner API's recognised keys)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ class Lru(Generic[K, V]):
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return value
+
+    def discard(self, key: K) -> None:
+        """Forget ``key`` if present."""
+        with self._lock:
+            self._entries.pop(key, None)
 
     def __len__(self) -> int:
         return len(self._entries)
