@@ -34,8 +34,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from intake.guide import daybase, outline
+from intake.guide import daybase, matches_drawn, outline
 from intake.guide.diskcache import DiskCache
+from intake.guide.matches_text import matches_text
 from intake.guide.namefont import NameFont, collapse
 from intake.guide.types import Body, MatchCard, Org, Personal
 from intake.lru import Lru
@@ -127,6 +128,9 @@ class GuideRenderer:
             "name": personal.name,
             "prepared_on": format_date(day, variant.language),
             "matches": list(personal.matches),
+            "mt": matches_text(
+                variant.language, personal.zip, personal.matches[:MAX_MATCHES], self.org.phone
+            ),
             "zip": personal.zip,
             "org": self.org,
             "show_cover": True,
@@ -255,6 +259,9 @@ class GuideRenderer:
         if found and copy is not None:
             return copy
         matches = list(personal.matches[:MAX_MATCHES])
+        drawn = self._drawn_matches_page(variant, personal.zip, matches, number)
+        if drawn is not None:
+            return self._matches.put(key, daybase.copy_page(drawn))
         while True:
             context = self._context(variant, replace(personal, name=None, matches=tuple(matches)))
             context.update(matches_page_number=number, show_cover=False)
@@ -263,6 +270,23 @@ class GuideRenderer:
                 break
             matches.pop()  # long reasons pushed the page over: show one fewer
         return self._matches.put(key, daybase.copy_page(document.write_pdf()))
+
+    def _drawn_matches_page(
+        self, variant: outline.Variant, zip_code: str | None, matches: list[MatchCard], number: int
+    ) -> bytes | None:
+        """The page drawn without a layout engine (``matches_drawn.py``); None: lay it out.
+
+        Fewer cards when they overflow the page, as the laid-out page does.
+        """
+        while matches:
+            text = matches_text(variant.language, zip_code, tuple(matches), self.org.phone)
+            if not matches_drawn.can_draw(self.static, text):
+                return None
+            try:
+                return matches_drawn.draw(self.static, text, self.org.name, number)
+            except matches_drawn.TooLong:
+                matches = matches[:-1]
+        return None
 
     def _layout(self, context: dict[str, Any]) -> Any:
         """``personal.html`` laid out by WeasyPrint with the guide's stylesheet."""

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import jinja2
 import pytest
 
+from intake.guide.matches_text import matches_text
 from intake.guide.outline import (
     ALL_CHAPTER_IDS,
     CELL_TYPES,
@@ -279,6 +280,9 @@ def render(v: Variant, name: str | None = None) -> str:
         name=name,
         prepared_on="November 29, 2025",
         matches=[MATCH] if v.has_matches else [],
+        mt=matches_text(
+            v.language, "60601" if v.has_matches else None, (MATCH,) if v.has_matches else (), "1"
+        ),
         zip="60601" if v.has_matches else None,
         org=ORG,
     )

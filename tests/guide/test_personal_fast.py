@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from intake.config import PROJECT_ROOT
+from intake.guide import matches_drawn
 from intake.guide.outline import Variant
 from intake.guide.render import GuideRenderer, MatchCard, Org, Personal
 
@@ -132,17 +133,17 @@ def test_the_pdf_is_valid_with_its_pages_and_bookmarks(renderer):
 
 
 def test_the_matches_page_is_kept_only_for_the_same_content(renderer, monkeypatch):
-    layouts = []
-    original = renderer._layout
-    monkeypatch.setattr(renderer, "_layout", lambda c: layouts.append(c) or original(c))
+    drawn = []
+    original = matches_drawn.draw
+    monkeypatch.setattr(matches_drawn, "draw", lambda *a: drawn.append(a) or original(*a))
     renderer.render(PLEURAL_2, Personal("Ann", DAY, "60601", CARDS))
-    first = len(layouts)
+    first = len(drawn)
     pdf_a = renderer.render(PLEURAL_2, Personal("Ben", DAY, "60601", CARDS))
-    assert len(layouts) == first  # same ZIP and cards: nothing laid out again
+    assert len(drawn) == first  # same ZIP and cards: nothing drawn again
     pdf_b = renderer.render(PLEURAL_2, Personal("Cy", DAY, "60602", CARDS))
     other = (replace(CARDS[0], distance_miles=3.1), *CARDS[1:])
     pdf_c = renderer.render(PLEURAL_2, Personal("Di", DAY, "60601", other))
-    assert len(layouts) == first + 2  # another ZIP, another distance: each laid out
+    assert len(drawn) == first + 2  # another ZIP, another distance: each drawn
     pages = [matches_text(pdf) for pdf in (pdf_a, pdf_b, pdf_c)]
     assert "ZIP 60601" in pages[0] and "ZIP 60602" in pages[1] and "3.1 miles" in pages[2]
     assert "3.1 miles" not in pages[0]
