@@ -330,6 +330,8 @@ def main() -> None:
     parser.add_argument("--emails", type=int, default=1000)
     parser.add_argument("--noop", type=int, default=2000)
     parser.add_argument("--latency", type=int, default=30, help="timed forms")
+    parser.add_argument("--sink", choices=["lean", "aiosmtpd"], default="lean",
+                        help="the SMTP sink's server (see bench/smtp_sink.py)")  # fmt: skip
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -348,7 +350,7 @@ def main() -> None:
     processes = Processes()
     try:
         processes.start([str(BIN / "python"), "-m", "bench.smtp_sink", "--port", str(SINK_PORT),
-                         "--log", str(processes.sink_log)], "sink.out")  # fmt: skip
+                         "--log", str(processes.sink_log), "--server", args.sink], "sink.out")  # fmt: skip
         cold, warm, matches, pages = render_times(app)
         print(f"render: cold variant {cold:.0f} ms, warm variant {warm:.2f} ms "
               f"(median of 10, {pages} pages); with a matches page laid out {matches:.1f} ms",
@@ -360,6 +362,7 @@ def main() -> None:
         processes.start([*worker, *flags, "--without-gossip"], "worker.log")
         time.sleep(6)  # the worker is up and idle
         noop_rate = drain_noop(app, args.noop)
+        print(f"SMTP sink: {args.sink}", flush=True)
         print(f"no-op jobs: {noop_rate:.0f}/s ({args.noop} jobs, 2 worker processes)", flush=True)
         make_guides(app, args.emails, 0)  # owed now, published all at once below
         rate, arrived, duplicates = drain_emails(app, processes, args.emails)

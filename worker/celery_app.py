@@ -8,9 +8,10 @@ import warnings
 
 from celery import Celery
 from celery.exceptions import CPendingDeprecationWarning, SecurityWarning
-from celery.signals import after_setup_logger, worker_ready
+from celery.signals import after_setup_logger, worker_init, worker_ready
 
 from intake import create_app
+from intake.services import warmup
 
 # We keep running tasks on a broker connection loss on purpose (tasking.delivery_settings).
 warnings.filterwarnings("ignore", message="\nIn Celery 5.1", category=CPendingDeprecationWarning)
@@ -45,6 +46,12 @@ def _quiet_logs(logger: logging.Logger | None = None, **_: object) -> None:
 
 flask_app = create_app()
 celery: Celery = flask_app.extensions["celery"]
+
+
+@worker_init.connect
+def _warm_up(**_: object) -> None:
+    """Before the pool forks: what a first guide email needs, inherited by every child."""
+    warmup.warm_up(flask_app)
 
 
 @worker_ready.connect

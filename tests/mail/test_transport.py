@@ -141,3 +141,19 @@ def test_dkim_signs_the_unsubscribe_headers_and_verifies():
 
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
     assert dkim.verify(signed.data, dnsfunc=lambda name, timeout=5: record)
+
+
+@pytest.mark.parametrize(
+    ("data", "wire"),
+    [
+        (b"a\r\nb\r\n", b"a\r\nb\r\n.\r\n"),  # already CRLF, no dots: as it is
+        (b"a\nb", b"a\r\nb\r\n.\r\n"),  # bare LF
+        (b"a\rb\r\n", b"a\r\nb\r\n.\r\n"),  # bare CR
+        (b".a\r\n..b\r\nc.\r\n", b"..a\r\n...b\r\nc.\r\n.\r\n"),  # leading dots doubled
+        (b"x\n.\ny", b"x\r\n..\r\ny\r\n.\r\n"),  # both, and a lone dot line
+    ],
+)
+def test_the_data_payload_is_crlf_and_dot_stuffed(data, wire):
+    from intake.mail.transport import _payload
+
+    assert _payload(data) == wire
