@@ -349,8 +349,8 @@ def main() -> None:
         db.session.commit()
     processes = Processes()
     try:
-        processes.start([str(BIN / "python"), "-m", "bench.smtp_sink", "--port", str(SINK_PORT),
-                         "--log", str(processes.sink_log), "--server", args.sink], "sink.out")  # fmt: skip
+        sink = ["--port", str(SINK_PORT), "--log", str(processes.sink_log), "--server", args.sink]
+        processes.start([str(BIN / "python"), "-m", "bench.smtp_sink", *sink], "sink.out")
         cold, warm, matches, pages = render_times(app)
         print(f"render: cold variant {cold:.0f} ms, warm variant {warm:.2f} ms "
               f"(median of 10, {pages} pages); with a matches page laid out {matches:.1f} ms",

@@ -42,6 +42,10 @@ def register_logging(app: Flask) -> None:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # a guide's layout logs a line per page, and its font subsetting every glyph name: at INFO
+    # they bury the worker's log and fill `intake guide render`'s screen (warnings still show)
+    for name in ("weasyprint", "fontTools", "pikepdf"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -177,6 +177,9 @@ def mail_settings(inst: Path) -> dict[str, Any]:
         # a send still "sending" this long after it began died with its worker: outcome unknown
         "EMAIL_SEND_LEASE_SECONDS": _env_number("EMAIL_SEND_LEASE_SECONDS", 300.0),
         "GUIDE_CACHE_DIR": os.environ.get("GUIDE_CACHE_DIR") or str(inst / "guide-cache"),
+        # load the ZIP index and the guide renderer before taking jobs (services/warmup.py);
+        # tests that time a worker's start against the outbox's re-publish turn it off
+        "WORKER_WARM_UP": _env_bool("WORKER_WARM_UP", True),
     }
 
 

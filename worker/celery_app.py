@@ -51,7 +51,8 @@ celery: Celery = flask_app.extensions["celery"]
 @worker_init.connect
 def _warm_up(**_: object) -> None:
     """Before the pool forks: what a first guide email needs, inherited by every child."""
-    warmup.warm_up(flask_app)
+    if flask_app.config["WORKER_WARM_UP"]:
+        warmup.warm_up(flask_app)
 
 
 @worker_ready.connect

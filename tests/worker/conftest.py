@@ -172,9 +172,14 @@ class WorkerProcess:
 
 
 def worker_env(broker_url: str, **settings: str) -> dict[str, str]:
-    """The environment of a worker process on the test database and the given broker."""
+    """The environment of a worker process on the test database and the given broker.
+
+    Without the start-up warm-up: these tests time a worker's start against a 2 s
+    re-publish (tests/worker/test_warmup.py covers the warm-up itself).
+    """
     env = dict(os.environ)  # tests/conftest.py put the test database and keys there
-    env.update(CELERY_BROKER_URL=broker_url, REDIS_URL=broker_url, **settings)
+    env.update(CELERY_BROKER_URL=broker_url, REDIS_URL=broker_url, WORKER_WARM_UP="false")
+    env.update(settings)
     return env
 
 
