@@ -77,10 +77,11 @@ def fonts(static: Path) -> _Fonts:
         return _fonts
 
 
-def can_draw(static: Path, text: MatchesText) -> bool:
+def can_draw(static: Path, text: MatchesText, org_name: str) -> bool:
     """True when the Latin font files have every character the page shows."""
     have = fonts(static).chars
-    return all(ord(char) in have for string in text.strings() for char in string if char != "\n")
+    strings = [*text.strings(), org_name]
+    return all(ord(char) in have for string in strings for char in string if char != "\n")
 
 
 def draw(static: Path, text: MatchesText, org_name: str, page_number: int) -> bytes:

@@ -280,7 +280,7 @@ class GuideRenderer:
         """
         while matches:
             text = matches_text(variant.language, zip_code, tuple(matches), self.org.phone)
-            if not matches_drawn.can_draw(self.static, text):
+            if not matches_drawn.can_draw(self.static, text, self.org.name):
                 return None
             try:
                 return matches_drawn.draw(self.static, text, self.org.name, number)

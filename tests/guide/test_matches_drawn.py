@@ -66,7 +66,8 @@ def test_the_drawn_page_says_what_the_laid_out_page_says(renderer, language):
     variant = Variant("pleural", "4", None, True, frozenset(), language, has_matches=True)
     personal = Personal(None, DAY, "60601", CARDS)
     text = matches_text(language, "60601", CARDS, ORG.phone)
-    assert matches_drawn.can_draw(STATIC, text)
+    assert matches_drawn.can_draw(STATIC, text, ORG.name)
+    assert not matches_drawn.can_draw(STATIC, text, "Wsparcie Pacjentów Łódź")
     drawn = matches_drawn.draw(STATIC, text, ORG.name, 3)
     laid_out = laid_out_page(renderer, variant, personal)
     assert len(PdfReader(io.BytesIO(drawn)).pages) == 1
