@@ -249,7 +249,22 @@ def _no_constants(name: str) -> Any:
 
 @bp.errorhandler(Problem)
 def _problem(problem: Problem) -> Response:
-    return problem_response(problem)
+    return _revoked_since() or problem_response(problem)
+
+
+def _revoked_since() -> Response | None:
+    """A refused request whose key came from memory: the 401 if it was revoked since.
+
+    A write checks the key in its own statement; a request refused before
+    any write (a bad body, too large, too many) is checked here, so a
+    revoked key never hears more than its 401.
+    """
+    if not g.get("partner_caller_remembered"):
+        return None
+    if isinstance(current_caller(fresh=True), Caller):
+        return None
+    _forget_key()
+    return _refused_now()
 
 
 @bp.errorhandler(HTTPException)
@@ -263,7 +278,7 @@ def _http_error(error: HTTPException) -> Response:
     if isinstance(error, TooManyRequests):
         detail = f"This API key is limited to {rate_limit()}. Wait for Retry-After seconds."
         headers["Retry-After"] = str(_seconds_to_reset() or 1)
-    return problem_response(Problem(code, detail, headers=headers))
+    return _revoked_since() or problem_response(Problem(code, detail, headers=headers))
 
 
 @bp.errorhandler(Exception)

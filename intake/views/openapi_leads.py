@@ -223,7 +223,10 @@ def paths() -> dict[str, Any]:
     create = {
         "operationId": "createLead", "summary": "Send a guide and/or callback request",
         "description": "Same fields and checks as our web forms; the lead enters our inbox "
-        "and is processed like a form (the guide email, the advocate's call).",
+        "and is processed like a form (the guide email, the advocate's call). No 409: two "
+        "requests with the same Idempotency-Key at the same moment do not conflict, the "
+        "second waits for the first and gets its answer. No 403: a live key may send leads "
+        "and read the status of its own; another partner's lead is a 404, so ids do not leak.",
         "security": security, "parameters": [idempotency],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"{REF}LeadRequest"}, "example": EXAMPLE}}},

@@ -162,3 +162,23 @@ def test_a_key_this_process_remembers_writes_nothing_once_revoked(app, committed
     assert status.status_code == 401
     assert _count(committed_db, Submission) == 1
     assert _count(committed_db, IdempotencyRecord) == (1 if idempotency else 0)
+
+
+def test_a_remembered_key_revoked_since_hears_401_not_what_was_wrong_with_its_body(
+    app, committed_db
+):
+    issued = api_keys.create_key(committed_db, "Revoked Partner", "cli")
+    committed_db.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    good = client.post("/api/v1/leads", data=json.dumps(_body(1, requests=1)),
+                       content_type="application/json", headers=headers)  # fmt: skip
+    assert good.status_code == 202  # the key is remembered now
+    api_keys.revoke_key(committed_db, issued.key.id, "cli")
+    committed_db.commit()
+    for body, content_type in (("{not json", "application/json"), ("{}", "application/json"),
+                               ("x", "text/plain")):  # fmt: skip
+        refused = client.post("/api/v1/leads", data=body, content_type=content_type,
+                              headers=headers)  # fmt: skip
+        assert refused.status_code == 401, refused.get_data(as_text=True)
+        assert "revoked" in refused.get_json(force=True)["detail"]
