@@ -176,6 +176,8 @@ def mail_settings(inst: Path) -> dict[str, Any]:
         "EMAIL_MAX_ATTEMPTS": int(_env_number("EMAIL_MAX_ATTEMPTS", 8)),
         # a send still "sending" this long after it began died with its worker: outcome unknown
         "EMAIL_SEND_LEASE_SECONDS": _env_number("EMAIL_SEND_LEASE_SECONDS", 300.0),
+        # a backlog of due emails travels this many to a broker message (services/outgoing.py)
+        "EMAIL_BATCH_SIZE": int(_env_number("EMAIL_BATCH_SIZE", 20)),
         "GUIDE_CACHE_DIR": os.environ.get("GUIDE_CACHE_DIR") or str(inst / "guide-cache"),
         # load the ZIP index and the guide renderer before taking jobs (services/warmup.py);
         # tests that time a worker's start against the outbox's re-publish turn it off

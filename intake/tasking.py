@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from intake.extensions import db
 from intake.models.outbox import OutboxMessage
-from intake.services import outbox
+from intake.services import emails, outbox
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +143,15 @@ def _transport_options(broker: str) -> dict[str, Any]:
     return {}
 
 
-def publish_message(message: OutboxMessage, producer: Any = None) -> None:
-    """Hand one outbox row to the broker: its task, its id arguments, and its row id."""
+def publish_message(message: OutboxMessage | outbox.Batch, producer: Any = None) -> None:
+    """Hand one outbox row to the broker: its task, its id arguments, and its row id.
+
+    A ``Batch`` goes as its task with the list of ``[row id, *args]``.
+    """
     celery: Celery = current_app.extensions["celery"]
+    if isinstance(message, outbox.Batch):
+        celery.send_task(message.task_name, args=[message.jobs], retry=False, producer=producer)
+        return
     celery.send_task(
         message.task_name,
         args=message.args,
@@ -159,9 +165,16 @@ def relay_batch(session: Session, ids: list[int] | None = None) -> outbox.RelayR
     """Relay pending rows through one broker producer for the whole batch (cheaper per row)."""
     celery: Celery = current_app.extensions["celery"]
     policy = outbox.RepublishPolicy.from_config(current_app.config)
+    batching = {
+        emails.TASK_SEND: (emails.TASK_SEND_MANY, int(current_app.config["EMAIL_BATCH_SIZE"]))
+    }
     with celery.producer_or_acquire() as producer:
         return outbox.relay_pending(
-            session, lambda row: publish_message(row, producer), ids=ids, policy=policy
+            session,
+            lambda row: publish_message(row, producer),
+            ids=ids,
+            policy=policy,
+            batching=batching,
         )
 
 

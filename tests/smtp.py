@@ -43,8 +43,17 @@ class SmtpSink:
         self.script = Script()
         self.raw: list[bytes] = []
         self.data_commands = 0
+        self.sessions = 0  # EHLOs: how many connections a sender opened
         self._lock = threading.Lock()
         self._controller: Any = None
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:  # noqa: N802
+        with self._lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -65,6 +65,7 @@ from intake.services.inserts import insert_if_absent
 log = logging.getLogger(__name__)
 
 TASK_SEND = "emails.send"
+TASK_SEND_MANY = "emails.send_many"  # a batch of due ones (services/outgoing.py)
 # the consent each purpose needs, checked before every send
 CONSENT_FOR = {PURPOSE_GUIDE: PURPOSE_GUIDE_EMAIL, PURPOSE_UNREACHABLE: PURPOSE_FOLLOWUP_EMAILS}
 
@@ -121,6 +122,15 @@ def queue_email(
     return outbox.enqueue_job(session, TASK_SEND, delivery.id)
 
 
+@dataclass(frozen=True)
+class Ready:
+    """A delivery marked ``sending`` (not yet committed) with its message, to hand over next."""
+
+    delivery_id: int
+    address: str
+    outgoing: Outgoing
+
+
 def send(
     session: Session,
     delivery_id: int,
@@ -131,6 +141,24 @@ def send(
 ) -> str | outbox.Reschedule:
     """Take one delivery one step: its new status, or when to try again."""
     now = now or utcnow()
+    step = prepare(session, delivery_id, compose, policy, now)
+    if not isinstance(step, Ready):
+        return step
+    session.commit()  # durable before DATA: from here a crash is an unknown outcome
+    outgoing = step.outgoing
+    outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data)
+    return record(session, delivery_id, outcome, policy, step.address, now)
+
+
+def prepare(
+    session: Session, delivery_id: int, compose: Composer, policy: Policy, now: datetime
+) -> Ready | str | outbox.Reschedule:
+    """Check, build and mark one delivery ``sending``, or say why it goes no further now.
+
+    The caller commits before it hands the message over: the ``sending``
+    mark must be durable before DATA.  Nothing is written before the message is built,
+    so a composer that raises leaves the transaction as it found it.
+    """
     delivery = session.scalars(
         select(EmailDelivery).where(EmailDelivery.id == delivery_id).with_for_update()
     ).first()
@@ -151,9 +179,8 @@ def send(
     delivery.status, delivery.sending_since = SENDING, now
     delivery.attempts += 1
     delivery.message_id = outgoing.message_id
-    session.commit()  # durable before DATA: from here a crash is an unknown outcome
-    outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data)
-    return record(session, delivery_id, outcome, policy, address, now)
+    session.flush()
+    return Ready(delivery_id, address, outgoing)
 
 
 def _interrupted(delivery: EmailDelivery, policy: Policy, now: datetime) -> str | outbox.Reschedule:

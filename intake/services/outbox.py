@@ -36,7 +36,28 @@ from intake.models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-Publisher = Callable[[OutboxMessage], None]
+
+@dataclass(frozen=True)
+class Batch:
+    """Several due rows of one task handed to the broker as a single message.
+
+    ``jobs`` holds ``[row id, *args]`` for each row.  Every row keeps its
+    own stamps, counts and re-publish time: a batch is only how they travel,
+    so a lost batch message is simply its rows coming due again.
+    """
+
+    task_name: str
+    jobs: list[list[Any]]
+
+    @property
+    def ids(self) -> list[int]:
+        """The outbox rows it carries."""
+        return [int(job[0]) for job in self.jobs]
+
+
+Publisher = Callable[[Any], None]  # takes a claimed row (id, task_name, args) or a Batch
+# a task whose due rows may travel together: its name -> (the batch task's name, most per message)
+Batching = dict[str, tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -122,8 +143,13 @@ def relay_pending(
     ids: Iterable[int] | None = None,
     limit: int = 200,
     policy: RepublishPolicy = DEFAULT_POLICY,
+    batching: Batching | None = None,
 ) -> RelayResult:
     """Publish up to ``limit`` due rows (only never-published ``ids`` if given).
+
+    Rows of a task named in ``batching`` go out as ``Batch`` messages when
+    more than one is due (a backlog of emails: one message, one database
+    start and one SMTP session for many); a lone row goes as itself.
 
     One statement claims and stamps the batch (``UPDATE ... WHERE id IN
     (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``); the stamps commit only
@@ -153,19 +179,42 @@ def relay_pending(
         # publish, so this commit need not wait for the WAL flush
         session.execute(_SYNC_COMMIT_OFF)
     rows = sorted(session.execute(stamp).all(), key=lambda row: row.id)
-    for published, row in enumerate(rows):
+    published = 0
+    for message in _messages(rows, batching or {}):
         try:
-            publish(row)  # type: ignore[arg-type]  # a row with the message's id, task and args
-        except Exception as exc:  # the broker is down or refused: keep the row for later
+            publish(message)
+        except Exception as exc:  # the broker is down or refused: keep the rows for later
             session.rollback()
-            _note_failure(session, row.id, f"{type(exc).__name__}: {exc}"[:500])
+            first = message.ids[0] if isinstance(message, Batch) else message.id
+            _note_failure(session, first, f"{type(exc).__name__}: {exc}"[:500])
             log.warning("outbox relay: broker unavailable, %d message(s) left pending", len(rows))
             return RelayResult(published, broker_failed=True)
+        published += len(message.jobs) if isinstance(message, Batch) else 1
     session.commit()
     if rows:
         again = sum(1 for row in rows if row.publish_attempts > 1)
         log.info("outbox relay: published %d message(s), %d of them again", len(rows), again)
     return RelayResult(len(rows), broker_failed=False)
+
+
+def _messages(rows: list[Any], batching: Batching) -> list[Any]:
+    """The claimed rows as broker messages: batchable tasks' rows in chunks, the rest alone."""
+    messages: list[Any] = []
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        if row.task_name in batching:
+            grouped.setdefault(row.task_name, []).append(row)
+        else:
+            messages.append(row)
+    for task_name, group in grouped.items():
+        batch_task, size = batching[task_name]
+        if len(group) == 1:
+            messages.extend(group)
+            continue
+        for start in range(0, len(group), max(size, 1)):
+            chunk = group[start : start + max(size, 1)]
+            messages.append(Batch(batch_task, [[row.id, *row.args] for row in chunk]))
+    return messages
 
 
 def _give_up_unstarted(session: Session, now: datetime, policy: RepublishPolicy) -> None:
@@ -228,12 +277,46 @@ def begin_run(session: Session, message_id: int, policy: RepublishPolicy = DEFAU
     return True
 
 
-def lock_for_run(session: Session, message_id: int) -> bool:
-    """Hold the row while the job works (the relay skips it); False if it was done meanwhile."""
+def begin_runs(
+    session: Session, message_ids: list[int], policy: RepublishPolicy = DEFAULT_POLICY
+) -> set[int]:
+    """``begin_run`` for a batch's rows in one statement: the ids that may start.
+
+    A row another worker holds (at work on it, or the relay stamping it
+    for a new message) is skipped rather than waited for: it is theirs.
+    """
     table = _table()
-    row = session.execute(
-        select(table.c.processed_at).where(table.c.id == message_id).with_for_update()
-    ).first()
+    if not message_ids:
+        return set()
+    free = (
+        select(table.c.id)
+        .where(table.c.id.in_(message_ids), *_open(table))
+        .with_for_update(skip_locked=True)
+    )
+    counted = session.execute(
+        update(table)
+        .where(table.c.id.in_(free.scalar_subquery()))
+        .values(runs=table.c.runs + 1)
+        .returning(table.c.id, table.c.runs)
+    ).all()
+    started = set()
+    for row in counted:
+        if row.runs > policy.max_runs:
+            give_up(session, row.id, f"started {policy.max_runs} times without finishing")
+        else:
+            started.add(row.id)
+    return started
+
+
+def lock_for_run(session: Session, message_id: int, skip_locked: bool = False) -> bool:
+    """Hold the row while the job works (the relay skips it); False if it was done meanwhile.
+
+    With ``skip_locked``, also False when another worker holds it (a batch
+    leaves such a row to the job already at work on it).
+    """
+    table = _table()
+    claim = select(table.c.processed_at).where(table.c.id == message_id)
+    row = session.execute(claim.with_for_update(skip_locked=skip_locked)).first()
     return row is not None and row.processed_at is None
 
 

@@ -192,6 +192,51 @@ def test_a_worker_killed_mid_send_still_ends_with_exactly_one_email(
     assert "may have arrived" in _delivery(committed_db).reason
 
 
+def test_a_backlog_goes_in_batches_and_a_worker_killed_mid_batch_sends_each_email_once(
+    mail_app, committed_db, smtp, worker_process, monkeypatch
+):
+    """Three owed emails in one batch; the worker dies while the server holds the first 250."""
+    smtp.script.hold_seconds = 8
+    settings = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp.port),
+        "OUTBOX_REPUBLISH_SECONDS": "1",
+        "EMAIL_SEND_LEASE_SECONDS": "2",
+        "PUBLIC_BASE_URL": "https://support.example.org",
+    }
+    env = worker_env("redis://127.0.0.1:6379/1", **settings)
+    client = mail_app.test_client()
+    for name in ("ana", "ben", "cleo"):
+        form = {**GOOD_GUIDE, "first_name": name.title(), "email": f"{name}@example.com"}
+        submit(client, "/guide", form)  # processed here; three emails are owed
+    first = worker_process(env)
+    published: list = []
+    from intake import tasking
+
+    real_publish = tasking.publish_message
+    monkeypatch.setattr(
+        tasking, "publish_message", lambda m, p=None: (published.append(m), real_publish(m, p))
+    )
+    relay(mail_app)
+    assert [getattr(m, "task_name", None) for m in published] == ["emails.send_many"]
+    smtp.wait_for(1, timeout=60)  # the first arrived, and the server sits on its reply
+    assert sorted(_statuses(committed_db)) == ["pending", "pending", "sending"]
+    first.kill()
+    smtp.script.hold_seconds = 0
+    worker_process(env)
+    drain(mail_app, lambda: sorted(_statuses(committed_db)) == ["sent", "sent", "unknown"],
+          timeout=60)  # fmt: skip
+    time.sleep(1.0)
+    relay(mail_app)
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(ids) == 3 and len(set(ids)) == 3  # the held one was not sent again
+
+
+def _statuses(session) -> list[str]:
+    session.expire_all()
+    return [d.status for d in session.scalars(select(EmailDelivery))]
+
+
 def test_a_redis_restart_during_a_retry_wait_loses_no_retry(
     mail_app, committed_db, smtp, spare_redis, broker_app
 ):
