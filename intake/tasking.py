@@ -166,7 +166,8 @@ def relay_batch(session: Session, ids: list[int] | None = None) -> outbox.RelayR
     celery: Celery = current_app.extensions["celery"]
     policy = outbox.RepublishPolicy.from_config(current_app.config)
     batching = {
-        emails.TASK_SEND: (emails.TASK_SEND_MANY, int(current_app.config["EMAIL_BATCH_SIZE"]))
+        emails.TASK_SEND: (emails.TASK_SEND_MANY, int(current_app.config["EMAIL_BATCH_SIZE"])),
+        **BATCHED_JOBS,
     }
     with celery.producer_or_acquire() as producer:
         return outbox.relay_pending(
@@ -179,6 +180,8 @@ def relay_batch(session: Session, ids: list[int] | None = None) -> outbox.RelayR
 
 
 TASK_PROCESS_SUBMISSIONS = "submissions.process"
+# short idempotent jobs a backlog brings many of: their batch task (worker.jobs.run_batch)
+BATCHED_JOBS = {"matching.record_case_matches": ("matching.record_many", 20)}
 
 
 def publish_submissions(ids: list[int], producer: Any = None) -> None:

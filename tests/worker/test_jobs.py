@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from intake.cli import main as intake_cli
 from intake.models import OutboxMessage
 from intake.models.base import utcnow
 from intake.services import outbox
-from worker.jobs import run_job
+from worker.jobs import run_batch, run_job
 
 
 def _job(session) -> int:
@@ -98,3 +100,83 @@ def test_a_job_taken_while_the_database_is_down_stays_due_for_the_relay(
     monkeypatch.undo()
     row = _row(db_session, job_id)
     assert row.status == "pending" and row.runs == 0 and row.due_at <= utcnow()
+
+
+def _jobs(session, count: int) -> list[list[int]]:
+    ids = [_job(session) for _ in range(count)]
+    return [[job_id, n] for n, job_id in enumerate(ids)]
+
+
+def test_a_batch_runs_each_job_once_and_stamps_every_row(app, db_session):
+    jobs = _jobs(db_session, 4)
+    calls = []
+    assert run_batch(jobs, lambda session, n: calls.append(n)) == 4
+    assert run_batch(jobs, lambda session, n: calls.append(n)) == 0  # a redelivered batch
+    assert calls == [0, 1, 2, 3]
+    assert all(_row(db_session, job_id).status == "processed" for job_id, _ in jobs)
+
+
+def test_a_job_failing_in_a_batch_keeps_its_own_failure_and_undoes_only_its_own_work(
+    app, db_session
+):
+    jobs = _jobs(db_session, 3)
+
+    def work(session, n):
+        outbox.enqueue_job(session, "outbox.noop", n)  # an effect the job writes
+        session.flush()
+        if n == 1:
+            raise ValueError("could not parse +12125550143 for Maria")
+
+    assert run_batch(jobs, work) == 2
+    rows = [_row(db_session, job_id) for job_id, _ in jobs]
+    assert [row.status for row in rows] == ["processed", "pending", "processed"]
+    assert rows[1].failures == 1 and rows[1].last_error.startswith("ValueError at test_jobs.py:")
+    assert "Maria" not in rows[1].last_error
+    effects = db_session.scalars(
+        select(OutboxMessage.args).where(OutboxMessage.task_name == "outbox.noop")
+    ).all()
+    assert sorted(effects) == [[0], [2]]  # the failed job's effect was rolled back with it
+
+
+def test_a_job_in_a_batch_may_reschedule_itself(app, db_session):
+    jobs = _jobs(db_session, 2)
+    later = utcnow() + timedelta(hours=1)
+    assert run_batch(jobs, lambda session, n: outbox.Reschedule(later) if n else "done") == 2
+    first, second = (_row(db_session, job_id) for job_id, _ in jobs)
+    assert first.status == "processed"
+    assert second.status == "pending" and second.due_at == later and second.runs == 0
+
+
+def test_a_batch_works_on_the_embedded_sqlite_database(app, tmp_path, monkeypatch):
+    """The demo's SQLite: the per-job savepoints and the one commit behave there too."""
+    from flask_migrate import upgrade
+
+    from intake import create_app
+    from intake.extensions import db
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'intake.sqlite3'}")
+    monkeypatch.setenv("INTAKE_INSTANCE_PATH", str(tmp_path))
+    embedded = create_app({"TESTING": True})
+    with embedded.app_context():
+        upgrade()
+        jobs = _jobs(db.session, 3)
+        db.session.commit()
+
+        def work(session, n):
+            outbox.enqueue_job(session, "outbox.noop", n)
+            session.flush()
+            if n == 1:
+                raise ValueError("broken")
+
+        assert run_batch(jobs, work) == 2
+        db.session.remove()
+        rows = [_row(db.session, job_id) for job_id, _ in jobs]
+        assert [row.status for row in rows] == ["processed", "pending", "processed"]
+        assert rows[1].failures == 1
+        effects = db.session.scalars(
+            select(OutboxMessage.args).where(OutboxMessage.task_name == "outbox.noop")
+        ).all()
+        assert sorted(effects) == [[0], [2]]
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["celery"].set_default()  # the test app's Celery again, for later tests

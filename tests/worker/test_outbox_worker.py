@@ -46,6 +46,36 @@ def test_worker_processes_the_jobs_of_both_forms(app, committed_db, monkeypatch,
     assert guide.status == "processed" and guide.processed_at is not None
 
 
+def test_a_backlog_of_case_match_jobs_goes_in_batches_and_each_case_gets_its_matches(
+    app, committed_db, monkeypatch
+):
+    from intake.models import Case, CaseMatch
+    from intake.services import specialists
+
+    with app.app_context():
+        specialists.load_demo(committed_db)
+        committed_db.commit()
+    client = app.test_client()
+    for n in range(3):  # processed here: three cases with a ZIP, three match jobs owed
+        form = {**GOOD_CALLBACK, "email": f"reader{n}@example.com", "zip": "10001"}
+        form["phone"] = f"212-555-01{n:02d}"
+        assert submit(client, "/callback", form).status_code == 303
+    published = []
+    real_publish = tasking.publish_message
+    monkeypatch.setattr(
+        tasking, "publish_message", lambda m, p=None: (published.append(m), real_publish(m, p))
+    )
+    with running_worker(app), app.app_context():
+        from intake.extensions import db
+
+        tasking.relay_batch(db.session())
+        rows = wait_for(lambda: _processed(committed_db, CallbackRequest), what="outbox rows")[0]
+    assert "matching.record_many" in [getattr(m, "task_name", None) for m in published]
+    assert sum(row.task_name == "matching.record_case_matches" for row in rows) == 3
+    for case in committed_db.scalars(select(Case)).all():
+        assert committed_db.scalars(select(CaseMatch).where(CaseMatch.case_id == case.id)).first()
+
+
 def test_a_task_delivered_twice_has_its_effect_once(app, committed_db):
     from worker.tasks.callbacks import enqueue_callback
 
