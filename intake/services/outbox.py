@@ -282,20 +282,23 @@ def begin_runs(
 ) -> set[int]:
     """``begin_run`` for a batch's rows in one statement: the ids that may start.
 
-    A row another worker holds (at work on it, or the relay stamping it
-    for a new message) is skipped rather than waited for: it is theirs.
+    Like ``begin_run`` it waits for a row another transaction holds: the
+    relay holds the rows it is publishing until its commit, and a batch
+    handed out by that very relay can reach a worker first.  The rows are
+    locked in id order, so two batches sharing rows never deadlock.
     """
     table = _table()
     if not message_ids:
         return set()
-    free = (
+    ordered = (
         select(table.c.id)
         .where(table.c.id.in_(message_ids), *_open(table))
-        .with_for_update(skip_locked=True)
+        .order_by(table.c.id)
+        .with_for_update()
     )
     counted = session.execute(
         update(table)
-        .where(table.c.id.in_(free.scalar_subquery()))
+        .where(table.c.id.in_(ordered.scalar_subquery()))
         .values(runs=table.c.runs + 1)
         .returning(table.c.id, table.c.runs)
     ).all()
@@ -365,9 +368,10 @@ def give_up(session: Session, message_id: int, why: str) -> None:
 
 def mark_processed(session: Session, message_id: int) -> None:
     """Stamp a row done; tasks call it in the same transaction as their effect."""
+    table = _table()  # the table, not the entity: no ORM bookkeeping for a one-row stamp
     session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.processed_at.is_(None))
+        update(table)
+        .where(table.c.id == message_id, table.c.processed_at.is_(None))
         .values(processed_at=utcnow())
     )
 

@@ -197,18 +197,45 @@ def test_a_batch_out_of_time_reschedules_the_rest_for_now(app, committed_db, owe
     assert all(row.due_at <= utcnow() and row.runs == 0 for row in _rows(committed_db))
 
 
-def test_a_row_another_worker_holds_is_left_to_it(app, committed_db, owed, smtp):
+def test_a_row_another_worker_holds_is_left_to_it(app, committed_db, owed, smtp, monkeypatch):
+    """Held after the batch counted its start (a re-publish another worker took): skipped."""
     jobs = owed(2)
     other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    with other.connect() as conn:
-        conn.execute(
+    holder = other.connect()
+    real_begin_runs = outbox.begin_runs
+
+    def begin_then_taken(session, ids, policy):
+        started = real_begin_runs(session, ids, policy)
+        session.commit()
+        holder.execute(
             text("SELECT id FROM outbox_messages WHERE id = :id FOR UPDATE"), {"id": jobs[0][0]}
         )
-        counts = outgoing.send_batch(committed_db, jobs)
-        conn.rollback()
+        return started
+
+    monkeypatch.setattr(outbox, "begin_runs", begin_then_taken)
+    counts = outgoing.send_batch(committed_db, jobs)
+    holder.rollback()
+    holder.close()
     other.dispose()
     assert counts == {"not run": 1, "sent": 1}
     assert _statuses(committed_db) == ["pending", "sent"]
+
+
+def test_a_batch_waits_for_the_relay_that_is_still_publishing_its_rows(
+    app, committed_db, owed, smtp
+):
+    """The relay holds its rows until every message is out; a fast worker waits, not skips."""
+    import threading
+
+    jobs = owed(2)
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    relay = other.connect()
+    relay.execute(text("SELECT id FROM outbox_messages FOR UPDATE"))
+    threading.Timer(0.5, relay.commit).start()
+    counts = outgoing.send_batch(committed_db, jobs)
+    relay.close()
+    other.dispose()
+    assert counts == {"sent": 2}
 
 
 def test_a_row_started_too_often_gives_up_instead(app, committed_db, owed, smtp):
