@@ -248,6 +248,11 @@ def _external(annotation: Any) -> bool:
 
 def personalise(day: DayBase, name: bytes | None, matches: PageCopy | None) -> bytes:
     """The base with this reader's name stream and matches page appended."""
+    return day.base.pdf + personal_update(day, name, matches)
+
+
+def personal_update(day: DayBase, name: bytes | None, matches: PageCopy | None) -> bytes:
+    """The update ``personalise`` appends to the day's base: this reader's objects only."""
     objects = {day.name_object: name or b"<< /Length 0 >>\nstream\n\nendstream"}
     if matches is not None and day.matches_object is not None:
         first = day.base.size
@@ -255,7 +260,7 @@ def personalise(day: DayBase, name: bytes | None, matches: PageCopy | None) -> b
         objects[day.matches_object] = page
         for i, template in enumerate(matches.objects):
             objects[first + i] = pdfpatch.fill(template, first)
-    return pdfpatch.append(day.base, objects)
+    return pdfpatch.update(day.base, objects)
 
 
 def swap_content(pdf: Any, index: int, source: Any, source_index: int) -> None:

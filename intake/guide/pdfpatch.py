@@ -62,13 +62,18 @@ def fill(template: Template, first: int) -> bytes:
 
 
 def append(base: Base, objects: dict[int, bytes]) -> bytes:
-    """``base`` with these objects (number -> body, without ``obj``/``endobj``) appended.
+    """``base`` with these objects (number -> body, without ``obj``/``endobj``) appended."""
+    return base.pdf + update(base, objects)
+
+
+def update(base: Base, objects: dict[int, bytes]) -> bytes:
+    """The incremental update that ``append`` puts after ``base``'s bytes.
 
     The update's cross-reference is a stream, as the base's is (qpdf writes
     one with object streams); the first file identifier stays, the second
     is new, as the spec asks of an updated file.
     """
-    parts = [base.pdf]
+    parts: list[bytes] = []
     offset = len(base.pdf)
     offsets: dict[int, int] = {}
     for number in sorted(objects):

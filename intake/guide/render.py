@@ -169,22 +169,32 @@ class GuideRenderer:
 
     def render(self, variant: outline.Variant, personal: Personal) -> bytes:
         """The whole guide for one reader."""
+        shared, own = self.render_parts(variant, personal)
+        return shared + own
+
+    def render_parts(self, variant: outline.Variant, personal: Personal) -> tuple[bytes, bytes]:
+        """The guide as (the day's base, shared by many readers; this reader's update).
+
+        The email attaches both together; knowing where the shared part ends
+        lets it reuse that part's base64 (``mail/compose.py``).  The shared
+        part is empty when the reader's pages had to be laid out.
+        """
         variant = normalised(replace(variant, has_matches=bool(personal.matches)))
         name = collapse(personal.name) if personal.name is not None else None
         font = self.name_font()
         if name is not None and not font.can_set(name):
-            return self.render_laid_out(variant, personal)
+            return b"", self.render_laid_out(variant, personal)
         day = self.day_base(variant, personal.prepared_on or date.today(), name is not None)
         if day is None:
-            return self.render_laid_out(variant, personal)
+            return b"", self.render_laid_out(variant, personal)
         drawn = None
         if name is not None:
             slot = day.slot
             if slot is None or font.width(name, slot.size) > slot.room - 0.5:
-                return self.render_laid_out(variant, personal)  # WeasyPrint wraps it
+                return b"", self.render_laid_out(variant, personal)  # WeasyPrint wraps it
             drawn = daybase.name_stream(font, slot, name)
         matches = self._matches_page(variant, personal) if variant.has_matches else None
-        return daybase.personalise(day, drawn, matches)
+        return day.base.pdf, daybase.personal_update(day, drawn, matches)
 
     def render_laid_out(self, variant: outline.Variant, personal: Personal) -> bytes:
         """The guide with the reader's pages laid out by WeasyPrint: for any name in any script."""

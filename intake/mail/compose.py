@@ -20,6 +20,8 @@ from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 from urllib.parse import quote
 
+from intake.lru import Lru
+
 SIGNED_HEADERS = (
     b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
     b"list-unsubscribe", b"list-unsubscribe-post",
@@ -40,6 +42,9 @@ class Attachment:
     content: bytes
     maintype: str = "application"
     subtype: str = "pdf"
+    # where ``content`` starts with bytes many messages share (a guide's day base): their
+    # base64 is kept and reused instead of encoded again for every message
+    shared_prefix: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,37 @@ def build(
         message.add_attachment(
             stand_in, maintype=item.maintype, subtype=item.subtype, filename=item.filename
         )
-        stand_ins[base64.b64encode(stand_in)] = item.content
+        stand_ins[base64.b64encode(stand_in)] = item
     data = message.as_bytes()
-    for stand_in, content in stand_ins.items():
-        data = data.replace(stand_in, _base64_lines(content), 1)
+    for stand_in, attached in stand_ins.items():
+        data = data.replace(stand_in, _attachment_base64(attached), 1)
     if dkim is not None:
         data = _sign(data, dkim)
     return Outgoing(parseaddr(mail_from)[1], to_address, msg_id, data)
+
+
+_SHARED_BASE64: Lru[bytes, bytes] = Lru(32)  # a shared prefix -> its whole lines of base64
+
+
+def _attachment_base64(item: Attachment) -> bytes:
+    """The attachment's base64 lines, its shared prefix's lines reused when known.
+
+    Why: a guide is its day's base (about 270 KB, the same for every reader
+    of that variant that day) and a small update; encoding the base took
+    about 1.2 ms of every email.  The prefix is cut at a multiple of 57
+    bytes (one 76-character line), so its lines and the rest's join
+    exactly as one encoding would.  A ``bytes`` key hashes once and is then
+    found by identity: the renderer hands the same base object every time.
+    """
+    prefix = item.shared_prefix
+    cut = len(prefix) - len(prefix) % 57
+    if cut == 0 or not item.content.startswith(prefix):
+        return _base64_lines(item.content)
+    found, head = _SHARED_BASE64.get(prefix)
+    if not found or head is None:
+        head = _SHARED_BASE64.put(prefix, _base64_lines(prefix[:cut]))
+    rest = item.content[cut:]
+    return head + b"\r\n" + _base64_lines(rest) if rest else head
 
 
 def _base64_lines(content: bytes) -> bytes:

@@ -112,8 +112,14 @@ def personal_for(session: Session, request: GuideRequest, contact: Contact) -> P
 
 def render_for_request(session: Session, request: GuideRequest) -> bytes:
     """The PDF one guide request should receive."""
+    shared, own = render_parts_for_request(session, request)
+    return shared + own
+
+
+def render_parts_for_request(session: Session, request: GuideRequest) -> tuple[bytes, bytes]:
+    """That PDF as (a part shared with other readers, this reader's own part)."""
     personal = personal_for(session, request, request.contact)
-    return renderer().render(variant_for(request, request.case), personal)
+    return renderer().render_parts(variant_for(request, request.case), personal)
 
 
 def compose_email(session: Session, delivery: EmailDelivery, address: str) -> compose.Outgoing:
@@ -121,7 +127,7 @@ def compose_email(session: Session, delivery: EmailDelivery, address: str) -> co
     request = session.get(GuideRequest, delivery.request_id)
     if request is None:
         raise LookupError(f"guide request {delivery.request_id} is gone")
-    pdf = render_for_request(session, request)
+    shared, own = render_parts_for_request(session, request)
     contact = request.contact
     language = request.language if request.language in ("en", "es") else "en"
     token = unsubscribe.token_for(contact.id, address)
@@ -153,7 +159,7 @@ def compose_email(session: Session, delivery: EmailDelivery, address: str) -> co
         ),
         unsubscribe_url=unsubscribe.url_for_token(token),
         unsubscribe_mailto_url=compose.unsubscribe_mailto(config["MAIL_FROM"], token),
-        attachments=(compose.Attachment(filename, pdf),),
+        attachments=(compose.Attachment(filename, shared + own, shared_prefix=shared),),
         dkim=dkim_key(),
     )
 
