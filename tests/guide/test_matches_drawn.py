@@ -107,3 +107,13 @@ def test_text_the_latin_fonts_cannot_show_is_laid_out_by_weasyprint(renderer, mo
     assert any("Łucja Wróbel" in p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     renderer.render(variant, Personal("Ann Reader", DAY, "60603", CARDS))
     assert len(drawn) == 1  # Latin text is drawn
+
+
+def test_reportlab_uses_its_c_speedups():
+    """rl_accel (pinned) replaces ReportLab's pure-Python string widths: the page draws faster."""
+    import builtins
+
+    from reportlab.lib import rl_accel
+
+    assert type(rl_accel.instanceStringWidthTTF) is type(builtins.len)
+    assert type(rl_accel.fp_str) is type(builtins.len)
