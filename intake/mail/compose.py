@@ -21,6 +21,7 @@ from email.utils import formatdate, parseaddr
 from urllib.parse import quote
 
 from intake.lru import Lru
+from intake.mail.transport import is_clean
 
 SIGNED_HEADERS = (
     b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
@@ -64,6 +65,8 @@ class Outgoing:
     recipient: str
     message_id: str
     data: bytes
+    # CRLF line ends only and no line starting with a dot: the transport sends it as it is
+    clean: bool = False
 
 
 def domain_of(mail_from: str) -> str:
@@ -116,11 +119,14 @@ def build(
         )
         stand_ins[base64.b64encode(stand_in)] = item
     data = message.as_bytes()
+    clean = is_clean(data)  # before the attachments' base64 lines, which keep it so
     for stand_in, attached in stand_ins.items():
         data = data.replace(stand_in, _attachment_base64(attached), 1)
     if dkim is not None:
-        data = _sign(data, dkim)
-    return Outgoing(parseaddr(mail_from)[1], to_address, msg_id, data)
+        signed = _sign(data, dkim)
+        clean = clean and is_clean(signed[: len(signed) - len(data)])
+        data = signed
+    return Outgoing(parseaddr(mail_from)[1], to_address, msg_id, data, clean)
 
 
 _SHARED_BASE64: Lru[bytes, bytes] = Lru(32)  # a shared prefix -> its whole lines of base64

@@ -146,7 +146,7 @@ def send(
         return step
     session.commit()  # durable before DATA: from here a crash is an unknown outcome
     outgoing = step.outgoing
-    outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data)
+    outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean)
     return record(session, delivery_id, outcome, policy, step.address, now)
 
 

@@ -146,7 +146,7 @@ def _batch_step(
     if isinstance(step, emails.Ready):
         session.commit()  # this email's "sending" (and the last one's answer) before its DATA
         outgoing = step.outgoing
-        outcome = smtp.send(outgoing.sender, outgoing.recipient, outgoing.data)
+        outcome = smtp.send(outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean)
         unreachable = outcome.kind == TRANSIENT and outcome.stage == "connect"
         result = emails.record(session, delivery_id, outcome, policy, step.address, now)
     else:

@@ -157,3 +157,29 @@ def test_the_data_payload_is_crlf_and_dot_stuffed(data, wire):
     from intake.mail.transport import _payload
 
     assert _payload(data) == wire
+
+
+def test_a_composed_message_says_it_is_clean_and_one_with_a_dot_line_says_not(sink):
+    """``clean`` skips the transport's checks; a text line starting with a dot must not."""
+    from intake.mail.transport import _payload
+
+    plain = compose.build(
+        mail_from="Patient Support <support@example.org>",
+        to_name="María López",
+        to_address="reader@example.com",
+        subject="Your guide",
+        text="Hello",
+        html="<p>Hello</p>",
+        msg_id=compose.message_id("test", 1, 2, "example.org"),
+        unsubscribe_url="https://example.org/unsubscribe/TOKEN",
+        unsubscribe_mailto_url=compose.unsubscribe_mailto("a <support@example.org>", "TOKEN"),
+        attachments=(compose.Attachment("guide.pdf", bytes(range(256)) * 500),),
+    )
+    assert plain.clean
+    assert _payload(plain.data, clean=True) == _payload(plain.data)
+    dotted = _message(body="Your questions:\n.first one\n.")
+    assert not dotted.clean
+    outcome = _transport(sink).send(dotted.sender, dotted.recipient, dotted.data, dotted.clean)
+    assert outcome.kind == ACCEPTED
+    text = sink.messages[0].get_body(("plain",)).get_content()
+    assert ".first one" in text  # stuffed on the wire, whole on arrival

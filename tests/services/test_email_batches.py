@@ -119,7 +119,7 @@ def test_between_two_emails_the_last_answer_and_the_next_sending_mark_are_both_c
     seen = []
     real_send = outgoing.transport().send
 
-    def watched_send(sender, recipient, data):
+    def watched_send(sender, recipient, data, clean=False):
         with observer.connect() as conn:
             seen.append(
                 dict(
@@ -128,7 +128,7 @@ def test_between_two_emails_the_last_answer_and_the_next_sending_mark_are_both_c
                     ).all()
                 )
             )
-        return real_send(sender, recipient, data)
+        return real_send(sender, recipient, data, clean)
 
     monkeypatch.setattr(outgoing.transport(), "send", watched_send)
     outgoing.send_batch(committed_db, jobs)
