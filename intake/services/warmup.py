@@ -12,10 +12,17 @@ or connection), which a fork copies safely; WeasyPrint's font
 configuration is made later, in each child, at its first layout.  A failure
 here is logged and left to the first job, which would meet it anyway; it
 never stops the worker from starting.
+
+Then ``gc.freeze()``: the ZIP index alone is several hundred thousand
+objects that never die, and every full collection in a child walked them
+all again (collections were about an eighth of a guide email's CPU in a
+process that had loaded the index).  Frozen, the collector leaves them
+alone, and the children's copies of those pages stay shared.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from flask import Flask
@@ -42,3 +49,5 @@ def warm_up(app: Flask) -> None:
             guides.renderer().name_font()
     except Exception as exc:  # the first job will meet it, and report it there
         log.warning("worker warm-up skipped: %s", describe_failure(exc))
+    gc.collect()
+    gc.freeze()  # what is loaded so far lives as long as the process

@@ -25,3 +25,13 @@ def test_a_failure_is_logged_and_the_worker_starts_anyway(app, monkeypatch):
     monkeypatch.setattr(warmup.log, "warning", lambda text, *args: warnings.append(text % args))
     warmup.warm_up(app)  # no exception
     assert len(warnings) == 1 and warnings[0].startswith("worker warm-up skipped: OSError")
+
+
+def test_what_was_loaded_is_frozen_out_of_the_collectors_way(app):
+    import gc
+
+    try:
+        warmup.warm_up(app)
+        assert gc.get_freeze_count() > 100_000  # the ZIP index among them
+    finally:
+        gc.unfreeze()  # this test process keeps collecting as before
