@@ -129,7 +129,7 @@ def build(
     return Outgoing(parseaddr(mail_from)[1], to_address, msg_id, data, clean)
 
 
-_SHARED_BASE64: Lru[bytes, bytes] = Lru(48)  # a day base -> its base64 lines (as many as DAY_ENTRIES)
+_SHARED_BASE64: Lru[bytes, bytes] = Lru(48)  # a day base -> its base64 lines (DAY_ENTRIES)
 
 
 def _attachment_base64(item: Attachment) -> bytes:
