@@ -14,8 +14,8 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
+from email.headerregistry import Address  # noqa: F401 (tests build the reference with it)
+from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 from urllib.parse import quote
@@ -100,28 +100,30 @@ def build(
     attachments: tuple[Attachment, ...] = (),
     dkim: Dkim | None = None,
 ) -> Outgoing:
-    """Compose the message and, with a key, sign it; the envelope sender is MAIL_FROM's address."""
-    message = EmailMessage(policy=_POLICY)
-    message["From"] = mail_from
-    message["To"] = Address(display_name=to_name or "", addr_spec=to_address)
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = msg_id
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>, <{unsubscribe_mailto_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    stand_ins = {}
-    for item in attachments:
-        stand_in = secrets.token_hex(24).encode()  # its base64 occurs nowhere else
-        message.add_attachment(
-            stand_in, maintype=item.maintype, subtype=item.subtype, filename=item.filename
+    """Compose the message and, with a key, sign it; the envelope sender is MAIL_FROM's address.
+
+    Built from a skeleton (``_Skeleton``); a value the skeleton cannot take
+    as it is (an address outside ASCII, a very long unsubscribe header)
+    goes the email package's whole way instead.
+    """
+    date = formatdate(localtime=False, usegmt=True)
+    unsubscribe = f"<{unsubscribe_url}>, <{unsubscribe_mailto_url}>"
+    try:
+        skeleton = _skeleton(mail_from, subject, tuple(_shape(item) for item in attachments))
+        to = _POLICY.header_factory("To", Address(to_name or "", addr_spec=to_address))
+        data, clean = skeleton.fill(
+            to_line=to.fold(policy=_POLICY),
+            date=date,
+            msg_id=msg_id,
+            unsubscribe=unsubscribe,
+            parts=(_text_part(text, "plain"), _text_part(html, "html")),
+            attachments=tuple(_attachment_base64(item) for item in attachments),
         )
-        stand_ins[base64.b64encode(stand_in)] = item
-    data = message.as_bytes()
-    clean = is_clean(data)  # before the attachments' base64 lines, which keep it so
-    for stand_in, attached in stand_ins.items():
-        data = data.replace(stand_in, _attachment_base64(attached), 1)
+    except ValueError:  # UnicodeError included
+        data, clean = _whole(
+            mail_from, Address(to_name or "", addr_spec=to_address), subject, date, msg_id,
+            unsubscribe, text, html, attachments,
+        )  # fmt: skip
     if dkim is not None:
         signed = _sign(data, dkim)
         clean = clean and is_clean(signed[: len(signed) - len(data)])
@@ -151,6 +153,148 @@ def _attachment_base64(item: Attachment) -> bytes:
         head = _SHARED_BASE64.put(prefix, _base64_lines(prefix[:cut]))
     rest = item.content[cut:]
     return head + b"\r\n" + _base64_lines(rest) if rest else head
+
+
+def _whole(
+    mail_from: str,
+    to: Address,
+    subject: str,
+    date: str,
+    msg_id: str,
+    unsubscribe: str,
+    text: str,
+    html: str,
+    attachments: tuple[Attachment, ...],
+) -> tuple[bytes, bool]:
+    """The message made by the email package from start to end (what a skeleton stands for)."""
+    message = EmailMessage(policy=_POLICY)
+    message["From"] = mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = date
+    message["Message-ID"] = msg_id
+    message["List-Unsubscribe"] = unsubscribe
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    stand_ins = {}
+    for item in attachments:
+        stand_in = secrets.token_hex(24).encode()  # its base64 occurs nowhere else
+        message.add_attachment(
+            stand_in, maintype=item.maintype, subtype=item.subtype, filename=item.filename
+        )
+        stand_ins[base64.b64encode(stand_in)] = item
+    data = message.as_bytes()
+    clean = is_clean(data)  # before the attachments' base64 lines, which keep it so
+    for stand_in, attached in stand_ins.items():
+        data = data.replace(stand_in, _attachment_base64(attached), 1)
+    return data, clean
+
+
+def _shape(item: Attachment) -> tuple[str, str, str]:
+    return (item.filename, item.maintype, item.subtype)
+
+
+def _text_part(content: str, subtype: str) -> bytes:
+    """One text part as the email package writes it (its encoding chosen by the package).
+
+    The HTML part, which ``add_alternative`` makes as a message of its own,
+    carries a ``MIME-Version`` as the package writes it there.
+    """
+    part = EmailMessage(policy=_POLICY) if subtype == "html" else MIMEPart(policy=_POLICY)
+    part.set_content(content, subtype=subtype, charset="utf-8")
+    return part.as_bytes()
+
+
+class _Skeleton:
+    """A message's structure and fixed headers, flattened once, with stand-ins for the rest.
+
+    Why: the email package parses every header it is given into objects and
+    folds it again when it writes, for the fixed ones (From, Subject, each
+    part's Content-Type...) too; that was about 2 ms of every guide email.
+    The skeleton is built by the package once per sender, subject and
+    attachment names, with stand-ins for the To line, the Date, the
+    Message-ID, the unsubscribe header, the two text parts and the
+    attachments' base64; ``fill`` puts each message's own values in, each
+    made by the package too (the To line, the text parts) or plain ASCII
+    (the others, checked).  ``tests/mail`` compares the result with the
+    package's own message, boundaries aside.
+    """
+
+    def __init__(self, mail_from: str, subject: str, shapes: tuple[tuple[str, str, str], ...]):
+        token = secrets.token_hex(12)
+        self.to_addr, self.msg_id = f"to{token}", f"id{token}"
+        self.unsubscribe = f"<https://{token}.invalid/u>, <mailto:u@{token}.invalid>"
+        self.parts = [f"part{n}{token}" for n in range(2)]
+        message = EmailMessage(policy=_POLICY)
+        message["From"] = mail_from
+        message["To"] = f"{self.to_addr}@stand-in.invalid"
+        message["Subject"] = subject
+        message["Date"] = formatdate(0, usegmt=True)  # the whole line is replaced
+        message["Message-ID"] = f"<{self.msg_id}@stand-in.invalid>"
+        message["List-Unsubscribe"] = self.unsubscribe
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(self.parts[0], subtype="plain", charset="utf-8")
+        message.add_alternative(self.parts[1], subtype="html", charset="utf-8")
+        self.attachments: list[bytes] = []
+        for filename, maintype, subtype in shapes:
+            stand_in = secrets.token_hex(24).encode()  # its base64 occurs nowhere else
+            message.add_attachment(stand_in, maintype=maintype, subtype=subtype, filename=filename)
+            self.attachments.append(base64.b64encode(stand_in))
+        self.data = message.as_bytes()
+        self.clean = is_clean(self.data)
+        self.to_line = f"To: {self.to_addr}@stand-in.invalid\r\n".encode()
+        at = self.data.index(b"\r\nDate: ") + 2
+        self.date_line = self.data[at : self.data.index(b"\r\n", at) + 2]
+        if self.to_line not in self.data:
+            raise ValueError("the email package wrote the skeleton's To line otherwise")
+        self.part_spans = [self._span(name.encode()) for name in self.parts]
+
+    def _span(self, token: bytes) -> bytes:
+        """The whole stand-in part (its headers and body) between its boundary lines."""
+        at = self.data.index(token)
+        begin = self.data.rindex(b"\r\n--", 0, at)
+        begin = self.data.index(b"\r\n", begin + 2) + 2  # after the boundary line
+        end = self.data.index(b"\r\n--", at)  # the delimiter's own line break
+        return self.data[begin:end]
+
+    def fill(
+        self,
+        to_line: str,
+        date: str,
+        msg_id: str,
+        unsubscribe: str,
+        parts: tuple[bytes, bytes],
+        attachments: tuple[bytes, ...],
+    ) -> tuple[bytes, bool]:
+        """The message with this reader's values; whether it is clean (``is_clean``)."""
+        plain = (date, msg_id, unsubscribe)
+        if any(not value.isascii() or "\r" in value or "\n" in value for value in plain):
+            raise ValueError("a header value is not one line of ASCII")
+        if len(unsubscribe) > 980:
+            raise ValueError("the unsubscribe header is too long for one line")
+        to = to_line.encode("ascii")
+        data = self.data.replace(self.to_line, to, 1)
+        data = data.replace(self.date_line, f"Date: {date}\r\n".encode(), 1)
+        data = data.replace(f"<{self.msg_id}@stand-in.invalid>".encode(), msg_id.encode(), 1)
+        data = data.replace(self.unsubscribe.encode(), unsubscribe.encode(), 1)
+        for span, part in zip(self.part_spans, parts, strict=True):
+            data = data.replace(span, part, 1)
+        clean = self.clean and is_clean(to) and all(is_clean(part) for part in parts)
+        for stand_in, lines in zip(self.attachments, attachments, strict=True):
+            data = data.replace(stand_in, lines, 1)  # base64 lines: clean as they are
+        return data, clean
+
+
+_SKELETONS: Lru[tuple[str, str, tuple[tuple[str, str, str], ...]], _Skeleton] = Lru(16)
+
+
+def _skeleton(mail_from: str, subject: str, shapes: tuple[tuple[str, str, str], ...]) -> _Skeleton:
+    key = (mail_from, subject, shapes)
+    found, skeleton = _SKELETONS.get(key)
+    if found and skeleton is not None:
+        return skeleton
+    return _SKELETONS.put(key, _Skeleton(mail_from, subject, shapes))
 
 
 def _base64_lines(content: bytes) -> bytes:
