@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from intake.mail.compose import Outgoing
 from intake.mail.transport import ACCEPTED, PERMANENT, TRANSIENT, Outcome
@@ -160,7 +160,10 @@ def prepare(
     so a composer that raises leaves the transaction as it found it.
     """
     delivery = session.scalars(
-        select(EmailDelivery).where(EmailDelivery.id == delivery_id).with_for_update()
+        select(EmailDelivery)
+        .options(joinedload(EmailDelivery.contact, innerjoin=True))  # its address, same trip
+        .where(EmailDelivery.id == delivery_id)
+        .with_for_update(of=EmailDelivery)
     ).first()
     if delivery is None:
         return "gone"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from intake.config import PROJECT_ROOT
 from intake.guide.outline import Variant
@@ -124,7 +124,9 @@ def render_parts_for_request(session: Session, request: GuideRequest) -> tuple[b
 
 def compose_email(session: Session, delivery: EmailDelivery, address: str) -> compose.Outgoing:
     """The guide email for one delivery: text and HTML, the personal PDF attached."""
-    request = session.get(GuideRequest, delivery.request_id)
+    request = session.get(
+        GuideRequest, delivery.request_id, options=[joinedload(GuideRequest.case)]
+    )
     if request is None:
         raise LookupError(f"guide request {delivery.request_id} is gone")
     shared, own = render_parts_for_request(session, request)
