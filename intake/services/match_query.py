@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, scoped_session
 
 from intake.matching import geo
@@ -187,21 +187,22 @@ def record_case_matches(session: AnySession, case_id: int) -> int:
         ).all()
     )
     session.execute(delete(CaseMatch).where(CaseMatch.case_id == case_id))
-    for rank, match in enumerate(matches, start=1):
-        session.add(
-            CaseMatch(
-                case_id=case_id,
-                specialist_id=ids[match.listing.listing_id],
-                rank=rank,
-                distance_miles=match.distance_miles,
-                score=match.score,
-                tier=match.tier,
-                # staff see every reason, the fair-spread tie-breaker included
-                reasons=[*match.reasons, *([match.staff_note] if match.staff_note else [])],
-                summary="; ".join(match.reasons),
-            )
-        )
-    session.flush()
+    rows = [
+        {
+            "case_id": case_id,
+            "specialist_id": ids[match.listing.listing_id],
+            "rank": rank,
+            "distance_miles": match.distance_miles,
+            "score": match.score,
+            "tier": match.tier,
+            # staff see every reason, the fair-spread tie-breaker included
+            "reasons": [*match.reasons, *([match.staff_note] if match.staff_note else [])],
+            "summary": "; ".join(match.reasons),
+        }
+        for rank, match in enumerate(matches, start=1)
+    ]
+    if rows:  # one bulk INSERT (the columns' sealing applies as to any insert), no unit of work
+        session.execute(insert(CaseMatch), rows)
     return len(matches)
 
 
