@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session
 
 from intake import crypto
@@ -147,9 +147,13 @@ def record_consent(
 
 def has_consent(session: Session, purpose: str, channel: str, value: str) -> bool:
     """True when an unrevoked grant for this purpose covers this exact phone or email."""
-    query = select(ConsentRecord.id).where(
+    return bool(session.execute(select(consent_exists(purpose, channel, value))).scalar())
+
+
+def consent_exists(purpose: str, channel: str, value: str) -> Exists:
+    """``has_consent`` as an SQL expression, for a caller that asks more in the same query."""
+    return exists().where(
         ConsentRecord.covers_hash == covers_hash(channel, value),
         ConsentRecord.purpose == purpose,
         ConsentRecord.revoked_at.is_(None),
     )
-    return session.execute(query.limit(1)).first() is not None

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, true, update
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from intake.mail.compose import Outgoing
@@ -245,9 +245,18 @@ def _why_blocked(session: Session, delivery: EmailDelivery, address: str | None)
     if address is None:
         return None
     needed = CONSENT_FOR.get(delivery.purpose)
-    if needed and not consent.has_consent(session, needed, "email", address):
+    suppressed = _suppression(address)
+    # the consent and the suppression list in one round trip (both checked before every send)
+    row = session.execute(
+        select(
+            consent.consent_exists(needed, "email", address) if needed else true(),
+            suppressed.with_only_columns(EmailSuppression.reason).scalar_subquery(),
+            suppressed.with_only_columns(EmailSuppression.created_at).scalar_subquery(),
+        )
+    ).one()
+    if not row[0]:
         return "no email consent (none given, or revoked)"
-    reason = suppression_reason(session, address, delivery.created_at)
+    reason = _holding(row[1], row[2], delivery.created_at)
     if reason == ERASED_ADDRESS:
         return "the person asked us to delete their information"
     if reason:
@@ -267,16 +276,27 @@ def suppression_reason(
     someone who asked us to delete their information and later asks for the
     guide again has given their address and consent anew, and gets it.
     """
-    row = session.execute(
+    row = session.execute(_suppression(address)).first()
+    return None if row is None else _holding(row.reason, row.created_at, owed_since)
+
+
+def _suppression(address: str) -> Select[str, datetime]:
+    """The address's suppression row (at most one), as a query."""
+    return (
         select(EmailSuppression.reason, EmailSuppression.created_at)
         .where(EmailSuppression.address_hash == email_hash(address))
         .limit(1)
-    ).first()
-    if row is None:
+    )
+
+
+def _holding(reason: str | None, since: datetime | None, owed_since: datetime | None) -> str | None:
+    """The suppression's reason if it holds for an email owed since ``owed_since``."""
+    if reason is None:
         return None
-    if row.reason == ERASED_ADDRESS and owed_since is not None and owed_since > row.created_at:
+    erased = reason == ERASED_ADDRESS
+    if erased and owed_since is not None and since is not None and owed_since > since:
         return None
-    return str(row.reason)
+    return str(reason)
 
 
 def is_suppressed(session: Session, address: str) -> bool:
