@@ -376,6 +376,18 @@ def mark_processed(session: Session, message_id: int) -> None:
     )
 
 
+def mark_processed_many(session: Session, message_ids: list[int]) -> None:
+    """``mark_processed`` for several rows in one statement (a batch's finished rows)."""
+    if not message_ids:
+        return
+    table = _table()
+    session.execute(
+        update(table)
+        .where(table.c.id.in_(message_ids), table.c.processed_at.is_(None))
+        .values(processed_at=utcnow())
+    )
+
+
 @dataclass(frozen=True)
 class Health:
     """What an operator (and the admin dashboard) needs to know about the outbox now."""

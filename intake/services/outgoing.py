@@ -82,12 +82,16 @@ def send_batch(
     most one delivery ``sending`` at any moment, so a worker killed mid-batch
     leaves exactly what a killed single job leaves (``services/emails.py``).
 
-    Each row keeps its own lock, count and re-publish time: a row another
-    worker holds is left to it; an email whose composer fails is recorded as
-    that row's failure and the batch goes on; when the server cannot be
-    reached, or the batch has run ``budget_seconds``, the rest are
-    rescheduled untried (no attempt counted).  A database error ends the
-    batch: its unfinished rows are handed out again by the relay.
+    Each row keeps its own count and re-publish time.  What keeps an email
+    from going twice is its delivery's row (locked while it is prepared,
+    ``sending`` before DATA), not the outbox row: so a batch takes no lock
+    on the outbox rows, and stamps those it finished in one statement at
+    its end (a crash before it leaves them to run again, and they find
+    their emails sent).  An email whose composer fails is recorded as that
+    row's failure and the batch goes on; when the server cannot be reached,
+    or the batch has run ``budget_seconds``, the rest are rescheduled
+    untried (no attempt counted).  A database error ends the batch: its
+    unfinished rows are handed out again by the relay.
     """
     config = current_app.config
     republish = outbox.RepublishPolicy.from_config(config)
@@ -104,6 +108,7 @@ def send_batch(
     deadline = time.monotonic() + budget_seconds
     hold_until: datetime | None = None  # the server was unreachable: the rest wait until then
     smtp = transport()
+    finished: list[int] = []
     for outbox_id, delivery_id in pairs:
         if outbox_id not in started:
             counts["not run"] += 1
@@ -129,7 +134,10 @@ def send_batch(
                 hold_until = result.at
             counts["rescheduled"] += 1
         else:
+            finished.append(outbox_id)
             counts[result] += 1
+    session.commit()  # the last email's answer first: it must never wait on the stamps
+    outbox.mark_processed_many(session, finished)
     session.commit()
     return counts
 
@@ -138,8 +146,6 @@ def _batch_step(
     session: Session, outbox_id: int, delivery_id: int, smtp: SmtpTransport, policy: emails.Policy
 ) -> tuple[str | outbox.Reschedule, bool]:
     """One row of a batch: its result, and whether the server could not be reached."""
-    if not outbox.lock_for_run(session, outbox_id, skip_locked=True):
-        return "not run", False
     now = utcnow()
     step = emails.prepare(session, delivery_id, _compose_any, policy, now)
     unreachable = False
@@ -153,6 +159,4 @@ def _batch_step(
         result = step
     if isinstance(result, outbox.Reschedule):
         outbox.reschedule(session, outbox_id, result.at)
-    else:
-        outbox.mark_processed(session, outbox_id)
     return result, unreachable

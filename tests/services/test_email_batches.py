@@ -197,28 +197,37 @@ def test_a_batch_out_of_time_reschedules_the_rest_for_now(app, committed_db, owe
     assert all(row.due_at <= utcnow() and row.runs == 0 for row in _rows(committed_db))
 
 
-def test_a_row_another_worker_holds_is_left_to_it(app, committed_db, owed, smtp, monkeypatch):
-    """Held after the batch counted its start (a re-publish another worker took): skipped."""
+def test_an_email_another_worker_is_sending_is_not_sent_again(app, committed_db, owed, smtp):
+    """The delivery's row, not the outbox row, guards the email: ``sending`` elsewhere waits."""
     jobs = owed(2)
-    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    holder = other.connect()
-    real_begin_runs = outbox.begin_runs
-
-    def begin_then_taken(session, ids, policy):
-        started = real_begin_runs(session, ids, policy)
-        session.commit()
-        holder.execute(
-            text("SELECT id FROM outbox_messages WHERE id = :id FOR UPDATE"), {"id": jobs[0][0]}
-        )
-        return started
-
-    monkeypatch.setattr(outbox, "begin_runs", begin_then_taken)
+    committed_db.execute(
+        text("UPDATE email_deliveries SET status = 'sending', sending_since = :at WHERE id = :id"),
+        {"at": utcnow(), "id": jobs[0][1]},
+    )
+    committed_db.commit()
     counts = outgoing.send_batch(committed_db, jobs)
-    holder.rollback()
-    holder.close()
-    other.dispose()
-    assert counts == {"not run": 1, "sent": 1}
-    assert _statuses(committed_db) == ["pending", "sent"]
+    assert counts == {"rescheduled": 1, "sent": 1}
+    assert len(smtp.raw) == 1
+    assert _statuses(committed_db) == ["sending", "sent"]
+    held, done = _rows(committed_db)
+    assert held.processed_at is None and done.processed_at is not None
+
+
+def test_a_batch_stamps_nothing_when_it_dies_and_a_rerun_sends_nothing_again(
+    app, committed_db, owed, smtp, monkeypatch
+):
+    """Killed before its stamps: the rows run again and find their emails sent."""
+    jobs = owed(3)
+    monkeypatch.setattr(outbox, "mark_processed_many", lambda session, ids: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        outgoing.send_batch(committed_db, jobs)
+    committed_db.rollback()
+    assert len(smtp.raw) == 3 and _statuses(committed_db) == ["sent"] * 3
+    assert all(row.processed_at is None for row in _rows(committed_db))
+    monkeypatch.undo()
+    assert outgoing.send_batch(committed_db, jobs) == {"sent": 3}
+    assert len(smtp.raw) == 3  # nothing sent twice
+    assert all(row.processed_at is not None for row in _rows(committed_db))
 
 
 def test_a_batch_waits_for_the_relay_that_is_still_publishing_its_rows(
