@@ -166,11 +166,8 @@ def test_an_unknown_mailbox_is_not_retried_shows_as_failed_and_is_suppressed(
     assert smtp.raw == []
 
 
-def test_a_worker_killed_mid_send_still_ends_with_exactly_one_email(
-    mail_app, committed_db, smtp, worker_process
-):
-    """Killed while the server holds its 250: the email arrived; it must not come twice."""
-    smtp.script.hold_seconds = 8
+def _killable_worker_env(smtp) -> dict[str, str]:
+    """A worker process's settings for the kill tests: this server, a short lease and re-publish."""
     settings = {
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp.port),
@@ -178,7 +175,15 @@ def test_a_worker_killed_mid_send_still_ends_with_exactly_one_email(
         "EMAIL_SEND_LEASE_SECONDS": "2",
         "PUBLIC_BASE_URL": "https://support.example.org",
     }
-    env = worker_env("redis://127.0.0.1:6379/1", **settings)
+    return worker_env("redis://127.0.0.1:6379/1", **settings)
+
+
+def test_a_worker_killed_mid_send_still_ends_with_exactly_one_email(
+    mail_app, committed_db, smtp, worker_process
+):
+    """Killed while the server holds its 250: the email arrived; it must not come twice."""
+    smtp.script.hold_seconds = 8
+    env = _killable_worker_env(smtp)
     submit(mail_app.test_client(), "/guide", GOOD_GUIDE)  # processed here; the job is owed
     first = worker_process(env)
     relay(mail_app)
@@ -197,14 +202,7 @@ def test_a_backlog_goes_in_batches_and_a_worker_killed_mid_batch_sends_each_emai
 ):
     """Three owed emails in one batch; the worker dies while the server holds the first 250."""
     smtp.script.hold_seconds = 8
-    settings = {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp.port),
-        "OUTBOX_REPUBLISH_SECONDS": "1",
-        "EMAIL_SEND_LEASE_SECONDS": "2",
-        "PUBLIC_BASE_URL": "https://support.example.org",
-    }
-    env = worker_env("redis://127.0.0.1:6379/1", **settings)
+    env = _killable_worker_env(smtp)
     client = mail_app.test_client()
     for name in ("ana", "ben", "cleo"):
         form = {**GOOD_GUIDE, "first_name": name.title(), "email": f"{name}@example.com"}
