@@ -14,7 +14,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from email.headerregistry import Address  # noqa: F401 (tests build the reference with it)
+from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import formatdate, parseaddr

@@ -25,10 +25,15 @@ def sink():
     server.stop()
 
 
-def _message(to: str = "reader@example.com", body: str = "Hello") -> compose.Outgoing:
+def _message(
+    to: str = "reader@example.com",
+    body: str = "Hello",
+    name: str = "Reader",
+    attachments: tuple[compose.Attachment, ...] = (),
+) -> compose.Outgoing:
     return compose.build(
         mail_from="Patient Support <support@example.org>",
-        to_name="Reader",
+        to_name=name,
         to_address=to,
         subject="A test",
         text=body,
@@ -36,6 +41,7 @@ def _message(to: str = "reader@example.com", body: str = "Hello") -> compose.Out
         msg_id=compose.message_id("test", 1, 2, "example.org"),
         unsubscribe_url="https://example.org/unsubscribe/TOKEN",
         unsubscribe_mailto_url=compose.unsubscribe_mailto("a <support@example.org>", "TOKEN"),
+        attachments=attachments,
     )
 
 
@@ -163,18 +169,8 @@ def test_a_composed_message_says_it_is_clean_and_one_with_a_dot_line_says_not(si
     """``clean`` skips the transport's checks; a text line starting with a dot must not."""
     from intake.mail.transport import _payload
 
-    plain = compose.build(
-        mail_from="Patient Support <support@example.org>",
-        to_name="María López",
-        to_address="reader@example.com",
-        subject="Your guide",
-        text="Hello",
-        html="<p>Hello</p>",
-        msg_id=compose.message_id("test", 1, 2, "example.org"),
-        unsubscribe_url="https://example.org/unsubscribe/TOKEN",
-        unsubscribe_mailto_url=compose.unsubscribe_mailto("a <support@example.org>", "TOKEN"),
-        attachments=(compose.Attachment("guide.pdf", bytes(range(256)) * 500),),
-    )
+    pdf = compose.Attachment("guide.pdf", bytes(range(256)) * 500)
+    plain = _message(name="María López", attachments=(pdf,))
     assert plain.clean
     assert _payload(plain.data, clean=True) == _payload(plain.data)
     dotted = _message(body="Your questions:\n.first one\n.")
