@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, true, update
+from sqlalchemy import Select, Table, select, true, update
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from intake.mail.compose import Outgoing
@@ -129,6 +129,8 @@ class Ready:
     delivery_id: int
     address: str
     outgoing: Outgoing
+    attempts: int  # this one included
+    purpose: str
 
 
 def send(
@@ -147,7 +149,7 @@ def send(
     session.commit()  # durable before DATA: from here a crash is an unknown outcome
     outgoing = step.outgoing
     outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean)
-    return record(session, delivery_id, outcome, policy, step.address, now)
+    return record(session, step, outcome, policy, now)
 
 
 def prepare(
@@ -183,7 +185,7 @@ def prepare(
     delivery.attempts += 1
     delivery.message_id = outgoing.message_id
     session.flush()
-    return Ready(delivery_id, address, outgoing)
+    return Ready(delivery_id, address, outgoing, delivery.attempts, delivery.purpose)
 
 
 def _interrupted(delivery: EmailDelivery, policy: Policy, now: datetime) -> str | outbox.Reschedule:
@@ -198,39 +200,51 @@ def _interrupted(delivery: EmailDelivery, policy: Policy, now: datetime) -> str 
 
 def record(
     session: Session,
-    delivery_id: int,
+    ready: Ready,
     outcome: Outcome,
     policy: Policy,
-    address: str,
     now: datetime | None = None,
 ) -> str | outbox.Reschedule:
-    """Apply the server's answer to the delivery (see the module docstring)."""
+    """Apply the server's answer to the delivery ``ready`` was (see the module docstring).
+
+    One UPDATE, without reading the row again: ``ready`` holds what the
+    answer is weighed against (the tries so far), and the row is this
+    worker's while it says ``sending``.  Why: a backlog of guide emails
+    spent a round trip and an ORM flush here on every email.
+    """
     now = now or utcnow()
-    delivery = session.get(EmailDelivery, delivery_id, with_for_update=True)
-    assert delivery is not None
-    delivery.smtp_code, delivery.smtp_status = outcome.code, outcome.status
+    codes = {"smtp_code": outcome.code, "smtp_status": outcome.status}
     if outcome.kind == ACCEPTED:
-        delivery.sent_at = now
-        _finish(delivery, SENT, None)
-        log.info("email delivery %s (%s) sent", delivery.id, delivery.purpose)
+        _set(session, ready.delivery_id, status=SENT, sent_at=now, reason=None, **codes)
+        log.info("email delivery %s (%s) sent", ready.delivery_id, ready.purpose)
         return SENT
-    if outcome.kind == TRANSIENT and delivery.attempts < policy.max_attempts:
-        due = now + policy.backoff(delivery.attempts)
-        delivery.status, delivery.sending_since = PENDING, None
-        delivery.next_attempt_at, delivery.reason = due, f"will retry: {outcome.describe()}"
-        session.flush()
-        log.info("email delivery %s: %s; retry due", delivery.id, outcome.describe())
+    if outcome.kind == TRANSIENT and ready.attempts < policy.max_attempts:
+        due = now + policy.backoff(ready.attempts)
+        why = f"will retry: {outcome.describe()}"
+        _set(session, ready.delivery_id, status=PENDING, next_attempt_at=due, reason=why, **codes)
+        log.info("email delivery %s: %s; retry due", ready.delivery_id, outcome.describe())
         return outbox.Reschedule(due, outcome.describe())
     if outcome.kind in (TRANSIENT, PERMANENT):
-        tries = f" after {delivery.attempts} tries" if outcome.kind == TRANSIENT else ""
-        _finish(delivery, FAILED, f"refused{tries}: {outcome.describe()}")
+        tries = f" after {ready.attempts} tries" if outcome.kind == TRANSIENT else ""
+        reason = f"refused{tries}: {outcome.describe()}"
+        _set(session, ready.delivery_id, status=FAILED, reason=reason, **codes)
         if outcome.bad_mailbox:
-            suppress(session, address, "bounced", delivery.id)
-        log.warning("email delivery %s failed: %s", delivery.id, outcome.describe())
+            suppress(session, ready.address, "bounced", ready.delivery_id)
+        log.warning("email delivery %s failed: %s", ready.delivery_id, outcome.describe())
         return FAILED
-    _finish(delivery, UNKNOWN, "the connection dropped after the message was handed over")
-    log.warning("email delivery %s: outcome unknown (%s)", delivery.id, outcome.describe())
+    reason = "the connection dropped after the message was handed over"
+    _set(session, ready.delivery_id, status=UNKNOWN, reason=reason, **codes)
+    log.warning("email delivery %s: outcome unknown (%s)", ready.delivery_id, outcome.describe())
     return UNKNOWN
+
+
+def _set(session: Session, delivery_id: int, **values: Any) -> None:
+    """Write one delivery's answer: the row leaves ``sending`` (Core, no ORM bookkeeping)."""
+    table: Table = EmailDelivery.__table__  # type: ignore[assignment]
+    values.setdefault("next_attempt_at", None)
+    session.execute(
+        update(table).where(table.c.id == delivery_id).values(sending_since=None, **values)
+    )
 
 
 def _finish(delivery: EmailDelivery, status: str, reason: str | None) -> None:

@@ -154,7 +154,7 @@ def _batch_step(
         outgoing = step.outgoing
         outcome = smtp.send(outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean)
         unreachable = outcome.kind == TRANSIENT and outcome.stage == "connect"
-        result = emails.record(session, delivery_id, outcome, policy, step.address, now)
+        result = emails.record(session, step, outcome, policy, now)
     else:
         result = step
     if isinstance(result, outbox.Reschedule):
