@@ -166,6 +166,7 @@ def prepare(
         .options(joinedload(EmailDelivery.contact, innerjoin=True))  # its address, same trip
         .where(EmailDelivery.id == delivery_id)
         .with_for_update(of=EmailDelivery)
+        .execution_options(populate_existing=True)  # as it is now, whatever the session holds
     ).first()
     if delivery is None:
         return "gone"

@@ -122,6 +122,25 @@ def render_parts_for_request(session: Session, request: GuideRequest) -> tuple[b
     return renderer().render_parts(variant_for(request, request.case), personal)
 
 
+def requests_for_deliveries(session: Session, delivery_ids: list[int]) -> list[GuideRequest]:
+    """The guide requests behind these deliveries, with their cases and contacts, in one query.
+
+    A batch of guide emails loads them up front (and keeps them) so that
+    ``compose_email`` finds each in the session instead of asking again.
+    """
+    if not delivery_ids:
+        return []
+    owed = (EmailDelivery.request_id == GuideRequest.id) & (EmailDelivery.purpose == PURPOSE_GUIDE)
+    return list(
+        session.scalars(
+            select(GuideRequest)
+            .join(EmailDelivery, owed)
+            .where(EmailDelivery.id.in_(delivery_ids))
+            .options(joinedload(GuideRequest.case), joinedload(GuideRequest.contact))
+        ).unique()
+    )
+
+
 def compose_email(session: Session, delivery: EmailDelivery, address: str) -> compose.Outgoing:
     """The guide email for one delivery: text and HTML, the personal PDF attached."""
     request = session.get(

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from intake.logsafe import describe_failure
 from intake.mail.compose import Outgoing
@@ -95,17 +97,60 @@ def send_batch(
     """
     config = current_app.config
     republish = outbox.RepublishPolicy.from_config(config)
-    policy = emails.Policy.from_config(config)
     pairs = [(int(job[0]), int(job[1])) for job in jobs]
     counts: Counter[str] = Counter()
+    with _kept_across_commits(session) as kept:
+        try:
+            started = outbox.begin_runs(session, [outbox_id for outbox_id, _ in pairs], republish)
+            # what the emails are built from, in one query for the batch instead of one each
+            owed = [delivery_id for outbox_id, delivery_id in pairs if outbox_id in started]
+            kept.extend(guides.requests_for_deliveries(session, owed))
+            session.commit()  # the starts count even if this process dies in the work
+        except SQLAlchemyError as exc:
+            session.rollback()
+            log.error("email batch could not start: %s", describe_failure(exc))
+            return counts
+        finished = _send_each(session, pairs, started, counts, time.monotonic() + budget_seconds)
+    if finished is not None:
+        session.commit()  # the last email's answer first: it must never wait on the stamps
+        outbox.mark_processed_many(session, finished)
+        session.commit()
+    return counts
+
+
+@contextmanager
+def _kept_across_commits(session: Session) -> Iterator[list[object]]:
+    """Objects loaded in here stay loaded across the batch's commits (one per email).
+
+    Why: a commit expires everything the session holds, so each email would
+    load its guide request again.  What an email must see fresh, its
+    delivery and contact, ``emails.prepare`` reads under lock with
+    ``populate_existing``; the rest (a request's topics, language and case)
+    do not change while it waits.  The session keeps only objects someone
+    refers to: the list yielded is that someone.
+    """
+    own = session() if isinstance(session, scoped_session) else session  # the scope's own session
+    before = own.expire_on_commit
+    own.expire_on_commit = False
+    kept: list[object] = []
     try:
-        started = outbox.begin_runs(session, [outbox_id for outbox_id, _ in pairs], republish)
-        session.commit()  # the starts count even if this process dies in the work
-    except SQLAlchemyError as exc:
-        session.rollback()
-        log.error("email batch could not start: %s", describe_failure(exc))
-        return counts
-    deadline = time.monotonic() + budget_seconds
+        yield kept
+    finally:
+        own.expire_on_commit = before
+        own.expire_all()
+
+
+def _send_each(
+    session: Session,
+    pairs: list[tuple[int, int]],
+    started: set[int],
+    counts: Counter[str],
+    deadline: float,
+) -> list[int] | None:
+    """The batch's emails in turn: the outbox rows finished, or None when the database failed."""
+    config = current_app.config
+    republish = outbox.RepublishPolicy.from_config(config)
+    policy = emails.Policy.from_config(config)
     hold_until: datetime | None = None  # the server was unreachable: the rest wait until then
     smtp = transport()
     finished: list[int] = []
@@ -123,7 +168,7 @@ def send_batch(
             session.rollback()
             log.error("email batch stopped at outbox row %s: %s", outbox_id, describe_failure(exc))
             counts["stopped"] += 1
-            return counts
+            return None
         except Exception as exc:  # this email's composer: its row fails, the batch goes on
             log.error("outbox row %s failed in a batch: %s", outbox_id, describe_failure(exc))
             outbox.record_failure(session, outbox_id, describe_failure(exc), republish)
@@ -136,10 +181,7 @@ def send_batch(
         else:
             finished.append(outbox_id)
             counts[result] += 1
-    session.commit()  # the last email's answer first: it must never wait on the stamps
-    outbox.mark_processed_many(session, finished)
-    session.commit()
-    return counts
+    return finished
 
 
 def _batch_step(

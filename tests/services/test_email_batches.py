@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 
 from intake.mail import compose
-from intake.models import EmailDelivery, EmailSuppression, OutboxMessage
+from intake.models import EmailDelivery, EmailSuppression, GuideRequest, OutboxMessage
 from intake.models.base import utcnow
 from intake.services import leads, outbox, outgoing
 from tests.services.test_leads import guide
@@ -139,6 +139,53 @@ def test_between_two_emails_the_last_answer_and_the_next_sending_mark_are_both_c
         {"sent": 2, "sending": 1, "pending": 1},
         {"sent": 3, "sending": 1},
     ]
+
+
+def test_a_batch_loads_its_guide_requests_once_yet_sees_each_delivery_as_it_is_now(
+    app, committed_db, owed, smtp, monkeypatch
+):
+    """The requests come in one query up front; what changes mid-batch is still seen."""
+    jobs = owed(4)
+    statements: list[str] = []
+    seen = []
+
+    def watching_compose(session, delivery, address):
+        before = len(statements)
+        request = session.get(GuideRequest, delivery.request_id)
+        seen.append((len(statements) - before, request.contact.email == address, request.case_id))
+        if len(seen) == 1:  # while the batch runs, one person unsubscribes, another is erased
+            with observer.begin() as conn:
+                conn.execute(
+                    text("UPDATE email_deliveries SET status = 'suppressed' WHERE id = :id"),
+                    {"id": jobs[2][1]},
+                )
+                conn.execute(
+                    text(
+                        "UPDATE contacts SET email = NULL WHERE id = "
+                        "(SELECT contact_id FROM email_deliveries WHERE id = :id)"
+                    ),
+                    {"id": jobs[3][1]},
+                )
+        return cheap_compose(session, delivery, address)
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    observer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setitem(outgoing.COMPOSERS, "guide", watching_compose)
+    engine = committed_db.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = outgoing.send_batch(committed_db, jobs)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        observer.dispose()
+    assert counts == {"sent": 2, "suppressed": 2}
+    assert len(smtp.raw) == 2
+    assert [asked for asked, _, _ in seen] == [0, 0]  # found in the session, not asked again
+    assert all(same_person and case_id for _, same_person, case_id in seen)
+    assert sum("FROM guide_requests" in s for s in statements) == 1
+    assert _statuses(committed_db) == ["sent", "sent", "suppressed", "suppressed"]
 
 
 def test_a_composer_that_fails_fails_its_own_row_and_the_batch_goes_on(
