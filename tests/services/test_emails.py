@@ -167,3 +167,49 @@ def test_backoff_grows_has_jitter_and_is_capped(attempts):
     for seed in range(20):
         delay = POLICY.backoff(attempts, random.Random(seed)).total_seconds()
         assert step / 2 <= delay <= step
+
+
+def _owed_at(session, delivery, when) -> None:
+    session.execute(
+        update(EmailDelivery).where(EmailDelivery.id == delivery.id).values(created_at=when)
+    )
+
+
+def test_at_send_time_an_erasure_stops_mail_it_predates_and_a_bounce_stops_all(db_session):
+    """``suppression_reason``'s rules, as the statement marking an email sending asks them."""
+    before, later, last = (_delivery(db_session, f"reader{n}@example.com") for n in range(3))
+    for delivery in (before, later, last):
+        emails.suppress(db_session, delivery.contact.email, emails.ERASED_ADDRESS)
+    db_session.flush()
+    erased_at = db_session.scalars(select(func.max(EmailSuppression.created_at))).one()
+    _owed_at(db_session, before, erased_at - timedelta(minutes=5))
+    _owed_at(db_session, later, erased_at + timedelta(minutes=5))  # asked again, consent anew
+    _owed_at(db_session, last, erased_at + timedelta(minutes=5))
+    db_session.execute(
+        update(EmailSuppression)
+        .where(EmailSuppression.address_hash == emails.email_hash("reader2@example.com"))
+        .values(reason="bounced")
+    )
+    transport = FakeTransport()
+    results = [_send(db_session, d, transport) for d in (before, later, last)]
+    assert results == ["suppressed", "sent", "suppressed"]
+    assert len(transport.sent) == 1
+    for delivery in (before, last):
+        db_session.refresh(delivery)
+    assert before.reason == "the person asked us to delete their information"
+    assert last.reason == "the address bounced before"
+
+
+def test_an_email_stopped_while_its_consent_changed_is_asked_about_again_soon(
+    db_session, monkeypatch
+):
+    """The marking statement said no and the explanation finds no reason: nothing is decided."""
+    from sqlalchemy import false
+
+    delivery = _delivery(db_session)
+    monkeypatch.setattr(emails, "_allowed", lambda *args: [false()])
+    transport = FakeTransport()
+    result = _send(db_session, delivery, transport)
+    assert isinstance(result, outbox.Reschedule) and transport.sent == []
+    db_session.refresh(delivery)
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
