@@ -16,6 +16,7 @@ turned into PDF's upward y only when drawing.
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ class TooLong(Exception):
 @dataclass(frozen=True)
 class _Fonts:
     names: dict[str, str]
-    chars: frozenset[int]  # code points both faces have
+    chars: frozenset[str]  # characters both faces have
 
 
 _fonts: _Fonts | None = None
@@ -73,15 +74,15 @@ def fonts(static: Path) -> _Fonts:
                 font.save(data)
                 data.seek(0)
                 pdfmetrics.registerFont(TTFont(_NAMES[face], data))
-            _fonts = _Fonts(dict(_NAMES), frozenset(chars or ()))
+            _fonts = _Fonts(dict(_NAMES), frozenset(map(chr, chars or ())))
         return _fonts
 
 
 def can_draw(static: Path, text: MatchesText, org_name: str) -> bool:
     """True when the Latin font files have every character the page shows."""
-    have = fonts(static).chars
-    strings = [*text.strings(), org_name]
-    return all(ord(char) in have for string in strings for char in string if char != "\n")
+    shown = set("".join([*text.strings(), org_name]))
+    shown.discard("\n")
+    return shown <= fonts(static).chars
 
 
 def draw(static: Path, text: MatchesText, org_name: str, page_number: int) -> bytes:
@@ -100,6 +101,7 @@ def draw(static: Path, text: MatchesText, org_name: str, page_number: int) -> by
     y = pen.paragraph(text.after, LEFT, y + 8, WIDTH, 12, 1.35)  # 4pt and 8pt margins collapse
     if y > PAGE_H - BOTTOM + 0.01:
         raise TooLong
+    canvas.drawText(pen.text)
     canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -159,16 +161,29 @@ class _Pen:
         from reportlab.pdfbase import pdfmetrics
 
         self.canvas, self.names = canvas, names
-        self._width = pdfmetrics.stringWidth
+        # all the page's words in one text object, drawn last (``draw``): a text object per run
+        # was most of the drawing's cost; nothing drawn overlaps, so the order does not show
+        self.text = canvas.beginText()
         self._ascent = {}
         for face, name in names.items():
             font = pdfmetrics.getFont(name).face
             self._ascent[face] = (font.ascent / 1000, -font.descent / 1000)
+        self._font: tuple[str, float] | None = None  # what the text is set to, not to repeat it
+        self._fill: str | None = None
 
     def width(self, text: str, bold: bool, size: float) -> float:
         """The advance of ``text``; a separating dot has 2pt of room each side (``.sep``)."""
         room = 4.0 if text.strip() == DOT else 0.0
-        return float(self._width(text, self.names["bold" if bold else "regular"], size)) + room
+        return _advance(text, self.names["bold" if bold else "regular"], size) + room
+
+    def _set(self, font: str, size: float, shade: str) -> None:
+        """The font and fill for the next run, only where they change (each is an operator)."""
+        if self._font != (font, size):
+            self.text.setFont(font, size)
+            self._font = (font, size)
+        if self._fill != shade:
+            self.text.setFillColor(_colour(shade))
+            self._fill = shade
 
     def heading(self, text: str, top: float) -> float:
         """The h1: 21pt bold, 6pt down to a 2pt accent rule, 8pt after; the next top."""
@@ -246,22 +261,21 @@ class _Pen:
         link: tuple[str, str] | None = None,
     ) -> None:
         """One line box at ``top``: runs drawn from ``x`` on the CSS baseline."""
-        from reportlab.lib.colors import HexColor
-
         ascent, descent = self._ascent["regular"]
         baseline = top + (line_height - (ascent + descent) * size) / 2 + ascent * size
         for bold, text in runs:
             word = text.strip()
             linked = link is not None and word == link[0]
             shade = MUTED if word == DOT else ACCENT if linked else colour
-            self.canvas.setFillColor(HexColor(shade))
-            self.canvas.setFont(self.names["bold" if bold else "regular"], size)
+            self._set(self.names["bold" if bold else "regular"], size, shade)
             if word == DOT:  # the dot 2pt clear of the spaces around it
                 lead = text[: len(text) - len(text.lstrip())]
                 at = x + self.width(lead, bold, size) + 2
-                self.canvas.drawString(at, PAGE_H - baseline, DOT)
+                self.text.setTextOrigin(at, PAGE_H - baseline)
+                self.text.textOut(DOT)
             else:
-                self.canvas.drawString(x, PAGE_H - baseline, text)
+                self.text.setTextOrigin(x, PAGE_H - baseline)
+                self.text.textOut(text)
             advance = self.width(text, bold, size)
             if linked and link is not None:
                 rect = (x, PAGE_H - top - line_height, x + advance, PAGE_H - top)
@@ -270,20 +284,32 @@ class _Pen:
 
     def rule(self, x0: float, x1: float, y: float, thickness: float, colour: str) -> None:
         """A horizontal line centred on ``y``."""
-        from reportlab.lib.colors import HexColor
-
-        self.canvas.setStrokeColor(HexColor(colour))
+        self.canvas.setStrokeColor(_colour(colour))
         self.canvas.setLineWidth(thickness)
         self.canvas.line(x0, PAGE_H - y, x1, PAGE_H - y)
 
     def circle_number(self, number: int, x: float, top: float) -> None:
         """The card's number in a 1pt accent ring, 20pt across (``.match::before``)."""
-        from reportlab.lib.colors import HexColor
-
         centre_x, centre_y = x + 10, top + 10
-        self.canvas.setStrokeColor(HexColor(ACCENT))
+        self.canvas.setStrokeColor(_colour(ACCENT))
         self.canvas.setLineWidth(1)
         self.canvas.circle(centre_x, PAGE_H - centre_y, 9.5, stroke=1, fill=0)
         label = str(number)
         width = self.width(label, True, 11)
         self.line_of([(True, label)], centre_x - width / 2, top + 1, 11, 18, ACCENT)
+
+
+@functools.lru_cache(maxsize=16384)
+def _advance(text: str, font: str, size: float) -> float:
+    """A run's width, kept: the same words (listing names, reasons, labels) recur on every page."""
+    from reportlab.pdfbase import pdfmetrics
+
+    return float(pdfmetrics.stringWidth(text, font, size))
+
+
+@functools.cache
+def _colour(shade: str) -> Any:
+    """A ReportLab colour for one of the page's few hex shades, parsed once."""
+    from reportlab.lib.colors import HexColor
+
+    return HexColor(shade)
