@@ -162,6 +162,10 @@ class Relocator:
         if isinstance(obj, pikepdf.Dictionary):
             self._write_dict(obj, out)
         elif isinstance(obj, pikepdf.Array):
+            flat = obj.unparse()
+            if b"R" not in flat:  # no reference can be in it (a font's widths): as it is, at once
+                out.append(flat)
+                return
             out.append(b"[")
             for item in obj:
                 self._write(item, out)
