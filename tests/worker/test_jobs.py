@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from intake.cli import main as intake_cli
 from intake.models import OutboxMessage
@@ -136,6 +137,36 @@ def test_a_job_failing_in_a_batch_keeps_its_own_failure_and_undoes_only_its_own_
         select(OutboxMessage.args).where(OutboxMessage.task_name == "outbox.noop")
     ).all()
     assert sorted(effects) == [[0], [2]]  # the failed job's effect was rolled back with it
+
+
+def test_a_batch_that_goes_well_takes_no_savepoints_and_stamps_its_rows_at_once(
+    app, db_session, monkeypatch
+):
+    """Savepoints only once a job has failed: they cost two round trips a job."""
+    jobs = _jobs(db_session, 3)
+    statements: list[str] = []
+    nested = []
+    real_begin_nested = Session.begin_nested
+
+    def begin_nested(self):
+        nested.append(self)
+        return real_begin_nested(self)
+
+    monkeypatch.setattr(Session, "begin_nested", begin_nested)
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db_session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert run_batch(jobs, lambda session, n: None) == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert nested == []
+    stamps = [s for s in statements if s.startswith("UPDATE outbox_messages SET processed_at")]
+    assert len(stamps) == 1
+    assert all(_row(db_session, job_id).status == "processed" for job_id, _ in jobs)
 
 
 def test_a_job_in_a_batch_may_reschedule_itself(app, db_session):
