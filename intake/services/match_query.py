@@ -43,6 +43,7 @@ class _Entry(NamedTuple):
     built_at: float
     checked_at: float
     listing_index: ListingIndex
+    specialist_ids: dict[str, int]  # each listing's row id, for recording matches
 
 
 _lock = threading.Lock()
@@ -113,15 +114,16 @@ def _recheck_seconds() -> float:
     return float(current_app.config.get("MATCH_INDEX_RECHECK_SECONDS", default))
 
 
-def _build(session: AnySession) -> ListingIndex:
+def _build(session: AnySession) -> tuple[ListingIndex, dict[str, int]]:
     """Read the matchable listings as plain rows (ORM objects cost 3x more at 100k)."""
     referrals = recent_referrals(session)
     rows = session.execute(
         select(*_COLUMNS).where(
             Specialist.active.is_(True), Specialist.accepting_new_patients.is_(True)
         )
-    )
-    return ListingIndex(to_listing(row, referrals.get(row.id, 0)) for row in rows)
+    ).all()
+    index = ListingIndex(to_listing(row, referrals.get(row.id, 0)) for row in rows)
+    return index, {row.listing_id: row.id for row in rows}
 
 
 def current_index(session: AnySession) -> ListingIndex:
@@ -140,8 +142,8 @@ def current_index(session: AnySession) -> ListingIndex:
         cached = _cache.get("entry")  # another thread may have built it while we waited
         if cached is not None and cached.version == version and cached.built_at >= now:
             return cached.listing_index
-        index = _build(session)
-        _cache["entry"] = _Entry(version, now, now, index)
+        index, ids = _build(session)
+        _cache["entry"] = _Entry(version, now, now, index, ids)
     return index
 
 
@@ -179,13 +181,7 @@ def record_case_matches(session: AnySession, case_id: int) -> int:
     if query is None:
         return 0
     matches = find_matches(session, query)
-    ids = dict(
-        session.execute(
-            select(Specialist.listing_id, Specialist.id).where(
-                Specialist.listing_id.in_([m.listing.listing_id for m in matches])
-            )
-        ).all()
-    )
+    ids = _specialist_ids(session, [m.listing.listing_id for m in matches])
     session.execute(delete(CaseMatch).where(CaseMatch.case_id == case_id))
     rows = [
         {
@@ -204,6 +200,24 @@ def record_case_matches(session: AnySession, case_id: int) -> int:
     if rows:  # one bulk INSERT (the columns' sealing applies as to any insert), no unit of work
         session.execute(insert(CaseMatch), rows)
     return len(matches)
+
+
+def _specialist_ids(session: AnySession, listing_ids: list[str]) -> dict[str, int]:
+    """The row ids of these listings: from the index's entry, asked of the database if not there.
+
+    Why kept: a backlog records the matches of thousands of cases, and this
+    was a query for each.
+    """
+    entry = _cache.get("entry")
+    known = entry.specialist_ids if entry is not None else {}
+    ids = {listing_id: known[listing_id] for listing_id in listing_ids if listing_id in known}
+    missing = [listing_id for listing_id in listing_ids if listing_id not in ids]
+    if missing:  # the index was rebuilt (or forgotten) since the ranking: ask
+        rows = session.execute(
+            select(Specialist.listing_id, Specialist.id).where(Specialist.listing_id.in_(missing))
+        )
+        ids.update({listing_id: row_id for listing_id, row_id in rows})
+    return ids
 
 
 # --- What the API and the CLI print ---
