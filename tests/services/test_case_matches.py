@@ -121,3 +121,19 @@ def test_fair_spread_is_a_note_for_staff_only(db_session, demo_listings):
     assert all("fair spread" not in row.summary for row in rows)
     patient_facing = match_query.find_matches(db_session, match_query.query_for_case(case))
     assert all("fair spread" not in reason for m in patient_facing for reason in m.reasons)
+
+
+def test_the_listings_row_ids_come_from_the_index_and_else_from_the_database(
+    db_session, demo_listings, monkeypatch
+):
+    """Kept with the index (no query a case); a listing the entry lacks is asked for."""
+    case = _case(db_session, diagnosis_type="pleural", zip="60601")
+    match_query.record_case_matches(db_session, case.id)
+    kept = [(m.specialist_id, m.rank) for m in db_session.scalars(select(CaseMatch))]
+    entry = match_query._cache["entry"]
+    rows = dict(db_session.execute(select(Specialist.listing_id, Specialist.id)).all())
+    assert entry.specialist_ids and all(rows[k] == v for k, v in entry.specialist_ids.items())
+    # an entry without them (rebuilt between the ranking and the record): the same rows
+    monkeypatch.setitem(match_query._cache, "entry", entry._replace(specialist_ids={}))
+    match_query.record_case_matches(db_session, case.id)
+    assert [(m.specialist_id, m.rank) for m in db_session.scalars(select(CaseMatch))] == kept
