@@ -8,8 +8,8 @@ log, and keeps nothing else.
 
 Two servers.  ``lean`` (the default) speaks the SMTP a client needs (EHLO,
 MAIL, RCPT, DATA read in one piece up to the end-of-data line, RSET, NOOP,
-QUIT) and stands in for a mail server written for speed, as a real
-relay is.  ``aiosmtpd`` (the tests' server) reads DATA line by line in
+QUIT), offers PIPELINING as Postfix and the big relays do, and stands in
+for a mail server written for speed, as a real relay is.  ``aiosmtpd`` (the tests' server) reads DATA line by line in
 Python: about 7 ms of CPU for a guide email's 270 KB, on the same 2 cores
 as the service it is measuring, and the sending worker waits for it.
 """
@@ -41,7 +41,7 @@ class Sink:
 
 _END_OF_DATA = b"\r\n.\r\n"
 _REPLIES = {
-    b"EHLO": b"250-sink\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n",
+    b"EHLO": b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n",
     b"HELO": b"250 sink\r\n",
     b"MAIL": b"250 2.1.0 OK\r\n",
     b"RCPT": b"250 2.1.5 OK\r\n",

@@ -33,6 +33,8 @@ class Script:
     rcpt_refusals: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 ..."
     hold_seconds: float = 0.0  # wait this long before the final 250 (after storing)
     drop_after_data: int = 0  # close the connection instead of answering, this many times
+    mail_refusals: list[str] = field(default_factory=list)  # e.g. "451 4.3.2 Not now"
+    pipelining: bool = True  # offer PIPELINING (RFC 2920) in the EHLO reply, as real servers do
 
 
 class SmtpSink:
@@ -53,7 +55,20 @@ class SmtpSink:
         with self._lock:
             self.sessions += 1
         session.host_name = hostname
+        if self.script.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
         return responses
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:  # noqa: N802
+        with self._lock:
+            refusal = self.script.mail_refusals.pop(0) if self.script.mail_refusals else None
+        if refusal:
+            return refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -88,13 +88,17 @@ class SmtpTransport:
         try:
             conn = self._connection()
             stage = "mail"
-            self._expect(conn.mail(sender), stage)
-            stage = "rcpt"
-            self._expect(conn.rcpt(recipient), stage)
+            if conn.has_extn("pipelining"):
+                self._envelope_pipelined(conn, sender, recipient)
+            else:
+                self._expect(conn.mail(sender), stage)
+                stage = "rcpt"
+                self._expect(conn.rcpt(recipient), stage)
+                stage = "data"
+                code, reply = conn.docmd("DATA")
+                if code != 354:
+                    raise _Refused(stage, code, reply)
             stage = "data"
-            code, reply = conn.docmd("DATA")
-            if code != 354:
-                raise _Refused(stage, code, reply)
             conn.send(_payload(data, clean))
             handed_over, stage = True, "end"
             code, reply = conn.getreply()
@@ -108,6 +112,39 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException):
             self._reset(hard=True)
             return Outcome(UNKNOWN if handed_over else TRANSIENT, None, None, stage)
+
+    def _envelope_pipelined(self, conn: smtplib.SMTP, sender: str, recipient: str) -> None:
+        """MAIL, RCPT and DATA in one write, their replies read in order (RFC 2920).
+
+        Why: each command otherwise waits a round trip for its reply, three
+        of the four an email takes; to a server across the internet that is
+        most of the time a send takes.  Raises ``_Refused`` for the first
+        command refused (the later ones then fail too, and are read so the
+        connection stays in step).  A server that accepts DATA all the same
+        is given the empty end of it, which it refuses for want of a
+        recipient.
+        """
+        mail, rcpt = smtplib.quoteaddr(sender), smtplib.quoteaddr(recipient)
+        conn.send(f"MAIL FROM:{mail}\r\nRCPT TO:{rcpt}\r\nDATA\r\n".encode("ascii"))
+        replies = [
+            ("mail", *conn.getreply()),
+            ("rcpt", *conn.getreply()),
+            ("data", *conn.getreply()),
+        ]
+        refused = next(
+            (
+                _Refused(stage, code, reply)
+                for stage, code, reply in replies
+                if not (code == 354 if stage == "data" else 200 <= code < 300)
+            ),
+            None,
+        )
+        if refused is None:
+            return
+        if replies[2][1] == 354:
+            conn.send(b".\r\n")
+            conn.getreply()
+        raise refused
 
     def _expect(self, answer: tuple[int, bytes], stage: str) -> None:
         code, reply = answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import socket
 
 import pytest
@@ -179,3 +180,68 @@ def test_a_composed_message_says_it_is_clean_and_one_with_a_dot_line_says_not(si
     assert outcome.kind == ACCEPTED
     text = sink.messages[0].get_body(("plain",)).get_content()
     assert ".first one" in text  # stuffed on the wire, whole on arrival
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+@pytest.mark.parametrize(
+    ("refusal", "expected"),
+    [
+        (None, (ACCEPTED, 250, "end")),
+        ("mail", (TRANSIENT, 451, "mail")),
+        ("rcpt", (PERMANENT, 550, "rcpt")),
+        ("data", (TRANSIENT, 451, "end")),
+    ],
+)
+def test_each_refusal_keeps_its_stage_and_the_connection_stays_in_step(
+    sink, monkeypatch, pipelining, refusal, expected
+):
+    """With PIPELINING the envelope goes in one write; what a refusal means does not change."""
+    sink.script.pipelining = pipelining
+    writes = []
+    real_send = smtplib.SMTP.send
+    monkeypatch.setattr(
+        smtplib.SMTP, "send", lambda conn, data: writes.append(data) or real_send(conn, data)
+    )
+    transport = _transport(sink)
+    assert _send(transport, _message()).kind == ACCEPTED  # the connection opened
+    if refusal == "mail":
+        # twice: a reused connection's first MAIL refusal is tried again (it may have died idle)
+        sink.script.mail_refusals = ["451 4.3.2 Not now"] * 2
+    elif refusal == "rcpt":
+        sink.script.rcpt_refusals["nobody@example.com"] = "550 5.1.1 No such user here"
+    elif refusal == "data":
+        sink.script.data_replies = ["451 4.3.0 Try again later"]
+    writes.clear()
+    outcome = _send(transport, _message(to="nobody@example.com"))
+    assert (outcome.kind, outcome.code, outcome.stage) == expected
+    if refusal is None:  # the envelope, then the payload; one by one, each command on its own
+        assert len(writes) == (2 if pipelining else 4)
+    # the same connection goes on to the next message
+    assert _send(transport, _message()).kind == ACCEPTED
+    assert sink.sessions == 1
+    assert len(sink.raw) == (3 if refusal is None else 2)
+
+
+class _Answering:
+    """A connection that replies from a list and records what it was sent."""
+
+    def __init__(self, *replies: int) -> None:
+        self.replies, self.sent = list(replies), []
+
+    def send(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def getreply(self) -> tuple[int, bytes]:
+        return self.replies.pop(0), b"reply"
+
+
+def test_a_server_that_takes_data_after_refusing_the_recipient_is_given_its_empty_end():
+    from intake.mail.transport import _Refused
+
+    conn = _Answering(250, 550, 354, 554)
+    with pytest.raises(_Refused) as refused:
+        SmtpTransport(SmtpSettings("127.0.0.1", 25))._envelope_pipelined(
+            conn, "support@example.org", "nobody@example.com"
+        )
+    assert (refused.value.stage, refused.value.code) == ("rcpt", 550)
+    assert conn.sent[-1] == b".\r\n" and conn.replies == []
