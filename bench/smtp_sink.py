@@ -9,9 +9,10 @@ log, and keeps nothing else.
 Two servers.  ``lean`` (the default) speaks the SMTP a client needs (EHLO,
 MAIL, RCPT, DATA read in one piece up to the end-of-data line, RSET, NOOP,
 QUIT), offers PIPELINING as Postfix and the big relays do, and stands in
-for a mail server written for speed, as a real relay is.  ``aiosmtpd`` (the tests' server) reads DATA line by line in
-Python: about 7 ms of CPU for a guide email's 270 KB, on the same 2 cores
-as the service it is measuring, and the sending worker waits for it.
+for a mail server written for speed, as a real relay is.  ``aiosmtpd``
+(the tests' server) reads DATA line by line in Python: about 7 ms of CPU
+for a guide email's 270 KB, on the same 2 cores as the service it is
+measuring, and the sending worker waits for it.
 """
 
 from __future__ import annotations
