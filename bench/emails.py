@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import os
 import random
 import re
@@ -76,7 +77,6 @@ KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 TYPES = ["pleural", "peritoneal", "pericardial", "testicular", "not_sure"]
 STAGES = ["2", "4"]
 TOPICS = ["treatment", "financial"]
-ZIPS = ["10001", "60601", "94103", "77030", "02115", "33101", "98101", "30303", "85004", "19104"]
 
 
 def admin(sql: str) -> None:
@@ -118,15 +118,27 @@ class Processes:
 
 
 def variant_of(n: int) -> dict[str, Any]:
-    """A mix of 20 variants (5 types x 2 stages x veteran or not), a third with a ZIP."""
+    """A mix of 20 variants (5 types x 2 stages x veteran or not), a third with a ZIP.
+
+    The ZIPs are drawn from every ZIP the service knows, so nearly every
+    "Specialists near you" page is drawn for its reader, as in service (ten
+    ZIPs, as before, let the renderer's cache of pages answer most of them).
+    """
     rng = random.Random(n)
     return {
         "diagnosis_type": TYPES[n % 5],
         "stage": STAGES[(n // 5) % 2],
         "veteran": (n // 10) % 2 == 0,
         "topics": TOPICS,
-        "zip": rng.choice(ZIPS) if n % 3 == 0 else None,
+        "zip": rng.choice(known_zips()) if n % 3 == 0 else None,
     }
+
+
+@functools.cache
+def known_zips() -> list[str]:
+    from intake.matching import geo
+
+    return geo.all_zips()
 
 
 def render_times(app: Any) -> tuple[float, float, float, int]:
