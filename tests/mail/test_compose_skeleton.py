@@ -79,3 +79,22 @@ def test_an_unsubscribe_header_too_long_for_one_line_goes_the_packages_whole_way
     )
     message = email.message_from_bytes(built.data, policy=email.policy.default)
     assert url in str(message["List-Unsubscribe"]).replace(" ", "")
+
+
+@pytest.mark.parametrize("subtype", ["plain", "html"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "Dear María,\n\nThank you for asking for our guide.\n",
+        "plain ascii\nline two",
+        "",
+        "a line longer than the limit " * 40,
+        "lone\rends\r\nand\n\nblank lines",
+        ".a dot line\n..and two",
+        "other scripts: 中文, русский, 😀\n",
+        "trailing spaces   \nand a tab\t",
+        "\u2028line and paragraph separators\u2029",
+    ],
+)
+def test_a_text_part_is_byte_for_byte_what_the_email_package_writes(content, subtype):
+    assert compose._text_part(content, subtype) == compose._text_part_whole(content, subtype)
