@@ -91,7 +91,10 @@ def draw(static: Path, text: MatchesText, org_name: str, page_number: int) -> by
 
     names = fonts(static).names
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    # the preamble sets our face, not Helvetica, which would be written into every page unused
+    canvas = Canvas(
+        out, pagesize=(PAGE_W, PAGE_H), pageCompression=1, initialFontName=names["regular"]
+    )
     pen = _Pen(canvas, names)
     _frame(pen, text, org_name, page_number)
     y = pen.heading(text.heading, TOP)
