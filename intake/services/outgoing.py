@@ -78,11 +78,12 @@ def send_batch(
 
     Why: a backlog of guide emails spent more on the job around each email
     (a broker message, a start to count, three commits) than on the email.
-    Here a batch counts its starts in one statement, and each email's answer
-    and its row's stamp commit together with the next email's ``sending``
-    mark, just before that email's DATA: one commit an email, and still at
-    most one delivery ``sending`` at any moment, so a worker killed mid-batch
-    leaves exactly what a killed single job leaves (``services/emails.py``).
+    Here a batch counts its starts in one statement, loads its guide
+    requests in one query, and each email's answer commits together with
+    the next email's ``sending`` mark, just before that email's DATA: one
+    commit an email, and still at most one delivery ``sending`` at any
+    moment, so a worker killed mid-batch leaves exactly what a killed single
+    job leaves (``services/emails.py``).
 
     Each row keeps its own count and re-publish time.  What keeps an email
     from going twice is its delivery's row (locked while it is prepared,
