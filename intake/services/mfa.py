@@ -6,6 +6,13 @@ each 30-second code is accepted once (``totp_last_step``), one step either
 side of now for clocks that drift; recovery codes are random, shown once,
 and only their SHA-256 is kept (each is 50 random bits, so a fast hash is
 enough), each good for one sign-in.
+
+"Once" holds under concurrency too: a code is marked used by the very
+UPDATE that accepts it, guarded by "not used yet", so of several sessions
+posting one code at the same moment exactly one changes the row and the
+others match nothing, whatever each of them read before.  PostgreSQL makes
+the others wait for the winner's row lock and then re-reads the row;
+SQLite lets one writer at a time.
 """
 
 from __future__ import annotations
@@ -13,10 +20,17 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pyotp
 import segno
+from sqlalchemy import JSON, Text, cast, exists, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import ColumnElement
 
 from intake.models.base import utcnow
 from intake.models.user import User
@@ -65,7 +79,9 @@ def begin_enrolment(user: User) -> str:
     return user.totp_pending
 
 
-def finish_enrolment(user: User, code: str, now: datetime | None = None) -> list[str] | None:
+def finish_enrolment(
+    session: Session, user: User, code: str, now: datetime | None = None
+) -> list[str] | None:
     """Turn the pending key on if ``code`` matches it; the fresh recovery codes, else None."""
     now = now or utcnow()
     code = code.strip().replace(" ", "")
@@ -73,10 +89,10 @@ def finish_enrolment(user: User, code: str, now: datetime | None = None) -> list
     if not pending or not _CODE_RE.match(code):
         return None
     step = _step_of(pending, code, now)
-    if step is None:
+    if step is None or not _spend_step(session, user, step):
         return None
     user.totp_secret, user.totp_pending = pending, None
-    user.totp_enabled_at, user.totp_last_step = now, step
+    user.totp_enabled_at = now
     return new_recovery_codes(user)
 
 
@@ -90,23 +106,79 @@ def new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def verify(user: User, typed: str, now: datetime | None = None) -> str | None:
-    """Check a sign-in's second step: "totp" or "recovery" when it passes, None when not."""
+def verify(session: Session, user: User, typed: str, now: datetime | None = None) -> str | None:
+    """Check a sign-in's second step and spend the code: "totp" or "recovery", or None.
+
+    None also when another request spent the same code first, even at the same moment.
+    """
     now = now or utcnow()
     code = typed.strip().lower().replace(" ", "")
     if not user.totp_secret:
         return None
     if _CODE_RE.match(code):
         step = _step_of(user.totp_secret, code, now)
-        if step is None or step <= (user.totp_last_step or 0):
+        if step is None or not _spend_step(session, user, step):
             return None  # wrong, or already used: a code is good once
-        user.totp_last_step = step
         return "totp"
-    digest = _hash(code)
-    if digest in (user.recovery_codes or []):
-        user.recovery_codes = [h for h in user.recovery_codes if h != digest]
+    if _spend_recovery_code(session, user, _hash(code)):
         return "recovery"
     return None
+
+
+def _spend_step(session: Session, user: User, step: int) -> bool:
+    """Record ``step`` as the last one used, only if no later or equal step was; True if so."""
+    if step <= (user.totp_last_step or 0):
+        return False  # already refused by what this request read: no need to ask
+    spent = session.execute(
+        update(User)
+        .where(User.id == user.id, User.totp_last_step < step)
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not spent.rowcount:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
+
+
+def _spend_recovery_code(session: Session, user: User, digest: str) -> bool:
+    """Take ``digest`` out of the account's recovery codes, only if it is still there."""
+    if digest not in (user.recovery_codes or []):
+        return False
+    dialect = session.get_bind().dialect.name
+    try:
+        held, remaining = _RECOVERY_CODE_SQL[dialect](digest)
+    except KeyError:
+        raise NotImplementedError(f"no recovery code UPDATE for {dialect}") from None
+    spent = session.execute(
+        update(User)
+        .where(User.id == user.id, held)
+        .values(recovery_codes=remaining)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(user, ["recovery_codes"])  # the list as the database now holds it
+    return bool(spent.rowcount)  # type: ignore[attr-defined]
+
+
+def _postgresql_codes(digest: str) -> tuple[ColumnElement[bool], Any]:
+    """The list holds ``digest`` (jsonb ``?``), and the list without it (jsonb ``-``)."""
+    codes = cast(User.recovery_codes, JSONB)
+    without = codes.op("-", return_type=JSONB)(literal(digest, Text))
+    return codes.has_key(literal(digest, Text)), cast(without, JSON)
+
+
+def _sqlite_codes(digest: str) -> tuple[ColumnElement[bool], Any]:
+    """The same through SQLite's JSON functions: json_each reads the list, one row a code."""
+    each = func.json_each(User.recovery_codes).table_valued("value")
+    held = exists(select(each.c.value).where(each.c.value == digest))
+    left = func.json_group_array(each.c.value)
+    return held, select(left).where(each.c.value != digest).scalar_subquery()
+
+
+_RECOVERY_CODE_SQL: dict[str, Callable[[str], tuple[ColumnElement[bool], Any]]] = {
+    "postgresql": _postgresql_codes,
+    "sqlite": _sqlite_codes,
+}
 
 
 def is_enrolled(user: User) -> bool:

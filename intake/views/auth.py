@@ -160,7 +160,7 @@ def second_factor() -> ResponseReturnValue:
     if form.validate_on_submit():
         typed = form.code.data or ""
         if enrolling:
-            codes = mfa.finish_enrolment(user, typed)
+            codes = mfa.finish_enrolment(db.session(), user, typed)
             if codes is not None:
                 audit.record(db.session(), user, "mfa.enrol", "user", user.id, {},
                              request.remote_addr)  # fmt: skip
@@ -168,7 +168,7 @@ def second_factor() -> ResponseReturnValue:
                 _complete_sign_in(user)
                 return render_template("auth/recovery_codes.html", codes=codes, target=target)
         else:
-            method = mfa.verify(user, typed)
+            method = mfa.verify(db.session(), user, typed)
             if method is not None:
                 audit.record(db.session(), user, "mfa.success", "user", user.id,
                              {"method": method}, request.remote_addr)  # fmt: skip
