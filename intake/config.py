@@ -120,6 +120,9 @@ def load_settings() -> dict[str, Any]:
         "HSTS_SECONDS": int(_env_number("HSTS_SECONDS", 0 if embedded else 31_536_000)),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ADVOCATE_PHONE": os.environ.get("ADVOCATE_PHONE", "1-800-555-0199"),
+        # claims an advocate may hold at once (their own call backs, when due, aside):
+        # claim-next hands out one call at a time, not a list of people's phones and emails
+        "MAX_OPEN_CLAIMS": max(1, int(_env_number("MAX_OPEN_CLAIMS", 1))),
         # the team's own time zone, for times on staff pages
         "STAFF_TIMEZONE": os.environ.get("STAFF_TIMEZONE", "America/New_York"),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),

@@ -68,3 +68,11 @@ def test_outside_the_demo_cookies_are_secure_and_hsts_is_on(production_env):
     settings = config.load_settings()
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["HSTS_SECONDS"] == 31_536_000
+
+
+def test_an_advocate_holds_one_claim_unless_the_environment_says_more(production_env, monkeypatch):
+    assert config.load_settings()["MAX_OPEN_CLAIMS"] == 1
+    monkeypatch.setenv("MAX_OPEN_CLAIMS", "3")
+    assert config.load_settings()["MAX_OPEN_CLAIMS"] == 3
+    monkeypatch.setenv("MAX_OPEN_CLAIMS", "0")  # never none at all: nobody could claim
+    assert config.load_settings()["MAX_OPEN_CLAIMS"] == 1

@@ -12,6 +12,17 @@ order, so it stops at the first row no other advocate holds instead of
 sorting the whole queue, and 50 advocates at once never wait for each
 other.  A guarded UPDATE (only while the item still waits) takes it, which
 is what keeps SQLite, without row locks, correct too.
+
+An advocate holds at most ``max_open`` claims (``MAX_OPEN_CLAIMS``): claim
+next is one call at a time, not a way to collect people's phones and
+emails.  A call back the advocate arranged themselves does not count: a
+claim on one is outside the cap, and at the cap a press still takes one
+that is due (a time promised to the patient, someone the advocate has
+already spoken with); nothing else.  Two presses at once must not both get
+past the cap: PostgreSQL locks the advocate's row for the claim's
+transaction, and the UPDATE itself counts the claims held, which is what
+guards SQLite (one writer at a time, the count read by the writing
+statement).
 """
 
 from __future__ import annotations
@@ -58,6 +69,7 @@ class Claim:
 
     item: QueueItem | None
     skipped: int = 0  # candidates found not callable after all (window closed, consent gone)
+    at_cap: bool = False  # nothing new: the advocate already holds their most open claims
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,21 @@ _ME = bindparam("me", type_=Integer())
 # the UPDATE's own table ambiguous in a subquery over the same table
 _CANDIDATE = aliased(QueueItem, name="candidate")
 _LEASE_END = bindparam("lease_end", type_=QueueItem.callable_from.type)
+_CAP = bindparam("cap", type_=Integer())
+_HELD = aliased(QueueItem, name="held")
+
+
+def _held_by_me(me: Any) -> Any:
+    """How many claims ``me`` holds that count against the cap (not their own call backs)."""
+    return (
+        select(func.count())
+        .select_from(_HELD)
+        .where(
+            _HELD.status == CLAIMED,
+            _HELD.claimed_by_id == me,
+            or_(_HELD.preferred_advocate_id.is_(None), _HELD.preferred_advocate_id != me),
+        )
+    )
 
 
 def _tiers(skills: Skills, uncovered: frozenset[str]) -> list[Any]:
@@ -141,11 +168,15 @@ def claim_next(
     advocate: User,
     now: datetime | None = None,
     uncovered: frozenset[str] = frozenset(),
+    max_open: int | None = None,
 ) -> Claim:
     """Give this advocate the next call they should make, held for ``LEASE``; flushes.
 
     ``uncovered`` names the skills no advocate on shift has: items needing
-    them are anyone's at once rather than after ``SKILL_RELAX``.
+    them are anyone's at once rather than after ``SKILL_RELAX``.  With
+    ``max_open`` (the console passes ``MAX_OPEN_CLAIMS``) an advocate already
+    holding that many claims gets only a due call back of their own, else
+    ``at_cap``; None is for the benches and tests that drain a queue.
     """
     now = now or utcnow()
     skipped = 0
@@ -157,8 +188,12 @@ def claim_next(
         "me": advocate.id,
         "lease_end": now + queue.LEASE,
     }
+    capped = max_open is not None
+    at_cap = capped and held_claims(session, advocate, lock=True) >= (max_open or 0)
+    if capped:
+        values["cap"] = max_open
     returns_facts = session.get_bind().dialect.name != "sqlite"
-    statement = claim_statement(skills_of(advocate), uncovered, returns_facts)
+    statement = claim_statement(skills_of(advocate), uncovered, returns_facts, capped, at_cap)
     for _ in range(CLAIM_TRIES):
         row = session.execute(
             statement,
@@ -166,17 +201,41 @@ def claim_next(
             execution_options={"populate_existing": True, "synchronize_session": False},
         ).first()
         if row is None:
-            return Claim(None, skipped)
+            # the UPDATE's own count may have stopped a press that raced another (SQLite)
+            full = at_cap or (capped and held_claims(session, advocate) >= (max_open or 0))
+            return Claim(None, skipped, full)
         item = row[0]
         facts = row if returns_facts else session.execute(_facts_of(item)).one()
         if still_callable(session, item, facts, advocate, now):
             return Claim(item, skipped)
         skipped += 1
-    return Claim(None, skipped)
+    return Claim(None, skipped, at_cap)
+
+
+def held_claims(session: Session, advocate: User, lock: bool = False) -> int:
+    """The claims this advocate holds that count against ``max_open``.
+
+    With ``lock``, first the advocate's own row is locked until the claim's
+    transaction ends (``FOR NO KEY UPDATE``: rows that merely reference the
+    advocate are not held up), so a second press by the same advocate waits
+    and then counts the first one's claim.  SQLite has no row locks: there
+    the claim's UPDATE counts again (``claim_statement``).
+    """
+    if lock:
+        session.execute(
+            select(User.id).where(User.id == advocate.id).with_for_update(key_share=True)
+        )
+    return int(session.scalar(_held_by_me(advocate.id)) or 0)
 
 
 @functools.lru_cache(maxsize=512)
-def claim_statement(skills: Skills, uncovered: frozenset[str], returns_facts: bool = True) -> Any:
+def claim_statement(
+    skills: Skills,
+    uncovered: frozenset[str],
+    returns_facts: bool = True,
+    capped: bool = False,
+    own_only: bool = False,
+) -> Any:
     """The whole walk down the claim order as one UPDATE, built once per kind of advocate.
 
     ``COALESCE`` of the candidate queries: the database runs each only when
@@ -186,11 +245,20 @@ def claim_statement(skills: Skills, uncovered: frozenset[str], returns_facts: bo
     SQLite, without row locks, correct too) and returns the facts the rules
     need, read from the contact, the case and the consent ledger (SQLite's
     RETURNING cannot name another table: there they are a second query).
+    ``capped``: it takes a call only while the advocate holds fewer than the
+    bound ``cap`` claims, or the advocate's own call back, counted in the
+    same statement; ``own_only``: the walk is the advocate's call backs alone
+    (at the cap, so no other row is locked for nothing).
     """
-    pick = func.coalesce(*(query.scalar_subquery() for query in candidates(skills, uncovered)))
+    queries = [query.scalar_subquery() for query in candidates(skills, uncovered)]
+    pick = queries[0] if own_only else func.coalesce(*queries)  # SQLite: COALESCE needs two
+    where = [QueueItem.id == pick, QueueItem.status.in_(WAITING)]
+    if capped:
+        mine = QueueItem.preferred_advocate_id == _ME
+        where.append(or_(mine, _held_by_me(_ME).scalar_subquery() < _CAP))
     return (
         update(QueueItem)
-        .where(QueueItem.id == pick, QueueItem.status.in_(WAITING))
+        .where(*where)
         .values(status=CLAIMED, claimed_by_id=_ME, claimed_at=_NOW, lease_expires_at=_LEASE_END)
         .returning(QueueItem, *(_FACTS if returns_facts else ()))
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from intake.views import advocate_leads
 from intake.views.access import no_store, require_staff
 
 bp = Blueprint("advocate", __name__, url_prefix="/advocate")
+FINISH_FIRST = "Finish or release your current call first."
 bp.before_request(require_staff)
 bp.after_request(no_store)
 
@@ -61,13 +62,22 @@ def queue_panel() -> ResponseReturnValue:
 
 @bp.post("/claim-next")
 def claim_next() -> ResponseReturnValue:
-    """Give me the next call that fits my skills, held for 20 minutes; 303 to its lead page."""
+    """Give me the next call that fits my skills, held for 20 minutes; 303 to its lead page.
+
+    One call at a time (``MAX_OPEN_CLAIMS``): a press while I hold that many
+    gets only a call back of my own that is due, else goes back to the queue.
+    """
     session, advocate = db.session(), current_staff()
     now = utcnow()
-    claim = claims.claim_next(session, advocate, now, staffing.uncovered_skills(session, now))
+    uncovered = staffing.uncovered_skills(session, now)
+    cap = int(current_app.config["MAX_OPEN_CLAIMS"])
+    claim = claims.claim_next(session, advocate, now, uncovered, max_open=cap)
     if claim.item is None:
         session.commit()  # items found not callable after all were moved or closed
-        flash("Nobody can be called right now. The list shows who is next, and when.", "info")
+        if claim.at_cap:
+            flash(FINISH_FIRST, "info")
+        else:
+            flash("Nobody can be called right now. The list shows who is next, and when.", "info")
         return redirect(url_for("advocate.queue_page"), code=303)
     audit.record(session, advocate, "queue.claim", "queue_item", claim.item.id,
                  ip=request.remote_addr)  # fmt: skip

@@ -65,3 +65,50 @@ def test_revoked_consent_and_a_closed_window_on_sqlite(sqlite_session):
     assert waiting.callable_from > MONDAY_10_NY
     later = waiting.callable_from + timedelta(minutes=1)
     assert claim(session, who, later).id == late.id
+
+
+def test_a_second_press_by_the_same_advocate_finds_the_cap_on_sqlite(app, tmp_path):
+    """No row locks: the press that waits for SQLite's writer counts the claims in its UPDATE.
+
+    The second press reads the count before the first commits (0 held), then
+    waits for the write lock; its UPDATE must count again, or the advocate
+    would hold two calls at a cap of 1.
+    """
+    import threading
+
+    from intake.models import User
+    from intake.services import claims
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'intake.sqlite3'}")
+    Base.metadata.create_all(engine)
+    with app.app_context(), Session(engine) as setup:
+        for _ in range(3):
+            ask(setup)
+        who_id = advocate(setup).id
+        setup.commit()
+    second: list[claims.Claim] = []
+    errors: list[BaseException] = []
+
+    def press_again() -> None:
+        try:
+            with app.app_context(), Session(engine) as session:
+                who = session.get(User, who_id)
+                second.append(claims.claim_next(session, who, MONDAY_10_NY, max_open=1))
+                session.commit()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    with app.app_context(), Session(engine) as first:
+        who = first.get(User, who_id)
+        assert claims.claim_next(first, who, MONDAY_10_NY, max_open=1).item is not None
+        thread = threading.Thread(target=press_again)
+        thread.start()
+        thread.join(1.0)  # it read 0 held and now waits for the write lock
+        first.commit()
+    thread.join(30)
+    assert not errors, errors
+    assert second[0].item is None and second[0].at_cap
+    with Session(engine) as check:
+        held = check.query(QueueItem).filter_by(status=CLAIMED, claimed_by_id=who_id).count()
+    engine.dispose()
+    assert held == 1
