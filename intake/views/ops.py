@@ -60,11 +60,16 @@ LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 def scraper_allowed() -> bool:
-    """A scraper on this machine, or one presenting ``METRICS_TOKEN`` as a bearer token."""
+    """With ``METRICS_TOKEN`` set, whoever presents it as a bearer token; unset, loopback only.
+
+    Once a token exists, loopback is no proof: a reverse proxy on this
+    machine whose ``TRUSTED_PROXY_HOPS`` was forgotten makes every visitor
+    arrive from 127.0.0.1, so the token is asked of everyone.
+    """
     token = current_app.config.get("METRICS_TOKEN") or ""
-    sent = request.headers.get("Authorization", "")
-    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
-        return True
+    if token:
+        sent = request.headers.get("Authorization", "")
+        return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
     return request.remote_addr in LOOPBACK
 
 

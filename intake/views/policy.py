@@ -7,7 +7,8 @@ Every endpoint the app serves is named here with its audience:
     claim_holder  staff, and for an advocate only the lead they hold (the view checks
                   the holder; admins may open any lead)
     admin         a signed-in admin
-    scraper       a Prometheus scraper: from this machine, or with the ``METRICS_TOKEN``
+    scraper       a Prometheus scraper: with the ``METRICS_TOKEN`` once one is set (from
+                  anywhere, this machine too); without one, from this machine only
     partner       a partner site's API key (``Authorization: Bearer``; never a cookie, so
                   these routes are the documented exception to CSRF)
 

@@ -140,3 +140,26 @@ def test_metrics_from_elsewhere_need_the_token(app, client, monkeypatch):
     assert client.get("/metrics", environ_base=remote, headers=wrong).status_code == 401
     right = {"Authorization": "Bearer a-long-scraper-token-for-tests"}
     assert client.get("/metrics", environ_base=remote, headers=right).status_code == 200
+
+
+def test_with_a_token_set_loopback_needs_it_too(app, client, monkeypatch):
+    """A proxy on this machine without TRUSTED_PROXY_HOPS makes every visitor loopback."""
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "a-long-scraper-token-for-tests")
+    for local in ("127.0.0.1", "::1"):
+        here = {"REMOTE_ADDR": local}
+        refused = client.get("/metrics", environ_base=here)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
+        assert "intake_" not in refused.get_data(as_text=True)
+        wrong = {"Authorization": "Bearer not-it"}
+        assert client.get("/metrics", environ_base=here, headers=wrong).status_code == 401
+        right = {"Authorization": "Bearer a-long-scraper-token-for-tests"}
+        assert client.get("/metrics", environ_base=here, headers=right).status_code == 200
+
+
+def test_without_a_token_only_loopback_is_answered(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "")
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    remote = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get("/metrics", environ_base=remote).status_code == 401
+    anything = {"Authorization": "Bearer "}  # an empty token is no token
+    assert client.get("/metrics", environ_base=remote, headers=anything).status_code == 401
