@@ -4,13 +4,23 @@ gunicorn writes the request path (``%(U)s``) percent-decoded, so a request
 for ``/x%0D%0A200 GET /admin`` would start a forged line in the log that
 looks like a request that never happened.  Every text field is escaped here
 (``\\x0d``), so one request is always exactly one log line.
+
+A secret link's token never reaches the log either: whoever reads
+``/staff/set-password/<token>`` there could choose that person's password
+(a mail scanner opening the link leaves it working).  Every field, the path,
+the request line, the query string and the Referer among them, is written
+with those tokens replaced: ``/staff/set-password/…``; so is gunicorn's own
+error log ("Error handling request /unsubscribe/…").
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+from intake.logsafe import redact_links
 
 # C0 controls and DEL, shown as \xNN
 _ESCAPES = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
@@ -21,10 +31,25 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+class _RedactLinks(logging.Filter):
+    """Formats each error-log record once, with secret links' tokens replaced."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact_links(record.getMessage()), None
+        return True
+
+
+_REDACT_LINKS = _RedactLinks()
+
+
 class SafeAccessLogger(Logger):  # type: ignore[misc]
-    """gunicorn's Logger, with the access line's fields escaped."""
+    """gunicorn's Logger, with the access line's fields escaped and secret links redacted."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self.error_log.addFilter(_REDACT_LINKS)  # one instance: a reload adds nothing twice
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
-        """The format's fields, each string with its control characters escaped."""
+        """The format's fields, each string with its tokens redacted and its controls escaped."""
         atoms = super().atoms(resp, req, environ, request_time)
-        return {k: escape(v) if isinstance(v, str) else v for k, v in atoms.items()}
+        return {k: escape(redact_links(v)) if isinstance(v, str) else v for k, v in atoms.items()}

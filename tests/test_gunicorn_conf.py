@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import runpy
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 from intake.config import PROJECT_ROOT
 from intake.matching import geo
@@ -45,3 +53,86 @@ def test_a_line_break_in_a_path_cannot_forge_an_access_log_line():
     line = SETTINGS["access_log_format"] % logger.atoms(response, request, environ, timedelta(0))
     assert "\r" not in line and "\n" not in line
     assert line.startswith('"GET /x\\x0d\\x0a')
+
+
+TOKENS = ("StaffT0ken", "DeleteT0ken", "UnsubT0ken")
+
+
+def _access_line(environ_extra: dict[str, str], headers: list[tuple[str, str]]) -> tuple[str, dict]:
+    """The configured access line for one request, and every field the logger offers."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from intake.access_log import SafeAccessLogger
+
+    config = Config()
+    config.set("accesslog", None)
+    environ = {"REQUEST_METHOD": "POST", "SERVER_PROTOCOL": "HTTP/1.1", **environ_extra}
+    request = SimpleNamespace(headers=headers, method="POST", path=environ["PATH_INFO"],
+                              query=environ["QUERY_STRING"], uri=environ["RAW_URI"],
+                              version=(1, 1))  # fmt: skip
+    response = SimpleNamespace(status="303 SEE OTHER", sent=0, response_length=0,
+                               headers=[("Location", "/login")])  # fmt: skip
+    atoms = SafeAccessLogger(config).atoms(response, request, environ, timedelta(0))
+    return SETTINGS["access_log_format"] % atoms, atoms
+
+
+def test_a_secret_links_token_is_in_no_field_of_the_access_log():
+    """Path, request line, query string, Referer: each shows the link, never its token."""
+    line, atoms = _access_line(
+        {"PATH_INFO": "/staff/set-password/StaffT0ken",
+         "RAW_URI": "/staff/set-password/StaffT0ken?next=/privacy/delete/DeleteT0ken",
+         "QUERY_STRING": "next=/privacy/delete/DeleteT0ken",
+         "HTTP_REFERER": "https://intake.example.org/unsubscribe/UnsubT0ken"},
+        [("REFERER", "https://intake.example.org/unsubscribe/UnsubT0ken")],
+    )  # fmt: skip
+    assert line.startswith('"POST /staff/set-password/…" 303')
+    assert atoms["r"] == "POST /staff/set-password/…?next=/privacy/delete/… HTTP/1.1"
+    assert atoms["q"] == "next=/privacy/delete/…"
+    assert atoms["f"] == atoms["{referer}i"] == "https://intake.example.org/unsubscribe/…"
+    fields = repr(atoms)
+    assert not any(token in fields for token in TOKENS)
+
+
+def test_a_real_gunicorn_logs_secret_links_without_their_tokens(app, tmp_path):
+    """The configured server, its own log: the redacted paths are there, the tokens nowhere."""
+    from tests.gunicorn_server import free_port
+
+    port, log_path = free_port(), tmp_path / "gunicorn.log"
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
+            [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+             "--config", str(PROJECT_ROOT / "gunicorn.conf.py"), "intake:create_app()"],
+            cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    def fetch(path: str, referer: str = "") -> None:
+        headers = {"Referer": base + referer} if referer else {}
+        with contextlib.suppress(urllib.error.HTTPError):  # unknown tokens: a 404, logged too
+            urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=5)  # noqa: S310
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).close()  # noqa: S310
+                break
+            except OSError:
+                assert process.poll() is None, "gunicorn exited"
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        fetch("/staff/set-password/StaffT0ken?again=StaffT0ken")
+        fetch("/privacy/delete/DeleteT0ken", referer="/unsubscribe/UnsubT0ken")
+        fetch("/unsubscribe/UnsubT0ken")
+        fetch("/healthz", referer="/staff/set-password/StaffT0ken")
+    finally:
+        process.terminate()
+        process.wait(20)
+    text = log_path.read_text()
+    for path in ("/staff/set-password/…", "/privacy/delete/…", "/unsubscribe/…"):
+        assert f'"GET {path}"' in text, text  # the lines searched below were captured
+    assert not any(token in text for token in TOKENS), text

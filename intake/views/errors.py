@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from intake.logsafe import describe_failure
+from intake.logsafe import describe_failure, redact_links
 from intake.views.problems import Problem, problem_response
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,8 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
-    log.error("unhandled error on %s %s: %s", request.method, request.path, describe_failure(error))
+    path = redact_links(request.path)  # a secret link's token never reaches the log
+    log.error("unhandled error on %s %s: %s", request.method, path, describe_failure(error))
     return _page(
         500, "Something went wrong on our side", "Please try again in a moment, or call us."
     )
@@ -114,6 +115,10 @@ def _security_headers(response):  # type: ignore[no-untyped-def]
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if "token" in (request.view_args or {}):
+        # A secret link's page: its URL must not travel on as a Referer (a proxy's log keeps
+        # those); the origin alone still does, which Flask-WTF's CSRF check asks for on HTTPS.
+        response.headers["Referrer-Policy"] = "strict-origin"
     response.headers.setdefault("X-Frame-Options", "DENY")
     if request.method == "POST" or request.endpoint in NO_STORE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"

@@ -70,7 +70,7 @@ def delete_confirm(token: str) -> ResponseReturnValue:
         return _confirm_page("done", token, 200)
     if not deletion.is_open(row):
         return _confirm_page("expired", token, 410)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD (a mail scanner opening the link) changes nothing
         return _confirm_page("ask", token, 200)
     deletion.confirm(session, row.id)
     session.commit()

@@ -34,7 +34,7 @@ def _subscriber(token: str) -> unsubscribe.Subscriber:
 def unsubscribe_page(token: str) -> ResponseReturnValue:
     """Show what unsubscribing does; on POST, do it."""
     subscriber = _subscriber(token)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD (a mail scanner opening the link) changes nothing
         return render_template("public/unsubscribe.html", token=token, done=False)
     one_click = request.form.to_dict() == ONE_CLICK
     if not one_click:
