@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,10 @@ class Summary:
     to: str
     subject: str
     size: int
+
+    def addresses(self) -> frozenset[str]:
+        """The addresses on its To line, lower-cased, to compare with an account's or a person's."""
+        return frozenset(addr.strip().lower() for _, addr in getaddresses([self.to]) if addr)
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,17 @@ def open_message(folder: Path, message_id: str) -> Letter | None:
         html=html.get_content() if html is not None else None,  # type: ignore[attr-defined]
         attachments=attachments,
     )
+
+
+def withheld(letter: Letter) -> Letter:
+    """The letter with only who, when and what about: for someone it was not sent to.
+
+    A staff member's mail carries their set-your-password link; another admin
+    who read it could take their account over.
+    """
+    keep = {"date", "from", "to", "subject"}
+    headers = [(name, value) for name, value in letter.headers if name.lower() in keep]
+    return Letter(letter.summary, headers, text=None, html=None, attachments=[])
 
 
 class _Handler:

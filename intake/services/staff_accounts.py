@@ -112,6 +112,14 @@ def use_link(session: Session, token: str, password: str, ip: str | None) -> Use
     return user
 
 
+def staff_addresses(session: Session, addresses: Iterable[str]) -> set[str]:
+    """Which of these addresses are staff accounts': mail to one (a password link) is theirs."""
+    wanted = {auth.normalise_email(address) for address in addresses}
+    if not wanted:
+        return set()
+    return set(session.scalars(select(User.email).where(User.email.in_(wanted))))
+
+
 def set_active(session: Session, admin: User, user: User, active: bool, ip: str | None) -> None:
     """Deactivate (ending every session now) or reactivate an account; never oneself."""
     if user.id == admin.id:

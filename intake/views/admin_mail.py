@@ -1,4 +1,10 @@
-"""Admin pages for outgoing mail: failed emails (with resend) and the demo's local mailbox."""
+"""Admin pages for outgoing mail: failed emails (with resend) and the demo's local mailbox.
+
+A message in the local mailbox addressed to a staff account (a set-your-password
+link, an alert) opens in full for that person only; other admins see who it
+went to, when and its subject, never its text: one admin must not be able to
+take another's account over with the link.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from flask.typing import ResponseReturnValue
 
 from intake.extensions import db
 from intake.mail import mailbox
-from intake.services import audit, emails
+from intake.services import audit, emails, staff_accounts
 from intake.views.admin_specialists import current_admin
 
 
@@ -73,13 +79,21 @@ def _folder() -> Path:
     return Path(current_app.config["MAILBOX_DIR"])
 
 
+def _others_staff_mail(messages: list[mailbox.Summary]) -> set[str]:
+    """The ids of messages addressed to a staff account other than the signed-in admin's."""
+    addresses = set().union(*(m.addresses() for m in messages))
+    others = staff_accounts.staff_addresses(db.session(), addresses) - {current_admin().email}
+    return {m.id for m in messages if m.addresses() & others}
+
+
 def mailbox_list() -> ResponseReturnValue:
     """What the service sent, newest first (the demo's mail catcher)."""
     folder = _folder()
     messages = mailbox.list_messages(folder)
+    withheld = _others_staff_mail(messages)
     audit.record(db.session(), current_admin(), "mailbox.list", ip=request.remote_addr)
     db.session.commit()
-    return render_template("admin/mailbox.html", messages=messages)
+    return render_template("admin/mailbox.html", messages=messages, withheld=withheld)
 
 
 def _letter(message_id: str) -> mailbox.Letter:
@@ -89,20 +103,31 @@ def _letter(message_id: str) -> mailbox.Letter:
     return letter
 
 
+def _readable_letter(message_id: str) -> mailbox.Letter:
+    """The message, if the signed-in admin may read its content; 404 for another's staff mail."""
+    letter = _letter(message_id)
+    if _others_staff_mail([letter.summary]):
+        abort(404)
+    return letter
+
+
 def mailbox_message(message_id: str) -> ResponseReturnValue:
     """One message: headers, text part, HTML part in a sandboxed frame, attachments."""
     letter = _letter(message_id)
+    withheld = bool(_others_staff_mail([letter.summary]))
+    if withheld:
+        letter = mailbox.withheld(letter)
     audit.record(
         db.session(), current_admin(), "mailbox.view", "mailbox", message_id,
-        ip=request.remote_addr,
+        {"withheld": True} if withheld else None, ip=request.remote_addr,
     )  # fmt: skip
     db.session.commit()
-    return render_template("admin/mailbox_message.html", letter=letter)
+    return render_template("admin/mailbox_message.html", letter=letter, withheld=withheld)
 
 
 def mailbox_html(message_id: str) -> ResponseReturnValue:
     """The HTML part alone, for the sandboxed frame: no scripts, no requests, no navigation."""
-    letter = _letter(message_id)
+    letter = _readable_letter(message_id)
     response = Response(letter.html or "", mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
         "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -114,7 +139,7 @@ def mailbox_html(message_id: str) -> ResponseReturnValue:
 
 def mailbox_attachment(message_id: str, index: int) -> ResponseReturnValue:
     """Download one attachment (the guide PDF, say)."""
-    letter = _letter(message_id)
+    letter = _readable_letter(message_id)
     if not 0 <= index < len(letter.attachments):
         abort(404)
     part = letter.attachments[index]

@@ -134,3 +134,59 @@ def test_csrf_is_needed_to_resend(client, db_session, login_as):
     token = csrf_token(client, "/admin/emails")
     assert token
     assert client.post("/admin/emails/1/resend").status_code == 400
+
+
+def _password_link_in_mailbox(app, db_session, folder: Path, user) -> tuple[str, str]:
+    """The worker emails ``user`` a set-your-password link into the local mailbox: (id, token)."""
+    import re
+
+    from intake.services import staff_accounts
+    from tests.services.test_emails import FakeTransport
+
+    transport = FakeTransport()
+    assert staff_accounts.email_link(db_session, user.id, transport)
+    token = re.search(rb"/staff/set-password/([A-Za-z0-9_-]+)", transport.sent[-1]).group(1)
+    return mailbox.store(folder, transport.sent[-1]), token.decode()
+
+
+def test_another_admins_password_link_is_never_shown_to_an_admin(
+    app, client, db_session, login_as, local_mailbox
+):
+    from tests.views.conftest import make_user, sign_in
+
+    target = make_user(db_session, "admin", "second.admin@staff.example.org")
+    message_id, token = _password_link_in_mailbox(app, db_session, local_mailbox, target)
+    login_as("admin")  # the first admin, who must not take the second one's account over
+
+    page = client.get(f"/admin/mailbox/{message_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Set your staff password" in html  # the page was rendered
+    assert token not in html and "/staff/set-password/" not in html
+    assert "shown to nobody else" in html
+    listing = client.get("/admin/mailbox").get_data(as_text=True)
+    assert "Set your staff password" in listing and "second.admin@staff.example.org" in listing
+    assert "its text is for its addressee only" in listing
+    assert client.get(f"/admin/mailbox/{message_id}/html").status_code == 404
+    assert client.get(f"/admin/mailbox/{message_id}/attachments/0").status_code == 404
+    assert ("mailbox.view", {"withheld": True}) in [
+        (e.action, e.detail) for e in db_session.scalars(select(AuditEvent))
+    ]
+
+    own = app.test_client()  # its addressee reads it whole
+    assert sign_in(own, db_session, target).status_code == 303
+    assert token in own.get(f"/admin/mailbox/{message_id}").get_data(as_text=True)
+
+
+def test_a_patients_email_stays_readable_beside_staff_mail(
+    app, client, db_session, login_as, local_mailbox
+):
+    from tests.views.conftest import make_user
+
+    advocate = make_user(db_session, "advocate", "new.advocate@staff.example.org")
+    staff_id, token = _password_link_in_mailbox(app, db_session, local_mailbox, advocate)
+    patient_id = mailbox.store(local_mailbox, _sample())
+    login_as("admin")
+    assert "Dear Maria" in client.get(f"/admin/mailbox/{patient_id}").get_data(as_text=True)
+    assert token not in client.get(f"/admin/mailbox/{staff_id}").get_data(as_text=True)
+    listing = client.get("/admin/mailbox").get_data(as_text=True)
+    assert listing.count("its text is for its addressee only") == 1
