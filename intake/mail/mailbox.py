@@ -5,6 +5,10 @@ loopback and the worker sends to it as to any SMTP server; each message is
 kept as one ``.eml`` file (mode 0600) in ``instance/mailbox``, where staff
 read it at ``/admin/mailbox``.  Reading parses the files with the standard
 library; nothing here renders HTML (the view shows it in a sandboxed frame).
+
+The files hold personal data like any copy of an email: erasing a person
+removes the messages addressed to them (``forget``), and their subject-access
+export lists them (``addressed_to``).
 """
 
 from __future__ import annotations
@@ -134,6 +138,42 @@ def withheld(letter: Letter) -> Letter:
     keep = {"date", "from", "to", "subject"}
     headers = [(name, value) for name, value in letter.headers if name.lower() in keep]
     return Letter(letter.summary, headers, text=None, html=None, attachments=[])
+
+
+def local_folder() -> Path | None:
+    """This app's local mailbox, or None when its mail goes to a real SMTP server."""
+    from flask import current_app
+
+    if not current_app.config.get("LOCAL_MAILBOX"):
+        return None
+    return Path(current_app.config["MAILBOX_DIR"])
+
+
+def _addressed_to(folder: Path | None, address: str) -> list[tuple[Path, Summary]]:
+    if folder is None or not folder.is_dir():
+        return []
+    wanted = address.strip().lower()
+    found = []
+    for path in sorted(p for p in folder.iterdir() if _NAME.match(p.name)):
+        with path.open("rb") as handle:
+            headers = BytesParser(policy=policy.default).parse(handle, headersonly=True)
+        summary = _summary(path, headers)  # type: ignore[arg-type]
+        if wanted in summary.addresses():
+            found.append((path, summary))
+    return found
+
+
+def addressed_to(address: str, folder: Path | None = None) -> list[Summary]:
+    """The messages kept for this address, oldest first (this app's mailbox by default)."""
+    return [summary for _, summary in _addressed_to(folder or local_folder(), address)]
+
+
+def forget(address: str, folder: Path | None = None) -> int:
+    """Delete every message kept for this address (an erasure); how many went."""
+    found = _addressed_to(folder or local_folder(), address)
+    for path, _ in found:
+        path.unlink(missing_ok=True)
+    return len(found)
 
 
 class _Handler:

@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from intake.mail import mailbox
 from intake.models import privacy
 from intake.models.base import utcnow
 from intake.models.callback import OPEN_STATUSES as CALLBACK_OPEN
@@ -73,6 +74,7 @@ def erase_contact(
     result = Erased(contact.id)
     if contact.email:
         emails.suppress(session, contact.email, emails.ERASED_ADDRESS)
+        mailbox.forget(contact.email)  # the demo's local mailbox keeps whole copies of them
     guides = list(
         session.scalars(select(GuideRequest).where(GuideRequest.contact_id == contact_id))
     )

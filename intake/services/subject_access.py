@@ -3,19 +3,21 @@
 Everything we hold about one contact, decrypted: their details, the consent
 ledger, every request with the form as it arrived (while the inbox still
 keeps it), each case they are on with its facts and matches, their queue
-items with every call attempt and note, the emails we owed them, and their
-deletion requests.  The export is audited (ids and counts only).
+items with every call attempt and note, the emails we owed them, their
+deletion requests, and the copies of their emails the demo's local mailbox
+keeps (when and what about).  The export is audited (ids and counts only).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.mail import mailbox
 from intake.models.callback import CallbackRequest
 from intake.models.consent import ConsentRecord
 from intake.models.contact import CaseContact, Contact
@@ -107,7 +109,16 @@ def export(session: Session, contact: Contact) -> dict[str, Any]:
         "calls": _queue(session, mine),
         "emails": [_fields(d, EMAIL_FIELDS) for d in deliveries],
         "deletion_requests": [_fields(d, DELETION_FIELDS) for d in deletions],
+        "local_mailbox": _kept_mail(contact),
     }
+
+
+def _kept_mail(contact: Contact) -> list[dict[str, Any]]:
+    """The copies of their emails the demo's local mailbox keeps (none with a real SMTP server)."""
+    kept = mailbox.addressed_to(contact.email) if contact.email else []
+    return [
+        {"received_at": datetime.fromtimestamp(m.received, UTC), "subject": m.subject} for m in kept
+    ]
 
 
 def _consent(record: ConsentRecord) -> dict[str, Any]:

@@ -214,3 +214,33 @@ def test_a_bounce_holds_whenever_the_mail_was_owed(db_session):
     db_session.flush()
     later = utcnow() + timedelta(days=30)
     assert emails.suppression_reason(db_session, "gone@example.com", later) == "bounced"
+
+
+def kept_email(name: str, address: str, subject: str = "Your free mesothelioma guide") -> bytes:
+    """An email as the local mailbox keeps it: the person's name and address in its To line."""
+    from intake.mail import compose
+
+    return compose.build(
+        mail_from="Support <support@example.org>", to_name=name, to_address=address,
+        subject=subject, text=f"Dear {name}", html=f"<p>Dear {name}</p>",
+        msg_id=f"<{abs(hash((name, subject)))}@example.org>",
+        unsubscribe_url="https://example.org/u/T", unsubscribe_mailto_url="mailto:u@example.org",
+    ).data  # fmt: skip
+
+
+def test_the_local_mailbox_keeps_no_copy_of_their_emails(app, db_session, canary, tmp_path,
+                                                         monkeypatch):  # fmt: skip
+    from intake.mail import mailbox
+
+    folder = tmp_path / "mailbox"
+    monkeypatch.setitem(app.config, "LOCAL_MAILBOX", True)
+    monkeypatch.setitem(app.config, "MAILBOX_DIR", str(folder))
+    mailbox.store(folder, kept_email(canary.first, canary.email))
+    mailbox.store(folder, kept_email(canary.first, canary.email.upper(), "Your call with us"))
+    other = mailbox.store(folder, kept_email("Otherperson", "other.person@example.com"))
+    assert len(mailbox.addressed_to(canary.email)) == 2  # the control: both are found as theirs
+
+    erasure.erase_contact(db_session, contact_of(db_session, canary.email).id, "request", None)
+
+    assert [path.name for path in folder.iterdir()] == [other]  # someone else's mail stays
+    assert canary.first not in (folder / other).read_text()

@@ -105,3 +105,28 @@ def test_an_admin_erases_a_person_who_asked_by_phone(client, db_session, login_a
     assert found(exported.get_data(as_text=True), person) == []  # nothing left to give
     count = db_session.scalar(select(func.count()).select_from(AuditEvent))
     assert count >= 3
+
+
+def test_the_export_lists_their_emails_in_the_local_mailbox(
+    app, client, db_session, login_as, tmp_path, monkeypatch
+):
+    from intake.mail import mailbox
+    from tests.services.test_erasure import kept_email
+
+    person = Canary.make()
+    assert submit(client, "/guide", {**person.guide_form(), "deliver_mail": ""}).status_code == 303
+    contact = db_session.scalars(
+        select(Contact).where(Contact.email_hash == email_hash(person.email))
+    ).one()
+    folder = tmp_path / "mailbox"
+    monkeypatch.setitem(app.config, "LOCAL_MAILBOX", True)
+    monkeypatch.setitem(app.config, "MAILBOX_DIR", str(folder))
+    mailbox.store(folder, kept_email(person.first, person.email))
+    mailbox.store(folder, kept_email(person.first, person.email, "Your call with us"))
+    mailbox.store(folder, kept_email("Otherperson", "other.person@example.com", "Not theirs"))
+    login_as("admin")
+    response = post_form(client, "/admin/people/export", {"contact_id": contact.id},
+                         token_from="/admin/people")  # fmt: skip
+    kept = json.loads(response.get_data(as_text=True))["local_mailbox"]
+    assert [m["subject"] for m in kept] == ["Your free mesothelioma guide", "Your call with us"]
+    assert all(m["received_at"].startswith("20") for m in kept)  # when, as ISO 8601
