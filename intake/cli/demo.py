@@ -102,9 +102,13 @@ def _load_demo() -> None:
                 if key:
                     out.write(f"Demo {role} second step key: {key} (add it to an authenticator "
                               "app, or run .venv/bin/intake demo code)\n")  # fmt: skip
-    if logins.exists():
+    # Printed once, as they are made: a run log kept from every later start (a terminal's
+    # scrollback, a service manager's journal) must not hold the admin's password and key.
+    if staff:
         click.echo(f"Demo staff sign-ins at /login (kept in {logins}):")
         click.echo(logins.read_text().rstrip())
+    elif logins.exists():
+        click.echo(f"Demo staff sign-ins at /login: see {logins}")
 
 
 DEMO_STAFF = (

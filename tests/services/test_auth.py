@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 import pytest
@@ -165,10 +167,16 @@ def test_demo_creates_staff_once_with_random_printed_passwords(app, db_session):
     for email, password in printed.items():
         assert auth.authenticate(db_session, email, password).ok
     assert auth.find_user(db_session, "advocate@example.org").skills == ["es", "va"]
-    second = runner.invoke(demo)  # no new accounts; the same sign-ins are shown again
+    # no new accounts: a later start points to the file, never prints the secrets again
+    second = runner.invoke(demo)
     assert second.exit_code == 0 and "150 unchanged" in second.output
+    logins = Path(app.instance_path) / "demo-staff.txt"
     for email, password in printed.items():
-        assert f"{email} / {password}" in second.output
+        assert f"{email} / {password}" in logins.read_text()
+        assert password not in second.output
+    key = re.search(r"^Demo admin second step key: (\S+)", logins.read_text(), re.M)
+    assert key and key.group(1) in first.output and key.group(1) not in second.output
+    assert f"Demo staff sign-ins at /login: see {logins}" in second.output
     assert db_session.scalar(select(func.count()).select_from(User)) == 2
 
 
