@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     g,
@@ -25,8 +27,10 @@ from intake.extensions import db, limiter
 from intake.forms.auth import LoginForm, LogoutForm, SecondFactorForm, SetPasswordForm
 from intake.models.user import User
 from intake.services import audit, auth, mfa, staff_accounts, staff_sessions
+from intake.views import sign_in_throttle
 from intake.views.access import SESSION_TOKEN, home_for, no_store, safe_next
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 bp.after_request(no_store)
 
@@ -34,14 +38,13 @@ LOGIN_FAILED = "Email or password is incorrect."
 
 # Sign-in throttling (counted in Redis, so it holds across gunicorn workers). Failed attempts
 # are counted per account and address: someone guessing from one place is stopped after a few,
-# and the real person, signing in from their own address, is not locked out by them.  A wider
-# ceiling per account holds against guessing from many addresses, and every address has its
-# own ceiling on attempts of any kind.  The keys hold a hash of the typed email, never the
-# email itself; a refusal is the same 429, before any password is checked, whether the
-# account exists or not.
+# and the real person, signing in from their own address, is not locked out by them.  Every
+# address has its own ceiling on attempts of any kind.  Guessing one account from many
+# addresses slows those addresses down, never the account (``sign_in_throttle``).  The keys
+# hold a hash of the typed email, never the email itself; a refusal is the same 429, before
+# any password is checked, whether the account exists or not.
 ATTEMPTS_PER_ADDRESS = "10 per minute; 200 per day"
 FAILURES_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
-FAILURES_PER_ACCOUNT = "30 per hour"
 
 
 def _account_key() -> str:
@@ -54,8 +57,8 @@ def _account_and_address_key() -> str:
 
 
 def _failed(response: Response) -> bool:
-    """Only a failed attempt counts (a success answers with a redirect)."""
-    return response.status_code != 303
+    """Only a failed attempt counts (a success redirects; a refusal checked no password)."""
+    return response.status_code not in (303, 429)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,17 +69,21 @@ def _failed(response: Response) -> bool:
     methods=["POST"],
     deduct_when=_failed,
 )
-@limiter.limit(FAILURES_PER_ACCOUNT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login() -> ResponseReturnValue:
     """The staff sign-in form; on success go to ``next`` (a local path) or the role's home."""
     if current_user.is_authenticated and request.method == "GET":
         return render_template("auth/signed_in.html", home=home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        account, address = _account_key(), get_remote_address()
+        if sign_in_throttle.password_held_back(account, address):
+            abort(429)
         result = auth.authenticate(
             db.session(), form.email.data or "", form.password.data or "", request.remote_addr
         )
         db.session.commit()  # the attempt's audit row, success or not
+        if not result.ok:
+            sign_in_throttle.note_wrong_password(account, address)
         if result.ok and result.user is not None:
             target = safe_next(request.args.get("next")) or home_for(result.user)
             if mfa.required(result.user):
@@ -116,6 +123,10 @@ MFA_WINDOW_SECONDS = 300
 MFA_USER, MFA_SINCE, MFA_NEXT = "mfa_user", "mfa_since", "mfa_next"
 FAILURES_PER_SECOND_STEP = "5 per 15 minutes"
 WRONG_CODE = "That code did not work. Use the newest code your app shows, or a recovery code."
+CODES_PAUSED = (
+    "Too many wrong codes were entered for this account, so code entry is paused for up to an "
+    "hour. Please try again later, or ask another administrator to help."
+)
 
 
 def _second_step_key() -> str:
@@ -157,39 +168,59 @@ def second_factor() -> ResponseReturnValue:
     if enrolling:
         mfa.begin_enrolment(user)
         db.session.commit()
+    paused = False
     if form.validate_on_submit():
-        typed = form.code.data or ""
-        if enrolling:
-            codes = mfa.finish_enrolment(db.session(), user, typed)
-            if codes is not None:
-                audit.record(db.session(), user, "mfa.enrol", "user", user.id, {},
-                             request.remote_addr)  # fmt: skip
-                target = session.get(MFA_NEXT) or home_for(user)
-                _complete_sign_in(user)
-                return render_template("auth/recovery_codes.html", codes=codes, target=target)
+        paused = sign_in_throttle.codes_paused(user.id)
+        if paused:
+            form.code.errors = [CODES_PAUSED]  # no code is checked, right or wrong
         else:
-            method = mfa.verify(db.session(), user, typed)
-            if method is not None:
-                audit.record(db.session(), user, "mfa.success", "user", user.id,
-                             {"method": method}, request.remote_addr)  # fmt: skip
-                target = session.get(MFA_NEXT) or home_for(user)
-                _complete_sign_in(user)
-                if method == "recovery":
-                    left = len(user.recovery_codes or [])
-                    flash(f"You used a recovery code: {left} left. Each works once.", "info")
-                return redirect(target, code=303)
-        audit.record(db.session(), user, "mfa.failure", "user", user.id, {},
-                     request.remote_addr)  # fmt: skip
-        db.session.commit()
-        form.code.errors = [WRONG_CODE]
+            signed_in = _accept_code(user, form.code.data or "", enrolling)
+            if signed_in is not None:
+                return signed_in
+            _refuse_code(user)
+            form.code.errors = [WRONG_CODE]
     context = {}
     if enrolling and user.totp_pending:
         uri = mfa.provisioning_uri(user, user.totp_pending)
         context = {"qr": mfa.qr_data_uri(uri), "key": mfa.grouped(user.totp_pending)}
-    status = 400 if form.errors else 200
+    status = 429 if paused else 400 if form.errors else 200
     return render_template(
         "auth/second_factor.html", form=form, enrolling=enrolling, **context
     ), status
+
+
+def _accept_code(user: User, typed: str, enrolling: bool) -> ResponseReturnValue | None:
+    """Sign in on a right code (which, the first time, turns the second step on); else None."""
+    target = session.get(MFA_NEXT) or home_for(user)
+    if enrolling:
+        codes = mfa.finish_enrolment(db.session(), user, typed)
+        if codes is None:
+            return None
+        audit.record(db.session(), user, "mfa.enrol", "user", user.id, {}, request.remote_addr)
+        _complete_sign_in(user)
+        return render_template("auth/recovery_codes.html", codes=codes, target=target)
+    method = mfa.verify(db.session(), user, typed)
+    if method is None:
+        return None
+    audit.record(db.session(), user, "mfa.success", "user", user.id, {"method": method},
+                 request.remote_addr)  # fmt: skip
+    _complete_sign_in(user)
+    if method == "recovery":
+        left = len(user.recovery_codes or [])
+        flash(f"You used a recovery code: {left} left. Each works once.", "info")
+    return redirect(target, code=303)
+
+
+def _refuse_code(user: User) -> None:
+    """Audit a wrong code; the one that reaches the account's ceiling pauses code entry."""
+    audit.record(db.session(), user, "mfa.failure", "user", user.id, {}, request.remote_addr)
+    if sign_in_throttle.note_wrong_code(user.id):
+        ceiling = sign_in_throttle.WRONG_CODE_CEILING
+        audit.record(db.session(), user, "mfa.paused", "user", user.id, {"wrong_codes": ceiling},
+                     request.remote_addr)  # fmt: skip
+        log.warning("second step paused for staff user %s: wrong codes from any address "
+                    "reached %s", user.id, sign_in_throttle.WRONG_CODES_PER_ACCOUNT)  # fmt: skip
+    db.session.commit()
 
 
 @bp.route("/staff/set-password/<token>", methods=["GET", "POST"])

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
+import pyotp
 import pytest
+from sqlalchemy import select
 
 from intake.extensions import limiter
+from intake.models import AuditEvent
+from intake.models.base import utcnow
 from intake.views.match import MATCH_RATE_LIMIT
 from intake.views.public import FORM_RATE_LIMIT
 from tests.conftest import form_tokens
@@ -155,3 +161,142 @@ def test_the_throttle_answers_alike_for_an_account_that_does_not_exist(limited_a
         answers.append((statuses, refused.status_code, refused.get_data(as_text=True)))
     assert answers[0] == answers[1]
     assert answers[0][0][-1] == 429
+
+
+class _Clock:
+    """The limiter's in-memory storage's idea of now, which a test can move on."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+
+@pytest.fixture
+def limits_clock(monkeypatch) -> _Clock:
+    import limits.storage.memory
+
+    clock = _Clock()
+    monkeypatch.setattr(limits.storage.memory, "time", clock)
+    return clock
+
+
+def _guess(app, email: str, address: str, times: int) -> list[int]:
+    client = app.test_client()
+    return [_sign_in(client, email, "wrong password here", address).status_code
+            for _ in range(times)]  # fmt: skip
+
+
+def test_thirty_wrong_passwords_from_six_addresses_leave_the_right_one_working(
+    limited_app, db_session
+):
+    """The review's reproduction: an account-wide lock let strangers keep a staff member out."""
+    from intake.views.auth import FAILURES_PER_ACCOUNT_AND_ADDRESS
+    from tests.views.conftest import TEST_PASSWORD, make_user
+
+    staff = make_user(db_session, "advocate")
+    app = limited_app()
+    per_address = int(FAILURES_PER_ACCOUNT_AND_ADDRESS.split()[0])
+    for n in range(1, 7):
+        assert set(_guess(app, staff.email, f"198.51.100.{n}", per_address)) <= {400, 429}
+    # the person, from an address that typed no wrong password, is not locked out
+    assert _sign_in(app.test_client(), staff.email, TEST_PASSWORD, "203.0.113.5").status_code == 303
+
+
+def test_an_account_under_attack_slows_down_only_the_addresses_that_guessed(
+    limited_app, db_session, limits_clock
+):
+    from intake.views.auth import FAILURES_PER_ACCOUNT_AND_ADDRESS
+    from intake.views.sign_in_throttle import COOL_DOWN, SLOWDOWN_AFTER
+    from tests.views.conftest import TEST_PASSWORD, make_user
+
+    staff = make_user(db_session, "advocate")
+    app = limited_app()
+    per_address = int(FAILURES_PER_ACCOUNT_AND_ADDRESS.split()[0])
+    slowdown_after = SLOWDOWN_AFTER
+    assert slowdown_after % per_address == 0
+    answers = []
+    for email in (staff.email, "nobody-here@staff.example.org"):
+        for n in range(slowdown_after // per_address):  # enough wrong passwords to slow down
+            assert _guess(app, email, f"198.51.100.{n}", per_address) == [400] * per_address
+        # a new address has one guess, then waits, though it is far below its own limit
+        answers.append(_guess(app, email, "198.51.100.77", 2))
+    assert answers[0] == answers[1] == [400, 429]  # alike whether the account exists or not
+    late = app.test_client()
+    assert _sign_in(late, staff.email, TEST_PASSWORD, "198.51.100.77").status_code == 429
+    # the person at their own desk has typed no wrong password: not held back at all
+    assert _sign_in(app.test_client(), staff.email, TEST_PASSWORD, "203.0.113.5").status_code == 303
+    limits_clock.ahead = _seconds(COOL_DOWN) + 1  # the cool-down is short
+    assert _sign_in(late, staff.email, TEST_PASSWORD, "198.51.100.77").status_code == 303
+
+
+def _seconds(limit: str) -> int:
+    """How long a limit such as "1 per 10 minutes" remembers a hit."""
+    from limits import parse
+
+    return int(parse(limit).get_expiry())
+
+
+def _wrong_code(admin) -> str:
+    """Six digits that are none of the codes the app would take right now."""
+    totp = pyotp.TOTP(admin.totp_secret)
+    step = totp.timecode(utcnow())
+    valid = {totp.generate_otp(s) for s in (step - 1, step, step + 1)}
+    return next(c for c in (f"{n:06d}" for n in range(1000)) if c not in valid)
+
+
+def _at_second_step(app, admin, address: str):
+    """A browser past the password from ``address``, and a way to post codes from there."""
+    from tests.views.conftest import TEST_PASSWORD, csrf_token
+
+    client = app.test_client()
+    assert _sign_in(client, admin.email, TEST_PASSWORD, address).status_code == 303
+    token = csrf_token(client, "/login/second-factor")
+
+    def post(code: str):
+        return client.post("/login/second-factor", data={"csrf_token": token, "code": code},
+                           environ_base={"REMOTE_ADDR": address})  # fmt: skip
+
+    return client, post
+
+
+def test_wrong_codes_from_many_addresses_pause_the_second_step_for_that_account(
+    limited_app, db_session, limits_clock, caplog
+):
+    """A code is six digits: only a ceiling per account stops guessing spread over addresses."""
+    from intake.views.auth import FAILURES_PER_SECOND_STEP
+    from intake.views.sign_in_throttle import WRONG_CODES_PER_ACCOUNT
+    from tests.views.conftest import make_user, totp_code
+
+    admin = make_user(db_session, "admin")
+    other = make_user(db_session, "admin", "other-admin@staff.example.org")
+    app = limited_app()
+    ceiling = int(WRONG_CODES_PER_ACCOUNT.split()[0])
+    per_address = int(FAILURES_PER_SECOND_STEP.split()[0]) - 1  # each address below its own
+    statuses: list[int] = []
+    for n in range(1, 5):  # the review's four addresses
+        _client, post = _at_second_step(app, admin, f"198.51.100.{n}")
+        statuses += [post(_wrong_code(admin)).status_code for _ in range(per_address)]
+    assert statuses[:ceiling] == [400] * ceiling
+    assert set(statuses[ceiling:]) == {429}  # paused: no code is checked any more
+
+    # even the right code, from an address that typed no wrong one, is refused for now
+    client, post = _at_second_step(app, admin, "203.0.113.5")
+    paused = post(totp_code(db_session, admin))
+    assert paused.status_code == 429
+    assert "code entry is paused" in paused.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    # another admin's second step is theirs alone
+    _client, theirs = _at_second_step(app, other, "198.51.100.1")
+    assert theirs(totp_code(db_session, other)).status_code == 303
+
+    [event] = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "mfa.paused"))
+    assert (event.actor_id, event.target_id) == (admin.id, str(admin.id))
+    assert event.detail == {"wrong_codes": ceiling}  # a count, nothing typed
+    [warning] = [r for r in caplog.records if "paused" in r.getMessage()]
+    assert admin.email not in warning.getMessage() and str(admin.id) in warning.getMessage()
+
+    limits_clock.ahead = _seconds(WRONG_CODES_PER_ACCOUNT) + 1  # "for a while", not for ever
+    client, post = _at_second_step(app, admin, "203.0.113.5")
+    assert post(totp_code(db_session, admin)).status_code == 303
