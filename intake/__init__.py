@@ -19,6 +19,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    from intake.views.body_limit import LimitedRequest
+
+    app.request_class = LimitedRequest  # a streamed body past the limit is a 413, not cut short
     app.config.from_mapping(load_settings())
     if config:
         app.config.from_mapping(config)
