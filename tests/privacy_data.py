@@ -84,8 +84,10 @@ class Canary:
 
 def queue_and_call(session: Any, canary: Canary) -> QueueItem:
     """The person's callback queued, one call made with a note, and the case's matches stored."""
-    contact = session.scalars(
-        select(Contact).where(Contact.email_hash == email_hash(canary.email))
+    contact = session.scalars(  # the contact who gave the phone too (the guide form asks none)
+        select(Contact).where(
+            Contact.email_hash == email_hash(canary.email), Contact.phone_hash.is_not(None)
+        )
     ).one()
     request = session.scalars(
         select(CallbackRequest).where(CallbackRequest.contact_id == contact.id)

@@ -12,11 +12,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from intake import vocab
 from intake.forms.fields import (
-    email_address,
     no_control_characters,
     options,
     strip_filter,
-    us_phone,
 )
 from intake.services.outcomes import NEXT_STEPS, OUTCOMES
 
@@ -51,17 +49,18 @@ class OutcomeForm(FlaskForm):
 
 
 class HouseholdForm(FlaskForm):
-    """Another person who wrote to us about the same patient, found by their phone or email."""
+    """Link someone to this patient: a possible same person the page offers, or the
+    reference from their own thank-you page, read out on the call.
 
-    phone = StringField(
-        "Their phone number",
+    Never a phone or an email: a search by those would tell an advocate who
+    else is on file, which is not theirs to know until the person says so.
+    """
+
+    person = RadioField("Who", choices=[], validate_choice=False, validators=[Optional()])
+    reference = StringField(
+        "or the reference they read out to you",
         filters=[strip_filter],
-        validators=[Optional(), Length(max=30), us_phone],
-    )
-    email = StringField(
-        "or their email address",
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=254), no_control_characters, email_address],
+        validators=[Optional(), Length(max=40), no_control_characters],
     )
     relationship = RadioField(
         "Their relationship to the patient",
@@ -70,10 +69,10 @@ class HouseholdForm(FlaskForm):
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """A phone or an email is needed to find them."""
+        """One person or one reference is needed."""
         valid = super().validate(extra_validators)
-        if not self.phone.data and not self.email.data and not self.phone.errors:
-            self.phone.errors = ["Enter their phone number or their email address."]
+        if not self.person.data and not self.reference.data and not self.reference.errors:
+            self.reference.errors = ["Choose a person above or enter their reference."]
             return False
         return valid
 

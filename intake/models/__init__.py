@@ -4,7 +4,7 @@ from intake.models.audit import AuditEvent
 from intake.models.base import Base
 from intake.models.callback import CallbackRequest
 from intake.models.consent import ConsentRecord
-from intake.models.contact import Case, CaseContact, Contact
+from intake.models.contact import Case, CaseContact, CaseFact, Contact, PossibleMatch
 from intake.models.email import EmailDelivery, EmailSuppression
 from intake.models.fulfilment import FulfilmentItem
 from intake.models.outbox import OutboxMessage
@@ -25,6 +25,7 @@ __all__ = [
     "CallbackRequest",
     "Case",
     "CaseContact",
+    "CaseFact",
     "CaseMatch",
     "ConsentRecord",
     "Contact",
@@ -36,6 +37,7 @@ __all__ = [
     "IdempotencyRecord",
     "OutboxMessage",
     "Partner",
+    "PossibleMatch",
     "QueueItem",
     "Specialist",
     "StaffAlert",

@@ -35,6 +35,10 @@ class CallbackRequest(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
     times_requested: Mapped[int] = mapped_column(Integer, default=1)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # another contact's open call to the same number answers this request too: the number is
+    # never dialled twice at once, and this request closes with that call
+    # (a plain id: queue_items already points here, and a key each way would make a cycle)
+    joined_item_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     contact: Mapped[Contact] = relationship()
     case: Mapped[Case | None] = relationship()

@@ -13,6 +13,8 @@ from intake.services import queue
 
 log = logging.getLogger(__name__)
 
+TASK_ENQUEUE = "callbacks.enqueue"  # the outbox job that runs ``queue_callback``
+
 
 def queue_callback(session: Session, callback_request_id: int) -> bool:
     """Put a received request in the queue once; False if already queued or gone."""

@@ -6,8 +6,11 @@ The worker looks the address up (``process``): when a contact has it, it
 owes them one confirmation email with a signed link that works for
 ``DELETION_LINK_DAYS``; otherwise the request is closed as ``no_match``.
 Either way the hash is then cleared.  Only the person who reads that
-mailbox can open the link, and pressing its button erases the contact
-(``confirm``, see ``services/erasure.py``).
+mailbox can open the link, and pressing its button erases what the address
+can prove is theirs: every contact whose own email it is (``confirm``, see
+``services/erasure.py``), never someone linked to them only by a phone
+number or a household link.  The email greets them only by a name that
+came with that address.
 """
 
 from __future__ import annotations
@@ -55,9 +58,9 @@ def process(session: Session, request_id: int, now: datetime | None = None) -> l
     contact = None
     if row.address_hash:
         contact = session.scalars(
-            select(Contact).where(
-                Contact.email_hash == row.address_hash, Contact.erased_at.is_(None)
-            )
+            select(Contact)
+            .where(Contact.email_hash == row.address_hash, Contact.erased_at.is_(None))
+            .order_by(Contact.id.desc())
         ).first()
     row.address_hash, row.processed_at = None, now
     if contact is None:
@@ -125,10 +128,40 @@ def confirm(session: Session, request_id: int, now: datetime | None = None) -> b
     row = session.get(DeletionRequest, request_id, with_for_update=True)
     if row is None or row.contact_id is None or not is_open(row, now):
         return False
-    erasure.erase_contact(session, row.contact_id, "request", ACTOR, now)
+    for contact_id in owners_of_address(session, row.contact_id):
+        erasure.erase_contact(session, contact_id, "request", ACTOR, now)
     row.status, row.erased_at = privacy.ERASED, now
     session.flush()
     return True
+
+
+def owners_of_address(session: Session, contact_id: int) -> list[int]:
+    """The contacts whose own email is this contact's email, not erased (itself included)."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.erased_at is not None:
+        return []
+    if contact.email_hash is None:
+        return [contact.id]
+    return list(
+        session.scalars(
+            select(Contact.id)
+            .where(Contact.email_hash == contact.email_hash, Contact.erased_at.is_(None))
+            .order_by(Contact.id)
+        )
+    )
+
+
+def greeting_name(session: Session, contact: Contact) -> str | None:
+    """A first name that came with this address: the one every contact with it gave, or none.
+
+    Two people may have given the same address; the email then greets no one
+    by name rather than show one of them the other's.
+    """
+    names = {
+        session.get(Contact, contact_id).first_name  # type: ignore[union-attr]
+        for contact_id in owners_of_address(session, contact.id)
+    }
+    return names.pop() if len(names) == 1 else None
 
 
 def _language(session: Session, contact_id: int) -> str:
@@ -155,8 +188,9 @@ def compose_confirmation(
     language = _language(session, contact.id)
     domain = compose.domain_of(config["MAIL_FROM"])
     unsubscribe_token = unsubscribe.token_for(contact.id, address)
+    first_name = greeting_name(session, contact)
     context = {
-        "first_name": contact.first_name,
+        "first_name": first_name,
         "language": language,
         "confirm_url": url_for_token(token_for(delivery.request_id, contact.id)),
         "days": int(float(config["DELETION_LINK_DAYS"])),
@@ -171,7 +205,7 @@ def compose_confirmation(
     )
     return compose.build(
         mail_from=config["MAIL_FROM"],
-        to_name=contact.first_name or None,
+        to_name=first_name or None,
         to_address=address,
         subject=subject,
         text=render_template(f"emails/deletion.{language}.txt", **context),

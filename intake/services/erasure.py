@@ -10,8 +10,11 @@ reasons of every case no one else is still on.  What stays: ids, states,
 timestamps, topics and languages, so "requests per day" still adds up.
 
 A household: a case another, not erased, contact is linked to keeps its
-facts (they are that person's request too); the erased contact is unlinked
-from it.  Only the contact asked about is touched, never another one.
+facts (they are that person's request too) but loses the facts this
+contact gave; the erased contact is unlinked from it.  Only the contact
+asked about is touched, never another one: a call owed to someone else who
+gave the same number is queued again on its own, and a form still waiting
+in the inbox is this contact's only when their points prove it.
 
 The address is put on the suppression list (as its keyed hash), so nothing
 owed before the erasure is ever sent to it (a new request made later, with
@@ -33,7 +36,7 @@ from intake.models.base import utcnow
 from intake.models.callback import OPEN_STATUSES as CALLBACK_OPEN
 from intake.models.callback import CallbackRequest
 from intake.models.consent import ConsentRecord
-from intake.models.contact import Case, CaseContact, Contact
+from intake.models.contact import Case, CaseContact, CaseFact, Contact, PossibleMatch
 from intake.models.email import EmailDelivery
 from intake.models.fulfilment import CANCELLED as PRINT_CANCELLED
 from intake.models.fulfilment import QUEUED as PRINT_QUEUED
@@ -43,7 +46,7 @@ from intake.models.queue import CANCELLED, OPEN, CallAttempt, QueueItem
 from intake.models.request import GuideRequest
 from intake.models.specialist import CaseMatch
 from intake.models.submission import Submission
-from intake.services import audit, emails, queue
+from intake.services import audit, callbacks, emails, outbox, queue
 from intake.services.audit import Actor
 
 ERASED = "erased"  # what an erased hash column holds: never a real 64-hex hash
@@ -90,6 +93,14 @@ def erase_contact(
     )
     _clear_consents(session, contact.id, now)
     _erase_cases(session, contact, guides, calls, result)
+    session.execute(delete(CaseFact).where(CaseFact.contact_id == contact.id))
+    session.execute(
+        delete(PossibleMatch).where(
+            or_(
+                PossibleMatch.contact_id == contact.id, PossibleMatch.other_contact_id == contact.id
+            )
+        )
+    )
     _wipe_contact(contact, now)
     _fulfil_requests(session, contact.id, now)
     session.flush()
@@ -130,7 +141,9 @@ def _clear_submissions(
 
 
 def _waiting_from(session: Session, contact: Contact) -> set[int]:
-    """Unprocessed forms sent with this contact's email or phone (few: the worker is quick)."""
+    """Unprocessed forms this contact's points prove are theirs (few: the worker is quick):
+    their email, or their phone on a form that gives no email when they gave none either.
+    A form that shares only a phone with someone who has an email is someone else's word."""
     found: set[int] = set()
     pending = select(Submission).where(
         Submission.processed_at.is_(None), Submission.payload.is_not(None)
@@ -138,7 +151,8 @@ def _waiting_from(session: Session, contact: Contact) -> set[int]:
     for row in session.scalars(pending):
         person = ((row.payload or {}).get("data") or {}).get("person") or {}
         same_email = contact.email and person.get("email") == contact.email
-        same_phone = contact.phone and person.get("phone") == contact.phone
+        phone_only = not contact.email and not person.get("email")
+        same_phone = phone_only and contact.phone and person.get("phone") == contact.phone
         if same_email or same_phone:
             found.add(row.id)
     return found
@@ -151,8 +165,12 @@ def _stop_calls(
     items = list(session.scalars(select(QueueItem).where(QueueItem.contact_id == contact.id)))
     for item in items:
         if item.status in OPEN:
+            others = [r for r in queue.riding_on(session, item) if r.status in CALLBACK_OPEN]
             queue.close(session, item, CANCELLED, ERASED, now)
             result.queue_cancelled += 1
+            for request in others:  # still owed a call: their own now
+                request.status, request.joined_item_id = "received", None
+                outbox.enqueue_job(session, callbacks.TASK_ENQUEUE, request.id)
         item.phone_hash = item.consent_hash = ERASED
     for request in calls:
         if request.status in CALLBACK_OPEN:
@@ -245,6 +263,8 @@ def _wipe_case(session: Session, case_id: int) -> None:
     case.diagnosis_type = case.stage = case.cell_type = None
     case.veteran = case.diagnosed_recently = None
     case.zip = None
+    case.fact_sources = None
+    session.execute(delete(CaseFact).where(CaseFact.case_id == case_id))
     session.execute(
         update(CaseMatch)
         .where(CaseMatch.case_id == case_id)

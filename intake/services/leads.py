@@ -18,11 +18,17 @@ from intake.models.callback import OPEN_STATUSES, CallbackRequest
 from intake.models.contact import Case
 from intake.models.request import GuideRequest
 from intake.services import callbacks, consent, guides, outbox
-from intake.services.contacts import CaseFacts, Person, attach_case, find_or_create_contact
+from intake.services.contacts import (
+    CaseFacts,
+    Person,
+    attach_case,
+    find_or_create_contact,
+    record_facts,
+)
 from intake.services.inserts import insert_if_absent
 
 TASK_DELIVER_GUIDE = "guides.deliver"
-TASK_QUEUE_CALLBACK = "callbacks.enqueue"
+TASK_QUEUE_CALLBACK = callbacks.TASK_ENQUEUE
 TASK_MATCH_CASE = "matching.record_case_matches"
 
 
@@ -114,6 +120,7 @@ def submit_guide_request(
     )
     if request is None:  # a concurrent double submit won the key
         return Outcome(_by_key(session, GuideRequest, form.submission_key), created=False)
+    record_facts(session, case, contact, "guide", request.id, form.case)
     receipt = receipt or Receipt()
     if form.person.email and form.deliver_email:
         receipt.grant(
@@ -137,7 +144,9 @@ def submit_callback_request(
     """Store a callback request with its call consent and a queue job.
 
     A person who already has an open request is not queued twice: the open
-    request takes the newer preferences and counts the repeat.
+    request takes the newer preferences and counts the repeat.  (Someone else
+    asking for the same number gets a request of their own, which rides on
+    the open call: see ``queue.enqueue``.)
     """
     # A brand-new contact cannot have sent this key before; only a known one needs the check.
     contact, new_contact = find_or_create_contact(session, form.person)
@@ -161,6 +170,7 @@ def submit_callback_request(
         open_request.best_time, open_request.language = form.best_time, form.language
         open_request.case_id = case.id
         open_request.times_requested += 1
+        record_facts(session, case, contact, "callback", open_request.id, form.case)
         session.flush()
         callbacks.refresh_open_item(session, open_request)
         jobs = _match_job(session, case)
@@ -180,6 +190,7 @@ def submit_callback_request(
     )
     if request is None:  # a concurrent double submit won the key
         return Outcome(_by_key(session, CallbackRequest, form.submission_key), created=False)
+    record_facts(session, case, contact, "callback", request.id, form.case)
     jobs = [
         outbox.enqueue_job(session, TASK_QUEUE_CALLBACK, request.id),
         *_match_job(session, case),

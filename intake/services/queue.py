@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from intake import calling
 from intake.models.base import utcnow
+from intake.models.callback import OPEN_STATUSES as CALLBACK_OPEN
 from intake.models.callback import CallbackRequest
 from intake.models.queue import (
     CLAIMED,
@@ -74,28 +75,53 @@ def schedule(item: QueueItem, session: Session, after: datetime, chosen: str | N
 
 
 def enqueue(session: Session, request: CallbackRequest, now: datetime | None = None) -> QueueItem:
-    """The request's queue item: created once, or the open item for this phone brought up to date.
+    """The request's queue item: created once, or the open item for this phone.
 
     A person who asks again while a call is still owed gets no second call:
-    the open item takes the newer preferences instead.
+    the open item takes the newer preferences instead.  A request from
+    another contact with the same number (a possible same person, or not)
+    rides on the open call without changing it: its window, zone and
+    urgency stay those of the person who asked first, and the request
+    closes with that call.
     """
     now = now or utcnow()
     contact = request.contact
     assert contact.phone, "a callback request always has a phone number"
     digest = phone_hash(contact.phone)
-    existing = session.scalars(
-        select(QueueItem)
-        .where(QueueItem.phone_hash == digest, QueueItem.status.in_(OPEN))
-        .with_for_update()
-    ).first()
-    if existing is not None:
-        refresh(session, existing, request, now)
-        return existing
-    values = {
+    for _attempt in range(3):
+        existing = session.scalars(
+            select(QueueItem)
+            .where(QueueItem.phone_hash == digest, QueueItem.status.in_(OPEN))
+            .with_for_update()
+        ).first()
+        if existing is not None:
+            if existing.contact_id == contact.id:
+                refresh(session, existing, request, now)
+            elif existing.callback_request_id != request.id:
+                request.joined_item_id = existing.id
+            return existing
+        item = insert_if_absent(session, QueueItem, _new_item(request, digest, now))
+        if item is not None:
+            schedule(item, session, now, item.best_time)
+            session.flush()
+            return item
+        # lost a race: the request already has its item (a repeated job), or another
+        # request for this number opened one a moment ago (then look again and join it)
+        own = session.scalars(
+            select(QueueItem).where(QueueItem.callback_request_id == request.id)
+        ).first()
+        if own is not None:
+            return own
+    raise RuntimeError("could not queue the request after concurrent inserts")
+
+
+def _new_item(request: CallbackRequest, digest: str, now: datetime) -> dict[str, Any]:
+    contact = request.contact
+    return {
         "callback_request_id": request.id,
         "contact_id": contact.id,
         "phone_hash": digest,
-        "consent_hash": consent.covers_hash("phone", contact.phone),
+        "consent_hash": consent.covers_hash("phone", contact.phone or ""),
         "status": QUEUED,
         "requested_at": request.created_at or now,
         "callable_from": now,
@@ -108,24 +134,11 @@ def enqueue(session: Session, request: CallbackRequest, now: datetime | None = N
         "timezone": request.case.timezone if request.case else None,
         "attempts": 0,
     }
-    item = insert_if_absent(session, QueueItem, values)
-    if item is None:  # the request already has its item (a repeated job)
-        item = session.scalars(
-            select(QueueItem).where(QueueItem.callback_request_id == request.id)
-        ).one()
-        return item
-    schedule(item, session, now, item.best_time)
-    session.flush()
-    return item
 
 
 def refresh(session: Session, item: QueueItem, request: CallbackRequest, now: datetime) -> None:
     """A repeat ask updates the open item: its window, language and urgency; never a second call."""
     item.best_time, item.language = request.best_time, request.language
-    new_hash = phone_hash(request.contact.phone) if request.contact.phone else item.phone_hash
-    if new_hash != item.phone_hash and not _open_for(session, new_hash):
-        item.phone_hash = new_hash  # they corrected their number: call the new one
-        item.consent_hash = consent.covers_hash("phone", request.contact.phone or "")
     item.urgency = max(item.urgency, urgency_of(request).minutes)
     if request.case is not None:
         item.needs_va = bool(request.case.veteran) or item.needs_va
@@ -135,18 +148,32 @@ def refresh(session: Session, item: QueueItem, request: CallbackRequest, now: da
     session.flush()
 
 
-def _open_for(session: Session, digest: str) -> QueueItem | None:
-    return session.scalars(
-        select(QueueItem).where(QueueItem.phone_hash == digest, QueueItem.status.in_(OPEN))
-    ).first()
-
-
 def close(session: Session, item: QueueItem, status: str, reason: str, now: datetime) -> None:
-    """End an item (completed, exhausted, cancelled); its request closes with it."""
+    """End an item (completed, exhausted, cancelled); its request, and every request riding on
+    it, closes with it."""
     item.status, item.close_reason, item.closed_at = status, reason, now
     item.claimed_by_id = item.lease_expires_at = None
     item.callback_request.status = "closed"
+    session.execute(
+        update(CallbackRequest)
+        .where(
+            CallbackRequest.joined_item_id == item.id,
+            CallbackRequest.status.in_(CALLBACK_OPEN),
+        )
+        .values(status="closed")
+    )
     session.flush()
+
+
+def riding_on(session: Session, item: QueueItem) -> list[CallbackRequest]:
+    """Other contacts' requests answered by this item's call (the same number)."""
+    return list(
+        session.scalars(
+            select(CallbackRequest)
+            .where(CallbackRequest.joined_item_id == item.id)
+            .order_by(CallbackRequest.id)
+        )
+    )
 
 
 def renew(session: Session, item: QueueItem, advocate: User, now: datetime | None = None) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from intake.mail import mailbox
 from intake.models.callback import CallbackRequest
 from intake.models.consent import ConsentRecord
-from intake.models.contact import CaseContact, Contact
+from intake.models.contact import CaseContact, CaseFact, Contact
 from intake.models.email import EmailDelivery
 from intake.models.privacy import DeletionRequest
 from intake.models.queue import CallAttempt, QueueItem
@@ -34,21 +34,22 @@ from intake.services.contacts import email_hash, phone_hash
 FORMAT = "intake-subject-access-v1"
 
 
-def find_person(
+def find_people(
     session: Session, email: str | None, phone: str | None, contact_id: int | None
-) -> Contact | None:
-    """The contact with this id, normalised email or E.164 phone (by keyed hash), if any."""
+) -> list[Contact]:
+    """The contact with this id, or every contact who gave this normalised email or E.164
+    phone (by keyed hash): several people may have given one address, and the admin
+    chooses whose request it is."""
     if contact_id is not None:
-        return session.get(Contact, contact_id)
+        found = session.get(Contact, contact_id)
+        return [found] if found is not None else []
     if email:
-        return session.scalars(
-            select(Contact).where(Contact.email_hash == email_hash(email))
-        ).first()
-    if phone:
-        return session.scalars(
-            select(Contact).where(Contact.phone_hash == phone_hash(phone))
-        ).first()
-    return None
+        where = Contact.email_hash == email_hash(email)
+    elif phone:
+        where = Contact.phone_hash == phone_hash(phone)
+    else:
+        return []
+    return list(session.scalars(select(Contact).where(where).order_by(Contact.id).limit(50)))
 
 
 CONTACT_FIELDS = (
@@ -67,6 +68,7 @@ CASE_FIELDS = (
     "id diagnosis_type stage cell_type veteran diagnosed_recently zip state timezone "
     "deceased_at created_at"
 )
+FACT_FIELDS = "case_id source request_id given_at facts"
 MATCH_FIELDS = "rank distance_miles score tier reasons summary created_at"
 ITEM_FIELDS = (
     "id callback_request_id status requested_at attempts closed_at close_reason state timezone"
@@ -106,6 +108,9 @@ def export(session: Session, contact: Contact) -> dict[str, Any]:
             for c in calls
         ],
         "cases": _cases(session, mine),
+        "facts_given": [
+            _fields(f, FACT_FIELDS) for f in _rows(session, CaseFact, CaseFact.contact_id == mine)
+        ],
         "calls": _queue(session, mine),
         "emails": [_fields(d, EMAIL_FIELDS) for d in deliveries],
         "deletion_requests": [_fields(d, DELETION_FIELDS) for d in deletions],

@@ -28,20 +28,21 @@ def register(bp: Blueprint) -> None:
 def people_page() -> ResponseReturnValue:
     """Search (POST, so an address never sits in a URL or an access log) and show who was found."""
     form = PersonSearchForm()
-    person, searched = None, False
+    people: list[Contact] = []
+    searched = False
     if form.validate_on_submit():
         searched = True
         session = db.session()
         contact_id = int(form.contact_id.data) if form.contact_id.data else None
         phone = getattr(form.phone, "e164", None)
-        person = subject_access.find_person(session, form.email.data, phone, contact_id)
+        people = subject_access.find_people(session, form.email.data, phone, contact_id)
         by = "id" if contact_id is not None else "email" if form.email.data else "phone"
         audit.record(session, current_admin(), "privacy.search", "contact",
-                     person.id if person else None, {"by": by, "found": person is not None},
-                     request.remote_addr)  # fmt: skip
+                     people[0].id if len(people) == 1 else None,
+                     {"by": by, "found": len(people)}, request.remote_addr)  # fmt: skip
         session.commit()
     status = 400 if form.errors else 200
-    return render_template("admin/people.html", form=form, person=person, searched=searched), status
+    return render_template("admin/people.html", form=form, people=people, searched=searched), status
 
 
 def _contact_or_404() -> Contact:

@@ -19,8 +19,7 @@ from intake.forms.outcome import HouseholdForm, OutcomeForm
 from intake.models.base import utcnow
 from intake.models.queue import QueueItem
 from intake.models.user import User
-from intake.services import audit, lead_page, outcomes, queue
-from intake.services.contacts import Person, find_contact
+from intake.services import audit, lead_page, outcomes, queue, references
 
 
 def register(bp: Blueprint) -> None:
@@ -30,6 +29,11 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/leads/<int:item_id>/renew", view_func=renew, methods=["POST"])
     bp.add_url_rule("/leads/<int:item_id>/release", view_func=release, methods=["POST"])
     bp.add_url_rule("/leads/<int:item_id>/household", view_func=link_household, methods=["POST"])
+    bp.add_url_rule(
+        "/leads/<int:item_id>/household/<int:contact_id>/unlink",
+        view_func=unlink_household,
+        methods=["POST"],
+    )
 
 
 def _staff() -> User:
@@ -49,6 +53,7 @@ def _item_or_403(item_id: int) -> QueueItem:
 
 def _render(item: QueueItem, form: OutcomeForm, household: HouseholdForm, status: int = 200):  # type: ignore[no-untyped-def]
     data = lead_page.lead_for(db.session(), item)
+    household.person.choices = [(str(s.contact.id), s.contact.first_name) for s in data.suggestions]
     return (
         render_template(
             "advocate/lead.html", lead=data, form=form, household=household, vocab=vocab,
@@ -122,23 +127,57 @@ def release(item_id: int) -> ResponseReturnValue:
     return redirect(url_for("advocate.queue_page"), code=303)
 
 
+NOT_OFFERED = "We can't link that person from this lead. Check the reference with them."
+
+
 def link_household(item_id: int) -> ResponseReturnValue:
-    """Link another person who wrote about the same patient to this case."""
+    """Link a person this lead's page offers, or one whose reference was read out on the call.
+
+    Anyone else gets the same answer as nobody at all, so the form finds no
+    one who is not already suggested; every link is audited and can be undone.
+    """
     item = _item_or_403(item_id)
     form = HouseholdForm()
     case_ = item.callback_request.case
     if not form.validate_on_submit() or case_ is None:
         return _render(item, OutcomeForm(), form, 400)
-    phone = getattr(form.phone, "e164", None)
-    other = find_contact(
-        db.session(), Person(first_name="", email=form.email.data or None, phone=phone)
-    )
-    if other is None or other.id == item.contact_id:
-        form.phone.errors = ["We have no other request from that phone number or email address."]
+    other = _offered(item, form)
+    if other is None:
+        form.reference.errors = [NOT_OFFERED]
         return _render(item, OutcomeForm(), form, 400)
-    if lead_page.link_household(db.session(), case_, other, form.relationship.data):
+    if lead_page.link_household(db.session(), case_, other, form.relationship.data, _staff()):
         audit.record(db.session(), _staff(), "case.link_contact", "case", case_.id,
-                     {"relationship": form.relationship.data}, request.remote_addr)  # fmt: skip
+                     {"contact_id": other.id, "relationship": form.relationship.data,
+                      "by": "reference" if form.reference.data else "suggestion"},
+                     request.remote_addr)  # fmt: skip
         flash(f"{other.first_name} is now linked to this case.", "success")
     db.session.commit()
     return redirect(url_for("advocate.lead", item_id=item.id), code=303)
+
+
+def _offered(item: QueueItem, form: HouseholdForm):  # type: ignore[no-untyped-def]
+    """The contact the form names, if this lead may link them; None for anyone else."""
+    if form.reference.data:
+        other = references.contact_for(db.session(), form.reference.data)
+    else:
+        people = lead_page.lead_for(db.session(), item)
+        offered = {str(s.contact.id): s.contact for s in people.suggestions}
+        other = offered.get(form.person.data or "")
+    if other is None or other.id == item.contact_id:
+        return None
+    return other
+
+
+def unlink_household(item_id: int, contact_id: int) -> ResponseReturnValue:
+    """Undo a link made by mistake; the person keeps their own requests and case."""
+    item = _item_or_403(item_id)
+    case_ = item.callback_request.case
+    back = redirect(url_for("advocate.lead", item_id=item.id), code=303)
+    if case_ is None or contact_id == item.contact_id:  # the caller is the lead itself
+        return back
+    if lead_page.unlink_household(db.session(), case_, contact_id):
+        audit.record(db.session(), _staff(), "case.unlink_contact", "case", case_.id,
+                     {"contact_id": contact_id}, request.remote_addr)  # fmt: skip
+        flash("They are no longer linked to this case.", "info")
+    db.session.commit()
+    return back

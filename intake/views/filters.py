@@ -84,8 +84,25 @@ def mask_phone(e164: str | None) -> str:
     return f"(•••) •••-{e164[-4:]}" if e164 and len(e164) >= 4 else ""
 
 
+def case_fact_words(facts: dict[str, Any]) -> str:
+    """One form's word on the patient, as the lead page lists it: 'pleural, stage 4, veteran'."""
+    from intake import vocab
+
+    words = [vocab.label(vocab.RELATIONSHIPS, facts.get("relationship")) or ""]
+    words.append(vocab.label(vocab.DIAGNOSIS_TYPES, facts.get("diagnosis_type")) or "")
+    if facts.get("stage"):
+        words.append(vocab.label(vocab.STAGES, facts["stage"]))
+    if facts.get("cell_type"):
+        words.append(f"cell type: {vocab.label(vocab.CELL_TYPES, facts['cell_type'])}")
+    veteran = {True: "veteran", False: "not a veteran"}.get(facts.get("veteran"))  # type: ignore[arg-type]
+    words.append(veteran or "")
+    if facts.get("zip"):
+        words.append(f"ZIP {facts['zip']} {facts.get('state') or ''}".strip())
+    return ", ".join(word for word in words if word) or "nothing about the patient"
+
+
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
     for function in (staff_time, staff_epoch, mask_email, local_clock, minutes, needs,
-                     format_phone, mask_phone):  # fmt: skip
+                     format_phone, mask_phone, case_fact_words):  # fmt: skip
         app.add_template_filter(function)

@@ -48,7 +48,7 @@ _STAFF = (
 )  # fmt: skip
 _CLAIM_HOLDER = (
     "advocate.lead", "advocate.log_outcome", "advocate.renew", "advocate.release",
-    "advocate.link_household",
+    "advocate.link_household", "advocate.unlink_household",
 )  # fmt: skip
 _ADMIN = (
     "admin.dashboard", "admin.list_specialists", "admin.create_specialist",

@@ -14,7 +14,7 @@ from intake.extensions import db, limiter
 from intake.forms.callback import CallbackForm
 from intake.forms.guide import GuideForm
 from intake.logsafe import describe_failure
-from intake.services import consent, submissions, waiting
+from intake.services import consent, references, submissions, waiting
 from intake.tasking import announce_after_commit
 from intake.views import privacy as deletion_pages
 from intake.views import unsubscribe
@@ -40,8 +40,9 @@ def _thanks_url(endpoint: str, kind: str, submission_id: int) -> str:
     return url_for(endpoint, ref=_serializer(kind).dumps(submission_id))
 
 
-def _load_ref(kind: str) -> Any:
-    """The form a confirmation link points at, as it was sent; 404 for a bad or expired link."""
+def _load_ref(kind: str) -> tuple[Any, str]:
+    """The form a confirmation link points at, as it was sent, and the reference we give the
+    person for it; 404 for a bad or expired link."""
     try:
         submission_id = _serializer(kind).loads(request.args.get("ref", ""), max_age=THANKS_MAX_AGE)
     except BadSignature:
@@ -49,7 +50,7 @@ def _load_ref(kind: str) -> Any:
     received = submissions.load(db.session(), submission_id, kind)
     if received is None:
         abort(404)
-    return received
+    return received, references.reference_for(submission_id)
 
 
 def _client_ip() -> str | None:
@@ -83,7 +84,8 @@ def guide() -> ResponseReturnValue:
 @bp.get("/guide/thanks")
 def guide_thanks() -> ResponseReturnValue:
     """Confirmation after a guide request."""
-    return render_template("public/guide_thanks.html", guide_request=_load_ref(submissions.GUIDE))
+    received, reference = _load_ref(submissions.GUIDE)
+    return render_template("public/guide_thanks.html", guide_request=received, reference=reference)
 
 
 # Answers another page (the specialist match) may hand over in the link to this form.
@@ -110,11 +112,12 @@ def callback() -> ResponseReturnValue:
 @bp.get("/callback/thanks")
 def callback_thanks() -> ResponseReturnValue:
     """Confirmation after a callback request, saying honestly when to expect the call."""
-    received = _load_ref(submissions.CALLBACK)
+    received, reference = _load_ref(submissions.CALLBACK)
     place = calling.place_for(received.case.state, received.case.timezone, received.case.zip)
     return render_template(
         "public/callback_thanks.html",
         callback_request=received,
+        reference=reference,
         expectation=waiting.expectation(db.session(), place, received.best_time),
     )
 

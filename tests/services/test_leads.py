@@ -18,9 +18,11 @@ from intake.models import (
     EmailDelivery,
     GuideRequest,
     OutboxMessage,
+    PossibleMatch,
+    QueueItem,
     Submission,
 )
-from intake.services import leads, outbox, submissions
+from intake.services import callbacks, leads, outbox, submissions
 from intake.services.contacts import CaseFacts, Person
 from intake.services.leads import CallbackSubmission, GuideSubmission
 from intake.views.public import SAVE_FAILED
@@ -55,10 +57,10 @@ def job_targets(session, request) -> list[int]:
     return [args[0] for args in jobs(session, leads.TASK_QUEUE_CALLBACK)]
 
 
-def guide(email="robert.oneil@example.com", key=None, **case) -> GuideSubmission:
+def guide(email="robert.oneil@example.com", key=None, phone=None, **case) -> GuideSubmission:
     return GuideSubmission(
         submission_key=key or str(uuid.uuid4()),
-        person=Person(first_name="Robert", last_name="O'Neil", email=email),
+        person=Person(first_name="Robert", last_name="O'Neil", email=email, phone=phone),
         case=CaseFacts(relationship="self", **case),
         topics=["treatment"],
         deliver_email=True,
@@ -76,37 +78,65 @@ def callback(phone="+12125550143", key=None, best_time="morning", **case) -> Cal
     )
 
 
-def test_same_email_attaches_to_the_same_contact(db_session):
-    first = leads.submit_guide_request(db_session, guide(), leads.Receipt(ip="127.0.0.1"))
-    second = leads.submit_guide_request(db_session, guide(), leads.Receipt(ip="127.0.0.1"))
+def marks(session) -> list[tuple[int, int, str]]:
+    rows = session.scalars(select(PossibleMatch).order_by(PossibleMatch.id))
+    return [(m.contact_id, m.other_contact_id, m.shared) for m in rows]
+
+
+def test_the_same_email_and_phone_attach_to_the_same_contact(db_session):
+    phone = "+12125550143"
+    first = leads.submit_guide_request(
+        db_session, guide(phone=phone), leads.Receipt(ip="127.0.0.1")
+    )
+    second = leads.submit_guide_request(
+        db_session, guide(phone=phone), leads.Receipt(ip="10.0.0.2")
+    )
     assert first.created and second.created
     assert first.request.contact_id == second.request.contact_id
     assert (count(db_session, Contact), count(db_session, GuideRequest)) == (1, 2)
     assert count(db_session, Case) == 1  # the same patient, not a new case per request
+    assert marks(db_session) == []
 
 
-def test_email_in_other_letter_case_is_the_same_person_through_the_form(client, db_session):
+def test_the_same_email_alone_is_a_new_contact_marked_as_possibly_the_same(db_session):
+    first = leads.submit_guide_request(db_session, guide(), leads.Receipt(ip="127.0.0.1"))
+    second = leads.submit_guide_request(db_session, guide(), leads.Receipt(ip="127.0.0.1"))
+    assert first.created and second.created
+    assert first.request.contact_id != second.request.contact_id
+    assert (count(db_session, Contact), count(db_session, Case)) == (2, 2)
+    assert marks(db_session) == [(second.request.contact_id, first.request.contact_id, "email")]
+
+
+def test_email_in_other_letter_case_is_the_same_address_through_the_form(client, db_session):
     submit(client, "/guide", GOOD_GUIDE, email="Robert.ONeil@Example.com")
     submit(client, "/guide", GOOD_GUIDE, email="ROBERT.ONEIL@EXAMPLE.COM ")
-    assert (count(db_session, Contact), count(db_session, GuideRequest)) == (1, 2)
-    assert db_session.scalars(select(Contact.email)).one() == "robert.oneil@example.com"
+    assert set(db_session.scalars(select(Contact.email))) == {"robert.oneil@example.com"}
+    assert [shared for *_ids, shared in marks(db_session)] == ["email"]
 
 
-def test_same_phone_in_another_format_is_the_same_person(client, db_session):
+def test_same_phone_in_another_format_is_one_call(client, db_session):
     for phone in ("(212) 555-0143", "212.555.0143", "+1 212 555 0143", "2125550143"):
         sent = submit(
             client, "/callback", GOOD_CALLBACK, phone=phone, email="", email_fallback=None
         )
         assert sent.status_code == 303
-    contact = db_session.scalars(select(Contact)).one()
-    assert contact.phone == "+12125550143"
-    request = db_session.scalars(select(CallbackRequest)).one()
-    assert (request.contact_id, request.times_requested) == (contact.id, 4)
+    contacts = db_session.scalars(select(Contact)).all()
+    assert {contact.phone for contact in contacts} == {"+12125550143"}
+    assert len(contacts) == 4  # a phone alone proves nothing: four possible same people
+    assert {shared for *_ids, shared in marks(db_session)} == {"phone"}
+    for request in db_session.scalars(select(CallbackRequest).order_by(CallbackRequest.id)).all():
+        assert callbacks.queue_callback(db_session, request.id)  # as the worker's job does
+    items = db_session.scalars(select(QueueItem)).all()
+    assert len(items) == 1  # the number is never called twice at once
+    riding = db_session.scalars(
+        select(CallbackRequest).where(CallbackRequest.joined_item_id == items[0].id)
+    ).all()
+    assert len(riding) == 3
     covered = set(db_session.scalars(select(ConsentRecord.covers)))
     assert covered == {"+12125550143"}  # the ledger covers the one normalised number
 
 
-def test_phone_and_email_from_different_forms_meet_on_one_contact(client, db_session):
+def test_phone_and_email_from_different_forms_stay_on_their_own_contacts(client, db_session):
     submit(
         client, "/callback", GOOD_CALLBACK, phone="(212) 555-0143", email="", email_fallback=None
     )
@@ -116,10 +146,13 @@ def test_phone_and_email_from_different_forms_meet_on_one_contact(client, db_ses
     )
     contacts = db_session.scalars(select(Contact).order_by(Contact.id)).all()
     assert [(c.phone, c.email) for c in contacts] == [
-        ("+12125550143", None),  # the email stays with the contact that owns it
+        ("+12125550143", None),  # nobody's points are filled in or replaced by another form
         (None, "maria.lopez@example.com"),
+        ("+12125550143", "maria.lopez@example.com"),
     ]
-    assert db_session.scalars(select(CallbackRequest)).one().times_requested == 2
+    first, second, third = (c.id for c in contacts)
+    assert sorted(marks(db_session)) == [(third, first, "phone"), (third, second, "email")]
+    assert [r.times_requested for r in db_session.scalars(select(CallbackRequest))] == [1, 1]
 
 
 def test_an_open_callback_is_updated_not_duplicated(db_session):
@@ -182,23 +215,31 @@ def test_a_double_click_on_the_form_is_one_request(client, db_session, monkeypat
     assert client.get(second.headers["Location"]).status_code == 200
 
 
+PHONE = "+12125550143"
+
+
 def test_not_sure_never_erases_what_we_knew(db_session):
     leads.submit_guide_request(
-        db_session, guide(diagnosis_type="pleural", stage="3", cell_type="epithelioid")
+        db_session, guide(phone=PHONE, diagnosis_type="pleural", stage="3", cell_type="epithelioid")
     )
     leads.submit_guide_request(
-        db_session, guide(diagnosis_type="not_sure", stage="not_sure", cell_type="not_sure")
+        db_session,
+        guide(phone=PHONE, diagnosis_type="not_sure", stage="not_sure", cell_type="not_sure"),
     )
-    leads.submit_guide_request(db_session, guide())
+    leads.submit_guide_request(db_session, guide(phone=PHONE))
     case = db_session.scalars(select(Case)).one()
     assert (case.diagnosis_type, case.stage, case.cell_type) == ("pleural", "3", "epithelioid")
 
 
 def test_newer_known_facts_win_and_not_sure_fills_a_blank(db_session):
-    leads.submit_guide_request(db_session, guide(diagnosis_type="not_sure", veteran=True))
+    leads.submit_guide_request(
+        db_session, guide(phone=PHONE, diagnosis_type="not_sure", veteran=True)
+    )
     case = db_session.scalars(select(Case)).one()
     assert (case.diagnosis_type, case.stage, case.veteran) == ("not_sure", None, True)
-    leads.submit_guide_request(db_session, guide(diagnosis_type="peritoneal", stage="2"))
+    leads.submit_guide_request(
+        db_session, guide(phone=PHONE, diagnosis_type="peritoneal", stage="2")
+    )
     db_session.refresh(case)
     assert (case.diagnosis_type, case.stage, case.veteran) == ("peritoneal", "2", True)
 

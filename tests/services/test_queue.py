@@ -81,7 +81,9 @@ def test_a_request_becomes_one_item_and_asking_again_never_makes_a_second(db_ses
         db_session,
         leads.CallbackSubmission(
             submission_key=str(uuid.uuid4()),
-            person=Person(first_name="Again", phone=item.contact.phone),
+            person=Person(
+                first_name="Again", email=item.contact.email, phone=item.contact.phone
+            ),  # the same email and phone: the same person
             case=CaseFacts(relationship="self"),
             best_time="evening",
             language="es",
@@ -91,6 +93,31 @@ def test_a_request_becomes_one_item_and_asking_again_never_makes_a_second(db_ses
     db_session.refresh(item)
     assert db_session.scalar(select(func.count()).select_from(QueueItem)) == 1
     assert (item.best_time, item.language) == ("evening", "es")
+
+
+def test_someone_else_with_the_number_rides_on_the_call_without_changing_it(db_session):
+    item = ask(db_session, best_time="asap")
+    other = leads.submit_callback_request(
+        db_session,
+        leads.CallbackSubmission(
+            submission_key=str(uuid.uuid4()),
+            person=Person(first_name="Stranger", phone=item.contact.phone),
+            case=CaseFacts(
+                relationship="self", zip="33101", state="FL", timezone="America/New_York"
+            ),  # fmt: skip
+            best_time="evening",
+            language="es",
+        ),
+    )
+    assert other.created and other.request.contact_id != item.contact_id
+    assert callbacks.queue_callback(db_session, other.request.id)
+    db_session.refresh(item)
+    assert db_session.scalar(select(func.count()).select_from(QueueItem)) == 1
+    assert (item.best_time, item.language, item.state) == ("asap", "en", "NY")  # unchanged
+    assert other.request.joined_item_id == item.id and other.request.status == "queued"
+    queue.close(db_session, item, "completed", "reached", MONDAY_10_NY)
+    db_session.refresh(other.request)
+    assert other.request.status == "closed"  # the one call to the number answered both
 
 
 def test_a_night_request_is_callable_from_eight_in_the_morning_their_time(db_session):

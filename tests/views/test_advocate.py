@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -184,24 +185,46 @@ def test_calling_hours_refuses_an_unknown_zip_in_one_line(app):
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_a_family_member_is_linked_to_the_case_with_their_relationship(
+def reference_of(client, response) -> str:
+    """The reference a person reads on their thank-you page."""
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    found_ = re.search(r"Your reference: <strong>([0-9]+-[A-Z2-7]{5})</strong>", page)
+    assert found_, "the thank-you page gives no reference"
+    return found_.group(1)
+
+
+def test_a_family_member_is_linked_by_the_reference_they_read_out_and_unlinked(
     client, db_session, login_as, queued, always_callable
 ):
-    from intake.models import CaseContact
+    from intake.models import CaseContact, Contact
 
     # her son asked for the guide with his own email: another contact, same patient
-    submit(client, "/guide", {"first_name": "Luis", "email": "luis@example.com",
-                              "relationship": "child", "topics": ["treatment"],
-                              "deliver_email": "y"})  # fmt: skip
+    sent = submit(client, "/guide", {"first_name": "Luis", "email": "luis@example.com",
+                                     "relationship": "child", "topics": ["treatment"],
+                                     "deliver_email": "y"})  # fmt: skip
+    reference = reference_of(client, sent)
+    from intake.services.contacts import email_hash
+
+    luis = db_session.scalars(
+        select(Contact).where(Contact.email_hash == email_hash("luis@example.com"))
+    ).one()
     login_as("advocate")
     post_form(client, "/advocate/claim-next", token_from="/advocate/")
     lead_page = f"/advocate/leads/{queued.id}"
-    missing = post_form(client, lead_page + "/household", {"email": "nobody@example.com",
-                                                           "relationship": "child"},
-                        token_from=lead_page)  # fmt: skip
-    assert missing.status_code == 400 and "no other request" in missing.get_data(as_text=True)
-    linked = post_form(client, lead_page + "/household", {"email": "luis@example.com",
-                                                          "relationship": "child"},
+    refused = []
+    for attempt in (
+        {"person": str(luis.id)},  # not offered on this page: no shared point
+        {"reference": "1-AAAAA"},  # no such reference
+        {"reference": reference[:-1] + ("A" if reference[-1] != "A" else "B")},
+    ):
+        data = {**attempt, "relationship": "child"}
+        response = post_form(client, lead_page + "/household", data, token_from=lead_page)
+        assert response.status_code == 400
+        said = re.findall(r"link that person from this lead[^<]*", response.get_data(True))
+        refused.append(said)
+    assert refused[0] == refused[1] == refused[2] and refused[0]  # one answer, no oracle
+    linked = post_form(client, lead_page + "/household",
+                       {"reference": reference.lower(), "relationship": "child"},
                        token_from=lead_page)  # fmt: skip
     assert linked.status_code == 303
     links = select(CaseContact).where(CaseContact.case_id == queued.callback_request.case_id)
@@ -210,6 +233,13 @@ def test_a_family_member_is_linked_to_the_case_with_their_relationship(
     html = client.get(lead_page).get_data(as_text=True)
     assert "Luis" in html and "Son or daughter" in html and "Guide request" in html
     assert "case.link_contact" in _actions(db_session)
+    undone = post_form(client, f"{lead_page}/household/{luis.id}/unlink", {},
+                       token_from=lead_page)  # fmt: skip
+    assert undone.status_code == 303
+    relations = {link.relation for link in db_session.scalars(links)}
+    assert relations == {"spouse_partner"}
+    assert "case.unlink_contact" in _actions(db_session)
+    assert db_session.get(Contact, luis.id).first_name == "Luis"  # his own record stays
 
 
 def test_the_lead_page_shows_each_recorded_match_with_its_tier(

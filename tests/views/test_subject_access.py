@@ -22,8 +22,10 @@ def canary(client, db_session) -> tuple[Canary, Contact]:
     submit(client, "/guide", person.guide_form())
     submit(client, "/callback", person.callback_form())
     queue_and_call(db_session, person)
-    contact = db_session.scalars(
-        select(Contact).where(Contact.email_hash == email_hash(person.email))
+    contact = db_session.scalars(  # the one who gave the phone too (the guide form asks none)
+        select(Contact).where(
+            Contact.email_hash == email_hash(person.email), Contact.phone_hash.is_not(None)
+        )
     ).one()
     return person, contact
 
@@ -32,30 +34,44 @@ def audit_rows(db_session, action: str) -> list[AuditEvent]:
     return list(db_session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_the_export_holds_everything_and_is_audited_once(client, db_session, login_as, canary):
-    person, contact = canary
-    login_as("admin")
-    response = post_form(client, "/admin/people/export", {"contact_id": contact.id},
+def export(client, contact_id: int) -> dict:
+    response = post_form(client, "/admin/people/export", {"contact_id": contact_id},
                          token_from="/admin/people")  # fmt: skip
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="contact-{contact.id}-data.json"'
+        f'attachment; filename="contact-{contact_id}-data.json"'
     )
     assert response.headers["Cache-Control"] == "no-store"
     assert response.mimetype == "application/json"
-    data = json.loads(response.get_data(as_text=True))
-    assert found(json.dumps(data), person) == person.values  # every value is in it, opened
-    assert data["contact"]["email"] == person.email and data["contact"]["phone"] == person.e164
-    assert {c["purpose"] for c in data["consents"]} >= {"advocate_calls", "guide_email"}
-    assert data["guide_requests"][0]["postal_address"]["line1"].endswith(f"{person.street} Road")
-    assert data["guide_requests"][0]["forms_received"][0]["as_sent"]["data"]["person"]["email"]
-    assert data["cases"][0]["zip"] == "59901" and data["cases"][0]["matches"]
-    assert data["calls"][0]["attempts"][0]["note"] == person.note
-    assert {e["purpose"] for e in data["emails"]} == {"guide"}
+    return json.loads(response.get_data(as_text=True))
 
-    [event] = audit_rows(db_session, "privacy.export")
-    assert event.target_type == "contact" and event.target_id == str(contact.id)
-    assert found(json.dumps(event.detail), person) == [] and event.detail["calls"] == 1
+
+def test_the_export_holds_everything_and_is_audited_once(client, db_session, login_as, canary):
+    person, contact = canary
+    guide_contact = db_session.scalars(  # the guide came as a contact of its own: no phone
+        select(Contact).where(
+            Contact.email_hash == email_hash(person.email), Contact.id != contact.id
+        )
+    ).one()
+    login_as("admin")
+    data, guide_data = export(client, contact.id), export(client, guide_contact.id)
+    both = json.dumps([data, guide_data])
+    assert found(both, person) == person.values  # every value is in the two, opened
+    assert data["contact"]["email"] == person.email and data["contact"]["phone"] == person.e164
+    assert {c["purpose"] for c in data["consents"]} >= {"advocate_calls"}
+    assert {c["purpose"] for c in guide_data["consents"]} >= {"guide_email"}
+    line1 = guide_data["guide_requests"][0]["postal_address"]["line1"]
+    assert line1.endswith(f"{person.street} Road")
+    assert guide_data["guide_requests"][0]["forms_received"][0]["as_sent"]["data"]["person"]
+    assert data["cases"][0]["zip"] == "59901" and data["cases"][0]["matches"]
+    assert data["facts_given"][0]["facts"]["diagnosis_type"] == "pleural"
+    assert data["calls"][0]["attempts"][0]["note"] == person.note
+    assert {e["purpose"] for e in guide_data["emails"]} == {"guide"}
+
+    events = audit_rows(db_session, "privacy.export")
+    assert [e.target_id for e in events] == [str(contact.id), str(guide_contact.id)]
+    assert found(json.dumps([e.detail for e in events]), person) == []
+    assert events[0].detail["calls"] == 1
 
 
 def test_an_advocate_may_not_export_or_erase(client, db_session, login_as, canary):
@@ -77,8 +93,9 @@ def test_an_admin_finds_a_person_by_email_without_putting_it_in_the_log(
     response = post_form(client, "/admin/people", {"email": person.email.upper()})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and f"Contact {contact.id}: {person.first}" in html
+    assert "2 people gave this." in html  # the guide and the call came as two contacts
     [event] = audit_rows(db_session, "privacy.search")
-    assert event.detail == {"by": "email", "found": True}
+    assert event.detail == {"by": "email", "found": 2}
     missing = post_form(client, "/admin/people", {"phone": "(212) 555-0188"})
     assert "Nobody with that email address" in missing.get_data(as_text=True)
     bad = post_form(client, "/admin/people", {"contact_id": "1 OR 1=1"})
