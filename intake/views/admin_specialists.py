@@ -95,7 +95,7 @@ def edit_specialist(listing_id: str) -> ResponseReturnValue:
 
 def deactivate_specialist(listing_id: str) -> ResponseReturnValue:
     """Hide a listing from matching without deleting it; GET asks to confirm first."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD (CSRF checks neither) only asks
         specialist = _listing_or_404(listing_id)
         back = safe_next(request.args.get("next")) or url_for("admin.list_specialists")
         return render_template("admin/confirm_deactivate.html", specialist=specialist, back=back)

@@ -128,7 +128,7 @@ def deactivate_staff(user_id: int) -> ResponseReturnValue:
     if user.id == current_admin().id:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("admin.staff_settings", user_id=user.id), code=303)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD (CSRF checks neither) only asks
         return render_template("admin/staff_deactivate.html", user=user)
     staff_accounts.set_active(db.session(), current_admin(), user, False, request.remote_addr)
     db.session.commit()

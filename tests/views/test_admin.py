@@ -188,6 +188,7 @@ def test_create_a_listing_through_the_form(client, admin, demo):
         ({"first_name": ""}, "first_name", "First name is required"),
         ({"languages": "english"}, "languages", "Languages: not a two-letter ISO 639-1 code"),
         ({"listing_id": "SPC-0001"}, "listing_id", "Listing ID is already used"),
+        ({"phone": "555-0199"}, "phone", "Phone: '555-0199' is not a valid US phone number"),
     ],
 )
 def test_a_bad_value_is_shown_next_to_its_field(client, admin, demo, changes, field, message):
@@ -276,6 +277,7 @@ def test_deactivate_hides_a_listing_from_matching_and_reactivate_brings_it_back(
     assert f'href="{path}?next=' in client.get(LIST).get_data(as_text=True)
     confirm = client.get(path + "?next=" + LIST).get_data(as_text=True)
     assert "Deactivate this listing?" in confirm and "Keep it active" in confirm
+    assert client.head(path).status_code == 200  # a HEAD (no CSRF check) only asks too
     assert matched()
     response = post_form(client, path, {"next": LIST + "?state=MN"}, token_from=LIST)
     assert response.status_code == 303 and response.headers["Location"] == LIST + "?state=MN"
@@ -365,10 +367,12 @@ def _csv(*rows: str) -> bytes:
     return ("\n".join([HEADER, *rows]) + "\n").encode()
 
 
-def _row(listing_id: str, zip_code: str = "10001", state: str = "NY", npi: str = "") -> str:
+def _row(
+    listing_id: str, zip_code: str = "10001", state: str = "NY", npi: str = "", phone: str = ""
+) -> str:
     return (
         f"{listing_id},{npi},Ada,Quill,MD,thoracic_surgery,Harbor Institute,,New York,{state},"
-        f"{zip_code},pleural,chemotherapy,no,yes,no,en,yes,,,"
+        f"{zip_code},pleural,chemotherapy,no,yes,no,en,yes,{phone},,"
     )
 
 
@@ -401,6 +405,17 @@ def test_import_dry_run_lists_every_problem_by_line_and_imports_nothing(client, 
     assert 'name="upload_id"' not in html  # no way to import a bad file
     assert db_session.scalar(select(func.count()).select_from(Specialist)) == 0
     assert audit_events(db_session, "specialist.import") == []
+
+
+def test_import_dry_run_names_the_line_of_a_phone_without_an_area_code(client, admin, db_session):
+    content = _csv(*(_row(f"SPC-900{n}", phone="(212) 555-0143") for n in range(1, 6)),
+                   _row("SPC-9006", phone="555-0102"))  # fmt: skip
+    html = _upload(client, content).get_data(as_text=True).replace("&#39;", "'")
+    assert "1 problem in listings.csv: nothing was imported" in html
+    rows = re.findall(r'<tr><th scope="row">(\d+)</th><td><code>(\w+)</code></td>', html)
+    assert rows == [("7", "phone")]
+    assert "'555-0102' is not a valid US phone number" in html
+    assert db_session.scalar(select(func.count()).select_from(Specialist)) == 0
 
 
 def test_a_clean_import_previews_then_upserts_on_confirm(client, admin, demo):

@@ -89,6 +89,7 @@ def test_deactivating_asks_first_then_signs_them_out_everywhere(app, client, db_
     admin = login_as("admin")
     path = f"/admin/staff/{colleague.id}/deactivate"
     assert "Deactivate this account?" in client.get(path).get_data(as_text=True)
+    assert client.head(path).status_code == 200  # a HEAD (no CSRF check) only asks too
     assert theirs.get("/advocate/").status_code == 200  # nothing yet
     assert post_form(client, path).status_code == 303
     assert theirs.get("/advocate/").status_code == 302
