@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from intake.matching import geo
@@ -39,8 +40,8 @@ MAX_ROWS = 50_000
 _LISTING_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 _FORMULA_STARTS = {"=", "+", "-", "@"}
-# a phone starts with the area code: digits, spaces and ( ) . - / after it, an optional extension
-_PHONE_RE = re.compile(r"^[0-9(][0-9 ().\-/]{2,24}(?: ?(?:ext\.?|x) ?\d{1,6})?$", re.IGNORECASE)
+# where a listing may be: the states, DC and Puerto Rico (its numbers are region PR, not US)
+PHONE_REGIONS = frozenset({"US", "PR"})
 _URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
@@ -253,11 +254,32 @@ def _email(value: str, values: dict[str, str]) -> str | None:
 
 
 def _phone(value: str, values: dict[str, str]) -> str | None:
-    if value and not _PHONE_RE.match(value):
+    """A number ``phonenumbers`` calls valid in the US (or Puerto Rico), kept as it is shown.
+
+    Stored in the national format, "(312) 555-0117" (with " ext. 12" when
+    given): a listing's phone is only ever shown, on the match cards, in the
+    guide and by the match API, so it is kept as people read it; contacts'
+    phones are E.164 because they are looked up.  Seven digits with no area
+    code ("555-0102") are not a number anyone can dial from elsewhere.  The
+    fictional 555-0100 to 555-0199 range with a real area code passes the
+    library's check, so the demo listings need no exception.
+    """
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.region_code_for_number(number) not in PHONE_REGIONS
+    ):
         raise ValueError(
-            "use digits starting with the area code, like 212-555-0143 or (212) 555-0143"
+            f"{value!r} is not a valid US phone number: give it with the area code, "
+            "like (212) 555-0143"
         )
-    return value or None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _website(value: str, values: dict[str, str]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -68,6 +69,9 @@ BAD_ROWS = [
     ({"institution": "-2+3+cmd|' /C calc'!A0"}, "institution", "must not start with"),
     ({"phone": '=HYPERLINK("http://evil")'}, "phone", "must not start with"),
     ({"phone": "call us"}, "phone", "area code"),
+    ({"phone": "555-0102"}, "phone", "'555-0102' is not a valid US phone number"),
+    ({"phone": "(416) 555-0143"}, "phone", "is not a valid US phone number"),  # Toronto
+    ({"phone": "(212) 555-014"}, "phone", "is not a valid US phone number"),
     ({"city": "Springfield\u202eevil"}, "city", "text-direction character"),
     ({"last_name": "Quill\u200b"}, "last_name", "invisible"),
     ({"languages": "english"}, "languages", "not a two-letter ISO 639-1 code"),
@@ -190,3 +194,39 @@ def test_a_cell_past_the_csv_field_limit_is_a_problem_not_a_crash(db_session):
     report = import_csv(db_session, text, actor="t")
     assert not report.ok and count(db_session) == 0
     assert "longer than" in report.problems[-1].message
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("212-555-0100", "(212) 555-0100"),
+        ("212.555.0100", "(212) 555-0100"),
+        ("1 212 555 0100", "(212) 555-0100"),
+        ("(212) 555-0100 x12", "(212) 555-0100 ext. 12"),
+        ("(787) 555-0143", "(787) 555-0143"),  # Puerto Rico, which the state column allows
+        ("", None),
+    ],
+)
+def test_a_phone_is_stored_as_it_is_shown(db_session, typed, stored):
+    assert import_csv(db_session, csv_text(good("SPC-9001", phone=typed)), actor="t").ok
+    assert db_session.scalars(select(Specialist.phone)).one() == stored
+
+
+def test_the_dry_run_names_the_line_of_each_phone_without_an_area_code(db_session):
+    rows = [good(f"SPC-900{n}") for n in range(1, 7)]
+    rows[5] = good("SPC-9006", phone="555-0102")  # the file's line 7
+    report = import_csv(db_session, csv_text(*rows), actor="t", dry_run=True)
+    assert [str(problem) for problem in report.problems] == [
+        "line 7, phone: '555-0102' is not a valid US phone number: give it with the area "
+        "code, like (212) 555-0143"
+    ]
+    assert not report.ok and count(db_session) == 0
+
+
+def test_every_demo_listing_has_a_full_phone_number_and_a_website(db_session):
+    assert load_demo(db_session).ok
+    listings = db_session.scalars(select(Specialist)).all()
+    assert len(listings) == 150
+    for listing in listings:
+        assert re.fullmatch(r"\(\d{3}\) 555-01\d\d", listing.phone or ""), listing.listing_id
+        assert (listing.website or "").startswith("https://"), listing.listing_id
