@@ -33,14 +33,21 @@ _CSRF = re.compile(r'<input(?=[^>]*name="csrf_token")[^>]*value="([^"]+)"')
 _KEY = re.compile(r'<input(?=[^>]*name="submission_key")[^>]*value="([^"]+)"')
 
 
+class _LoopbackPolicy(http.cookiejar.DefaultCookiePolicy):
+    """Send `Secure` cookies over plain HTTP too: the service outside the demo marks its
+    cookies Secure, and this script talks to it on loopback without TLS."""
+
+    def return_ok_secure(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return True
+
+
 class Browser:
     """A cookie-keeping client that fills forms with their hidden tokens."""
 
     def __init__(self, base: str) -> None:
         self.base = base.rstrip("/")
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
+        jar = http.cookiejar.CookieJar(policy=_LoopbackPolicy())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
     def get(self, path: str) -> str:
         with self.opener.open(self.base + path, timeout=30) as response:  # noqa: S310
@@ -148,26 +155,34 @@ def main() -> int:
     time.sleep(args.wait)
     Browser(args.base).post("/privacy/delete", {"email": email_x})
     time.sleep(args.wait)
-    mailbox = admin.get("/admin/mailbox")
-    ids = [m for m in re.findall(r'href="/admin/mailbox/([^"/]+)"', mailbox)]
-    link = None
-    for message_id in ids:
-        message = admin.get(f"/admin/mailbox/{message_id}")
-        if email_x in message and "/privacy/delete/" in message:
-            check("2. the deletion email never names the patient", "Ruth" not in message, failures)
-            link = re.search(r"/privacy/delete/[A-Za-z0-9_.\-]+", message).group(0)  # type: ignore[union-attr]
-            break
+    link, named = None, None
+    deadline = time.monotonic() + 90  # the worker's sweep may take a minute to send it
+    while link is None and time.monotonic() < deadline:
+        listing = admin.get("/admin/mailbox")
+        for message_id in re.findall(r'href="/admin/mailbox/([^"/]+)"', listing):
+            message = admin.get(f"/admin/mailbox/{message_id}")
+            if email_x in message and "/privacy/delete/" in message:
+                named = "Ruth" in message
+                link = re.search(r"/privacy/delete/[A-Za-z0-9_.\-]+", message).group(0)  # type: ignore[union-attr]
+                break
+        else:
+            time.sleep(3)
+    check("2. the deletion email never names the patient", named is False, failures)
     check("2. the deletion email went to the address asked about", link is not None, failures)
     if link:
         stranger = Browser(args.base)
         done = stranger.post(link, {})
         check("2. the link erased the stranger's own record", "is deleted" in done, failures)
-    ruth = [p for p in people(admin, phone=phone_p) if p["contact"]["first_name"] == "Ruth"]
+    deadline = time.monotonic() + 90  # a call that rode on the stranger's is queued anew
+    while True:
+        ruth = [p for p in people(admin, phone=phone_p) if p["contact"]["first_name"] == "Ruth"]
+        statuses = [c["status"] for c in ruth[0]["calls"]] if ruth else []
+        if statuses == ["queued"] or time.monotonic() > deadline:
+            break
+        time.sleep(3)
     check("2. the patient is not erased", bool(ruth) and ruth[0]["contact"]["erased_at"] is None,
           failures)  # fmt: skip
-    if ruth:
-        statuses = [c["status"] for c in ruth[0]["calls"]]
-        check("2. her call is still owed", statuses == ["queued"], failures)
+    check("2. her call is still owed", statuses == ["queued"], failures)
     print("all checks passed" if not failures else f"{len(failures)} check(s) failed")
     return 1 if failures else 0
 
