@@ -120,7 +120,7 @@ ENDPOINTS = ("form", "api+idem", "api")
 def make_key() -> str:
     from bench.bench_app import create_bench_app
     from intake.extensions import db
-    from intake.services import api_keys
+    from intake.services.inbox import api_keys
 
     with create_bench_app().app_context():
         secret = api_keys.create_key(db.session(), "Bench Partner", "cli").secret

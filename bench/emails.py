@@ -147,7 +147,7 @@ def render_times(app: Any) -> tuple[float, float, float, int]:
 
     from intake.guide.outline import Variant
     from intake.guide.render import MatchCard, Personal
-    from intake.services import guides
+    from intake.services.email import guides
 
     with app.app_context():
         renderer = guides.renderer()
@@ -182,8 +182,8 @@ def make_guides(app: Any, count: int, offset: int) -> list[int]:
 
     from intake.extensions import db
     from intake.matching import geo
-    from intake.services import leads
-    from intake.services.contacts import CaseFacts, Person
+    from intake.services.inbox import leads
+    from intake.services.people.contacts import CaseFacts, Person
 
     ids = []
     with app.app_context():
@@ -220,7 +220,7 @@ def make_guides(app: Any, count: int, offset: int) -> list[int]:
 def warm_variants(app: Any, emails: int) -> int:
     """Render each variant's body and today's base once, as the first email of each does."""
     from intake.guide.outline import Variant
-    from intake.services import guides
+    from intake.services.email import guides
 
     variants = set()
     for n in range(emails):
@@ -350,7 +350,7 @@ def main() -> None:
 
     from intake import create_app
     from intake.extensions import db
-    from intake.services import specialists
+    from intake.services.directory import specialists
 
     admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{DATABASE}"')

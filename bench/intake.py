@@ -313,7 +313,7 @@ def worker_step(limit: int = 600) -> None:
     from bench.bench_app import create_bench_app
     from intake.extensions import db
     from intake.models import Submission
-    from intake.services import submissions
+    from intake.services.inbox import submissions
 
     app = create_bench_app()
     with app.app_context():

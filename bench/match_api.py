@@ -172,7 +172,7 @@ def timings_ms(run: Callable[[Any], object], queries: Sequence[Any]) -> list[flo
 
 def check_agreement(client: Any, index: Any, queries: Sequence[Any]) -> None:
     """Refuse to report figures if the API and the index disagree on any query."""
-    from intake.services.match_query import match_as_dict
+    from intake.services.directory.match_query import match_as_dict
 
     for query in queries:
         response = client.get("/api/v1/match", query_string=as_params(query))
@@ -185,7 +185,7 @@ def bench_size(app: Any, size: int, zips: list[str], args: argparse.Namespace) -
     """Fill the table, warm the cache, time the three ways; one report line per way."""
     from bench.match import make_query, percentile
     from intake.extensions import db
-    from intake.services import match_query
+    from intake.services.directory import match_query
 
     rng = random.Random(args.seed + size)
     fill_s = fill(size, zips, rng)
@@ -218,7 +218,7 @@ HEADER = (
 
 def header(args: argparse.Namespace, zips: int) -> list[str]:
     """What ran where, so figures from two machines are never compared blindly."""
-    from intake.services.match_query import RECHECK_SECONDS
+    from intake.services.directory.match_query import RECHECK_SECONDS
 
     backend = "SQLite" if args.sqlite else "PostgreSQL"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -98,8 +98,8 @@ def make_backlog(app: Any, count: int, zips: list[str]) -> None:
     from intake.extensions import db
     from intake.matching import geo
     from intake.models.callback import CallbackRequest
-    from intake.services import callbacks, leads
-    from intake.services.contacts import CaseFacts, Person
+    from intake.services.inbox import callbacks, leads
+    from intake.services.people.contacts import CaseFacts, Person
 
     with app.app_context():
         session = db.session()
@@ -161,7 +161,7 @@ def _claimer(
 
     def real(index: int) -> None:
         from intake.models.user import User
-        from intake.services import claims
+        from intake.services.queue import claims
 
         with app.app_context(), Session(engine, expire_on_commit=False) as session:
             who = session.get(User, advocate_ids[index])
@@ -220,7 +220,7 @@ def submit_to_claimable(app: Any, samples: int, zip_code: str, advocate_id: int)
     """Seconds from the form POST to an item claim-next returns (a real worker in between)."""
     from intake.extensions import db
     from intake.models.user import User
-    from intake.services import claims
+    from intake.services.queue import claims
 
     client = app.test_client()
     results = []
@@ -261,7 +261,7 @@ def main() -> None:
 
     from intake import create_app
     from intake.extensions import db
-    from intake.services import auth
+    from intake.services.staff import auth
 
     admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{DATABASE}"')

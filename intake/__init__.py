@@ -19,7 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    from intake.views.body_limit import LimitedRequest
+    from intake.body_limit import LimitedRequest
 
     app.request_class = LimitedRequest  # a streamed body past the limit is a 413, not cut short
     app.config.from_mapping(load_settings())
@@ -90,17 +90,23 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from intake.views import errors, ops, public
+    from intake.views import errors, ops
+    from intake.views.public import public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(ops.bp)
-    from intake.views import api, api_docs, api_leads, match
+    from intake.views.api import docs as api_docs
+    from intake.views.api import leads as api_leads
+    from intake.views.api import match as api
+    from intake.views.public import match
 
     app.register_blueprint(match.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_leads.bp)
     app.register_blueprint(api_docs.bp)
-    from intake.views import admin, advocate, auth
+    from intake.views import auth
+    from intake.views.admin import blueprint as admin
+    from intake.views.advocate import queue as advocate
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(advocate.bp)

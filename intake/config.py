@@ -182,7 +182,7 @@ def mail_settings(inst: Path) -> dict[str, Any]:
         # a backlog of due emails travels this many to a broker message (services/outgoing.py)
         "EMAIL_BATCH_SIZE": int(_env_number("EMAIL_BATCH_SIZE", 20)),
         "GUIDE_CACHE_DIR": os.environ.get("GUIDE_CACHE_DIR") or str(inst / "guide-cache"),
-        # load the ZIP index and the guide renderer before taking jobs (services/warmup.py);
+        # load the ZIP index and the guide renderer before taking jobs (services/ops/warmup.py);
         # tests that time a worker's start against the outbox's re-publish turn it off
         "WORKER_WARM_UP": _env_bool("WORKER_WARM_UP", True),
     }

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from intake.extensions import db
 from intake.models.outbox import OutboxMessage
-from intake.services import emails, outbox
+from intake.services import outbox
+from intake.services.email import emails
 
 log = logging.getLogger(__name__)
 

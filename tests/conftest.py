@@ -216,7 +216,7 @@ def process_received(app: Flask) -> list[int]:
 
     from intake.extensions import db
     from intake.models import Submission
-    from intake.services import submissions
+    from intake.services.inbox import submissions
 
     with app.app_context():
         pending = select(Submission.id).where(Submission.processed_at.is_(None))

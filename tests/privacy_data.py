@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from intake.matching import geo
 from intake.models import CallAttempt, CallbackRequest, Contact, QueueItem
-from intake.services import callbacks, match_query
-from intake.services.contacts import email_hash
+from intake.services.directory import match_query
+from intake.services.inbox import callbacks
+from intake.services.people.contacts import email_hash
 
 # ZIPs no demo listing has, so each is its patient's alone (Kalispell MT, Bar Harbor ME)
 ZIPS = ("59901", "04609")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from intake.dashboard.figures import DayRange
 from intake.models import Contact, OutboxMessage, Submission
-from intake.services import dashboard
+from intake.services.ops import dashboard
 from tests.views.conftest import make_user
 
 

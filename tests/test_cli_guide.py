@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from intake.cli import main as intake_cli
-from intake.services import match_query, specialists
+from intake.services.directory import match_query, specialists
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from intake.services import match_query
-from intake.services.specialists import load_demo
+from intake.services.directory import match_query
+from intake.services.directory.specialists import load_demo
 
 
 @pytest.fixture

@@ -17,8 +17,12 @@ from sqlalchemy.orm import Session
 from intake import config, crypto
 from intake.models import Base, CallAttempt, CallbackRequest, Contact, GuideRequest
 from intake.models.consent import PURPOSE_ADVOCATE_CALLS
-from intake.services import auth, consent, keys, match_query, queue, specialists
-from intake.services.contacts import Person, email_hash, find_contact, phone_hash
+from intake.services.directory import match_query, specialists
+from intake.services.ops import keys
+from intake.services.people import consent
+from intake.services.people.contacts import Person, email_hash, find_contact, phone_hash
+from intake.services.queue import queue
+from intake.services.staff import auth
 from tests.conftest import GOOD_CALLBACK, GOOD_GUIDE, submit
 from tests.test_crypto import new_key, seal_v1
 

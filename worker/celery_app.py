@@ -11,7 +11,7 @@ from celery.exceptions import CPendingDeprecationWarning, SecurityWarning
 from celery.signals import after_setup_logger, worker_init, worker_ready
 
 from intake import create_app
-from intake.services import warmup
+from intake.services.ops import warmup
 
 # We keep running tasks on a broker connection loss on purpose (tasking.delivery_settings).
 warnings.filterwarnings("ignore", message="\nIn Celery 5.1", category=CPendingDeprecationWarning)

@@ -17,7 +17,7 @@ def api_keys_group() -> None:
 def create_api_key(partner: str) -> None:
     """Make a key and print it once: only its hash is kept."""
     from intake.extensions import db
-    from intake.services import api_keys
+    from intake.services.inbox import api_keys
 
     try:
         issued = api_keys.create_key(db.session(), partner, "cli")
@@ -37,7 +37,7 @@ def create_api_key(partner: str) -> None:
 def revoke_api_key(key_id: int) -> None:
     """Stop a key working from the next request on."""
     from intake.extensions import db
-    from intake.services import api_keys
+    from intake.services.inbox import api_keys
 
     try:
         key = api_keys.revoke_key(db.session(), key_id, "cli")
@@ -52,7 +52,7 @@ def revoke_api_key(key_id: int) -> None:
 def list_api_keys() -> None:
     """Every key: id, partner, public prefix, state (never a secret)."""
     from intake.extensions import db
-    from intake.services import api_keys
+    from intake.services.inbox import api_keys
 
     for key in api_keys.list_keys(db.session()):
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"

@@ -22,7 +22,7 @@ def data_group() -> None:
 def purge(dry_run: bool, days: float | None, limit: int) -> None:
     """Erase people whose requests all closed more than RETENTION_DAYS ago (counts only)."""
     from intake.extensions import db
-    from intake.services import retention
+    from intake.services.privacy import retention
 
     period = days if days is not None else float(current_app.config["RETENTION_DAYS"])
     if period < 1:

@@ -27,7 +27,7 @@ def demo(ctx: click.Context) -> None:
 def demo_code() -> None:
     """Print the demo admin's current second-step code (the SQLite demo only)."""
     from intake.extensions import db
-    from intake.services import auth, mfa
+    from intake.services.staff import auth, mfa
 
     if not _is_demo():
         raise click.ClickException("only in the one-machine demo: real admins use their app")
@@ -56,7 +56,7 @@ def demo_code() -> None:
 def demo_activity(days: int, seed: int | None, not_production: bool) -> None:
     """Fictional requests, calls and emails over the past days, for the admin dashboard."""
     from intake.extensions import db
-    from intake.services import demo_activity as service
+    from intake.services.ops import demo_activity as service
 
     if not (_is_demo() or not_production):
         raise click.ClickException(
@@ -82,7 +82,7 @@ def _is_demo() -> bool:
 
 def _load_demo() -> None:
     from intake.extensions import db
-    from intake.services import specialists as service
+    from intake.services.directory import specialists as service
 
     report = service.load_demo(db.session())
     if not report.ok:
@@ -120,7 +120,7 @@ DEMO_STAFF = (
 def _ensure_demo_staff(session: Session) -> list[tuple[str, str, str, str]]:
     """Demo sign-ins with passwords (and the admin's second-step key) made up on this machine."""
     from intake.models.base import utcnow
-    from intake.services import audit, auth, mfa
+    from intake.services.staff import audit, auth, mfa
 
     created = []
     for role, email, name, skills in DEMO_STAFF:

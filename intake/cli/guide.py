@@ -57,7 +57,8 @@ def render(
     from intake.guide.render import Personal
     from intake.matching import geo
     from intake.matching.types import MatchQuery, QueryError
-    from intake.services import guides, match_query
+    from intake.services.directory import match_query
+    from intake.services.email import guides
 
     chosen = [t.strip().lower() for t in (topics or ",".join(TOPICS)).split(",") if t.strip()]
     for topic in chosen:

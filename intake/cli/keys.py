@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from intake import crypto
 
 if TYPE_CHECKING:
-    from intake.services.keys import SealedTable
+    from intake.services.ops.keys import SealedTable
 
 
 @click.group("keys")
@@ -33,7 +33,7 @@ def keys_group() -> None:
 def rotate(batch_size: int) -> None:
     """Re-seal every value not sealed by the current key; stop (Ctrl-C) and run again at will."""
     from intake.extensions import db
-    from intake.services import keys
+    from intake.services.ops import keys
 
     session = db.session()
     click.echo(f"Sealing with key {crypto.keys().current.key_id.hex()}.")
@@ -58,7 +58,8 @@ def rotate(batch_size: int) -> None:
 
 def _rotate_table(session: Session, table: SealedTable, batch_size: int) -> list[str]:
     """One table, batch by batch, committing each; returns the unreadable values (no data)."""
-    from intake.services import audit, keys
+    from intake.services.ops import keys
+    from intake.services.staff import audit
 
     total = keys.count_stale(session, table)
     if not total:
@@ -99,7 +100,7 @@ def _rollback_quietly(session: Session) -> None:
 def status() -> None:
     """Per sealed column, how many values each key sealed, and whether old keys can go."""
     from intake.extensions import db
-    from intake.services import keys
+    from intake.services.ops import keys
 
     session = db.session()
     ring = crypto.keys()
@@ -132,7 +133,7 @@ def status() -> None:
 
 def _check_hashes(session: Session, hash_key_id: str) -> list[str]:
     """Print whether the look-up hash key still matches the stored hashes; the problems."""
-    from intake.services import keys
+    from intake.services.ops import keys
 
     try:
         checked, mismatched = keys.check_lookup_hashes(session)

@@ -30,7 +30,7 @@ def match(zip_code: str | None, veteran: bool, telehealth: bool, **options: str 
     """Print ranked specialists as JSON (the API's /api/v1/match body)."""
     from intake.extensions import db
     from intake.forms import match as match_form
-    from intake.services import match_query
+    from intake.services.directory import match_query
 
     # Every value goes through the API's own parser, so both refuse the same input alike;
     # options stay plain strings so a bad one gets our one-line message, not click's usage.

@@ -65,7 +65,8 @@ def list_jobs() -> None:
 def retry_jobs(ids: tuple[int, ...]) -> None:
     """Give jobs that gave up a fresh start; the next relay (within a minute) hands them out."""
     from intake.extensions import db
-    from intake.services import audit, outbox
+    from intake.services import outbox
+    from intake.services.staff import audit
 
     session = db.session()
     missing = [job_id for job_id in ids if not outbox.retry(session, job_id)]

@@ -24,7 +24,7 @@ def list_queue(as_json: bool) -> None:
     """
     from intake.extensions import db
     from intake.models.base import utcnow
-    from intake.services import queue
+    from intake.services.queue import queue
 
     now = utcnow()
     rows = [

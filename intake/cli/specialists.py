@@ -20,7 +20,7 @@ def specialists() -> None:
 def import_specialists(csv_file: TextIO, dry_run: bool) -> None:
     """Import listings from CSV; nothing is imported while any row has a problem."""
     from intake.extensions import db
-    from intake.services import specialists as service
+    from intake.services.directory import specialists as service
 
     report = service.import_csv(db.session(), csv_file.read(), actor="cli", dry_run=dry_run)
     if not report.ok:
@@ -43,6 +43,6 @@ def import_specialists(csv_file: TextIO, dry_run: bool) -> None:
 def export_specialists() -> None:
     """Write every listing as CSV to standard output."""
     from intake.extensions import db
-    from intake.services import specialists as service
+    from intake.services.directory import specialists as service
 
     click.echo(service.export_csv(db.session()), nl=False)

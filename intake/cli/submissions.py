@@ -18,7 +18,7 @@ def list_submissions() -> None:
     """Counts of waiting forms, and every form that failed all its attempts (no personal data)."""
     from intake.extensions import db
     from intake.models import Submission
-    from intake.services import submissions
+    from intake.services.inbox import submissions
 
     session = db.session()
     waiting = session.scalar(
@@ -41,7 +41,7 @@ def list_submissions() -> None:
 def retry_submissions(ids: tuple[int, ...]) -> None:
     """Give failed forms their attempts back; the next sweep hands them to the worker."""
     from intake.extensions import db
-    from intake.services import submissions
+    from intake.services.inbox import submissions
 
     session = db.session()
     missing = [i for i in ids if not submissions.retry(session, i)]

@@ -22,7 +22,7 @@ def users() -> None:
 def create_user(email: str, role: str, name: str | None, skills: str) -> None:
     """Create a staff account; the password comes from standard input, never an argument."""
     from intake.extensions import db
-    from intake.services import audit, auth
+    from intake.services.staff import audit, auth
 
     password = _read_password()
     try:
@@ -40,7 +40,7 @@ def create_user(email: str, role: str, name: str | None, skills: str) -> None:
 def reset_second_step(email: str) -> None:
     """Forget an admin's second step; they set it up again at their next sign-in."""
     from intake.extensions import db
-    from intake.services import audit, auth, mfa, staff_sessions
+    from intake.services.staff import audit, auth, mfa, staff_sessions
 
     user = auth.find_user(db.session(), email)
     if user is None:

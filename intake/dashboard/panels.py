@@ -1,6 +1,6 @@
 """The dashboard's figures as plain values, and each panel's chart and table built from them.
 
-``services/dashboard.py`` fills ``Figures`` from the database; everything
+``services/ops/dashboard.py`` fills ``Figures`` from the database; everything
 here is pure, so what an admin reads (the chart and the table under it) is
 tested without one.  Only counts: nothing on the dashboard names a person.
 """

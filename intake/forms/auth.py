@@ -9,7 +9,7 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from intake.forms.fields import options
-from intake.services.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from intake.services.staff.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 def _strip(value: Any) -> Any:

@@ -20,8 +20,8 @@ from intake.forms.fields import (
     strip_filter,
     us_phone,
 )
-from intake.services.contacts import Person
-from intake.services.leads import CallbackSubmission
+from intake.services.inbox.leads import CallbackSubmission
+from intake.services.people.contacts import Person
 
 
 class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):

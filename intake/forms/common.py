@@ -20,7 +20,7 @@ from intake.forms.fields import (
     submission_key,
 )
 from intake.matching import geo
-from intake.services.contacts import CaseFacts
+from intake.services.people.contacts import CaseFacts
 
 TEXT = [strip_filter]
 

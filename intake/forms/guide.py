@@ -21,8 +21,8 @@ from intake.forms.fields import (
     options,
 )
 from intake.matching import geo
-from intake.services.contacts import Person
-from intake.services.leads import GuideSubmission
+from intake.services.inbox.leads import GuideSubmission
+from intake.services.people.contacts import Person
 
 
 class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):

@@ -16,7 +16,7 @@ from intake.forms.fields import (
     options,
     strip_filter,
 )
-from intake.services.outcomes import NEXT_STEPS, OUTCOMES
+from intake.services.queue.outcomes import NEXT_STEPS, OUTCOMES
 
 
 class OutcomeForm(FlaskForm):

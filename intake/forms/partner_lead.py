@@ -28,8 +28,8 @@ from intake.models.consent import (
     PURPOSE_FOLLOWUP_EMAILS,
     PURPOSE_GUIDE_EMAIL,
 )
-from intake.services import consent
-from intake.services.leads import CallbackSubmission, GuideSubmission
+from intake.services.inbox.leads import CallbackSubmission, GuideSubmission
+from intake.services.people import consent
 
 FORMS: dict[str, type[Any]] = {"guide": GuideForm, "callback": CallbackForm}
 NOT_FIELDS = ("csrf_token", "submission_key", "leave_empty")  # the key and body stand in for these

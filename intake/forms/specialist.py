@@ -24,8 +24,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Regexp
 
 from intake.matching import types as vocab
-from intake.services import specialist_csv
-from intake.services.specialist_admin import ListingFilters
+from intake.services.directory import specialist_csv
+from intake.services.directory.specialist_admin import ListingFilters
 from intake.vocab import US_STATES
 
 IMPORT_ID_PATTERN = r"^[A-Za-z0-9_-]{32,64}$"

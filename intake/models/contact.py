@@ -13,7 +13,7 @@ from intake.models.base import Base, Encrypted, EncryptedJSON, Timestamped, UTCD
 
 class Contact(Timestamped, Base):
     """One person as they gave themselves to us; their later requests attach here only on
-    strong evidence (see ``services/contacts.py``).
+    strong evidence (see ``services/people/contacts.py``).
 
     Names, email and phone are sealed; ``email_hash`` and ``phone_hash`` are
     keyed hashes of the normalised values for look-up.  Nothing a public form

@@ -34,7 +34,7 @@ class EmailDelivery(Timestamped, Base):
     permanent refusal, or too many transient ones), suppressed (no consent,
     unsubscribed or a bounced address: never attempted) and unknown (the
     connection or the worker died after the message was handed over, so it
-    may have arrived: never retried on its own, see ``services/emails.py``).
+    may have arrived: never retried on its own, see ``services/email/emails.py``).
     SMTP replies are kept as codes only: their text may quote the address.
     """
 

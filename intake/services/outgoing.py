@@ -24,7 +24,9 @@ from intake.mail.compose import Outgoing
 from intake.mail.transport import TRANSIENT, SmtpSettings, SmtpTransport
 from intake.models.base import utcnow
 from intake.models.email import PURPOSE_DELETION, PURPOSE_GUIDE, PURPOSE_UNREACHABLE, EmailDelivery
-from intake.services import deletion, emails, guides, notices, outbox
+from intake.services import outbox
+from intake.services.email import emails, guides, notices
+from intake.services.privacy import deletion
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def transport() -> SmtpTransport:
 
 
 def send_delivery(session: Session, delivery_id: int) -> str | outbox.Reschedule:
-    """Take one delivery one step (see ``services/emails.py`` for the states)."""
+    """Take one delivery one step (see ``services/email/emails.py`` for the states)."""
     delivery = session.get(EmailDelivery, delivery_id)
     if delivery is None:
         return "gone"
@@ -83,7 +85,7 @@ def send_batch(
     the next email's ``sending`` mark, just before that email's DATA: one
     commit an email, and still at most one delivery ``sending`` at any
     moment, so a worker killed mid-batch leaves exactly what a killed single
-    job leaves (``services/emails.py``).
+    job leaves (``services/email/emails.py``).
 
     Each row keeps its own count and re-publish time.  What keeps an email
     from going twice is its delivery's row (locked while it is prepared,

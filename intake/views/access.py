@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from intake import extensions
 from intake.extensions import db, login_manager
 from intake.models.user import User
-from intake.services import staff_sessions
+from intake.services.staff import staff_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Where each role lands after signing in, first registered endpoint wins.

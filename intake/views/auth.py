@@ -26,8 +26,7 @@ from flask_login import current_user, login_user, logout_user
 from intake.extensions import db, limiter
 from intake.forms.auth import LoginForm, LogoutForm, SecondFactorForm, SetPasswordForm
 from intake.models.user import User
-from intake.services import audit, auth, mfa, staff_accounts, staff_sessions
-from intake.views import sign_in_throttle
+from intake.services.staff import audit, auth, mfa, sign_in_throttle, staff_accounts, staff_sessions
 from intake.views.access import SESSION_TOKEN, home_for, no_store, safe_next
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from intake.logsafe import describe_failure, redact_links
-from intake.views.problems import Problem, problem_response
+from intake.views.api.problems import Problem, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     from intake.forms.callback import CallbackForm
     from intake.forms.guide import GuideForm
     from intake.forms.privacy import DeletionRequestForm
-    from intake.services import consent
+    from intake.services.people import consent
 
     forms: dict[str, tuple[str, Any]] = {
         "public.guide": ("public/guide.html", GuideForm),

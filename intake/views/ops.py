@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from intake.extensions import csrf, db, limiter
-from intake.services import metrics as service_metrics
+from intake.services.ops import metrics as service_metrics
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)

@@ -94,7 +94,7 @@ def enforce() -> ResponseReturnValue | None:
 
         return None if scraper_allowed() else ("", 401, {"WWW-Authenticate": "Bearer"})
     if audience == PARTNER:
-        from intake.views.api_leads import require_partner_key
+        from intake.views.api.leads import require_partner_key
 
         return require_partner_key()
     if audience == ADMIN:

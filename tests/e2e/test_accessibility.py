@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.services import match_query, specialists
+from intake.services.directory import match_query, specialists
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from intake.models import QueueItem
 from tests.e2e.conftest import screenshot
-from tests.services.test_queue import ask
+from tests.services.queue.test_queue import ask
 from tests.views.conftest import TEST_PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.services import match_query, specialists
+from intake.services.directory import match_query, specialists
 from tests.e2e.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]

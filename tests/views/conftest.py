@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from intake.models import User
 from intake.models.base import utcnow
-from intake.services import auth, mfa
+from intake.services.staff import auth, mfa
 
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 (a test fixture, not a secret)
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from intake.models import CallbackRequest, QueueItem
-from intake.services import api_keys, callbacks
+from intake.services.inbox import api_keys, callbacks
 from intake.views import policy
 from tests.conftest import GOOD_CALLBACK, submit
 from tests.views.conftest import csrf_token, make_user, sign_in

@@ -6,7 +6,8 @@ import logging
 
 from sqlalchemy import text
 
-from intake.services import consent, submissions
+from intake.services.inbox import submissions
+from intake.services.people import consent
 from tests.conftest import GOOD_CALLBACK, process_received, submit
 
 PERSONAL = ("+12125550143", "555-0143", "Maria", "Lopez", "maria.lopez@example.com")

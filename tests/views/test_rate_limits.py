@@ -11,8 +11,8 @@ from sqlalchemy import select
 from intake.extensions import limiter
 from intake.models import AuditEvent
 from intake.models.base import utcnow
-from intake.views.match import MATCH_RATE_LIMIT
-from intake.views.public import FORM_RATE_LIMIT
+from intake.views.public.match import MATCH_RATE_LIMIT
+from intake.views.public.public import FORM_RATE_LIMIT
 from tests.conftest import form_tokens
 
 
@@ -207,8 +207,8 @@ def test_thirty_wrong_passwords_from_six_addresses_leave_the_right_one_working(
 def test_an_account_under_attack_slows_down_only_the_addresses_that_guessed(
     limited_app, db_session, limits_clock
 ):
+    from intake.services.staff.sign_in_throttle import COOL_DOWN, SLOWDOWN_AFTER
     from intake.views.auth import FAILURES_PER_ACCOUNT_AND_ADDRESS
-    from intake.views.sign_in_throttle import COOL_DOWN, SLOWDOWN_AFTER
     from tests.views.conftest import TEST_PASSWORD, make_user
 
     staff = make_user(db_session, "advocate")
@@ -265,8 +265,8 @@ def test_wrong_codes_from_many_addresses_pause_the_second_step_for_that_account(
     limited_app, db_session, limits_clock, caplog
 ):
     """A code is six digits: only a ceiling per account stops guessing spread over addresses."""
+    from intake.services.staff.sign_in_throttle import WRONG_CODES_PER_ACCOUNT
     from intake.views.auth import FAILURES_PER_SECOND_STEP
-    from intake.views.sign_in_throttle import WRONG_CODES_PER_ACCOUNT
     from tests.views.conftest import make_user, totp_code
 
     admin = make_user(db_session, "admin")

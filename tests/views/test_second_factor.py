@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy import select
 
 from intake.models import AuditEvent
-from intake.services import auth, mfa
+from intake.services.staff import auth, mfa
 from tests.views.conftest import TEST_PASSWORD, post_form, totp_code
 
 SECOND = "/login/second-factor"

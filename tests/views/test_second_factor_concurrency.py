@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from intake.models import AuditEvent, StaffSession, User
-from intake.services import mfa
+from intake.services.staff import mfa
 from tests.views.conftest import TEST_PASSWORD, csrf_token, make_user, totp_code
 
 pytestmark = pytest.mark.committed

@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from intake.logsafe import REDACTED, redact_links
 from intake.models import ConsentRecord, Contact, DeletionRequest, EmailDelivery
-from intake.services import deletion, staff_accounts, unsubscribe
+from intake.services.email import unsubscribe
+from intake.services.privacy import deletion
+from intake.services.staff import staff_accounts
 from tests.conftest import GOOD_CALLBACK, submit
 from tests.views.conftest import csrf_token, make_user, post_form
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from intake.models import AuditEvent, StaffSession
 from intake.models.base import utcnow
-from intake.services import staff_sessions
+from intake.services.staff import staff_sessions
 from tests.views.conftest import csrf_token, post_form
 
 

@@ -26,8 +26,8 @@ from intake.models import (
     QueueItem,
     Submission,
 )
-from intake.services import consent
-from intake.services.contacts import email_hash, phone_hash
+from intake.services.people import consent
+from intake.services.people.contacts import email_hash, phone_hash
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, submit
 from tests.privacy_data import ZIPS, Canary, everything, found, queue_and_call
 from tests.views.conftest import csrf_token

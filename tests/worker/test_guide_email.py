@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from intake.models import ConsentRecord, EmailDelivery, EmailSuppression, OutboxMessage
-from intake.services import specialists
+from intake.services.directory import specialists
 from tests.conftest import GOOD_GUIDE, submit
 from tests.worker.conftest import drain, relay, running_worker, wait_for, worker_env
 

@@ -50,7 +50,7 @@ def test_a_backlog_of_case_match_jobs_goes_in_batches_and_each_case_gets_its_mat
     app, committed_db, monkeypatch
 ):
     from intake.models import Case, CaseMatch
-    from intake.services import specialists
+    from intake.services.directory import specialists
 
     with app.app_context():
         specialists.load_demo(committed_db)

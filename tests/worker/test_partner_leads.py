@@ -20,8 +20,8 @@ import redis
 from sqlalchemy import func, select
 
 from intake.models import ConsentRecord, QueueItem, Submission
-from intake.services import api_keys
-from intake.views.openapi_leads import EXAMPLE
+from intake.services.inbox import api_keys
+from intake.views.api.openapi_leads import EXAMPLE
 from tests.conftest import TEST_REDIS_URL
 from tests.worker.conftest import drain, running_worker
 from tests.worker.test_canary import _word, found_in, stores_to_search

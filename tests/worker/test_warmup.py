@@ -4,7 +4,7 @@ to start over it."""
 from __future__ import annotations
 
 from intake.matching import geo
-from intake.services import warmup
+from intake.services.ops import warmup
 
 
 def test_the_zip_index_and_the_guide_renderer_are_loaded(app):

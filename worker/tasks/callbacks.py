@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from intake.services import callbacks
+from intake.services.inbox import callbacks
 from worker.jobs import run_job
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from intake.services import match_query
+from intake.services.directory import match_query
 from worker.jobs import run_batch, run_job
 
 

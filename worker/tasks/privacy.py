@@ -10,7 +10,7 @@ from flask import current_app
 
 from intake import tasking
 from intake.extensions import db
-from intake.services import deletion, retention
+from intake.services.privacy import deletion, retention
 from worker.jobs import run_job
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from intake.extensions import db
-from intake.services import outgoing, queue, sla
+from intake.services import outgoing
+from intake.services.queue import queue, sla
 from worker.jobs import run_job
 
 

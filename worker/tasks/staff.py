@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from intake.services import outgoing, staff_accounts
+from intake.services import outgoing
+from intake.services.staff import staff_accounts
 from worker.jobs import run_job
 
 

@@ -1,4 +1,4 @@
-"""Turn received forms into leads (thin: the work is in ``intake.services.submissions``)."""
+"""Turn received forms into leads (thin: the work is in ``intake.services.inbox.submissions``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import current_app
 
 from intake import tasking
 from intake.extensions import db
-from intake.services import partner_leads, submissions
+from intake.services.inbox import partner_leads, submissions
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,294 @@
+"""The inbox: receive a public form as one sealed row, and turn it into leads in the worker.
+
+Why two steps: the confirmation page must only be shown for a request that
+can no longer be lost, and it must come back fast on a phone.  One INSERT
+of the sealed form is both (it is committed before the page is sent, and
+it is all the web request writes).  The worker then builds the contact,
+case, consent records, request and follow-up jobs from it in one
+transaction (``leads.py``), marks the row processed, and relays the jobs.
+
+Every step may run more than once (a double click, a redelivered task, the
+sweep catching a row the worker already has): the form's submission key
+makes receiving idempotent, and a row lock plus ``processed_at`` makes
+processing idempotent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from intake.logsafe import describe_failure
+from intake.models.base import utcnow
+from intake.models.submission import Submission
+from intake.services.inbox import leads
+from intake.services.people import consent
+from intake.services.people.contacts import CaseFacts, Person
+from intake.services.people.inserts import insert_id_if_absent
+
+log = logging.getLogger(__name__)
+
+GUIDE = "guide"
+CALLBACK = "callback"
+PAYLOAD_VERSION = 1
+# after this many failed tries a submission waits for a person (``intake submissions``)
+MAX_ATTEMPTS = 10
+
+FormData = leads.GuideSubmission | leads.CallbackSubmission
+_FORMS: dict[str, tuple[type[Any], Callable[..., leads.Outcome]]] = {
+    GUIDE: (leads.GuideSubmission, leads.submit_guide_request),
+    CALLBACK: (leads.CallbackSubmission, leads.submit_callback_request),
+}
+
+
+@dataclass(frozen=True)
+class FromPartner:
+    """A lead a partner site sent through the API: who, its public id, and the consent it
+    recorded (when, and the words shown: see ``forms/partner_lead.py``)."""
+
+    partner_id: int
+    lead_id: str
+    given_at: datetime
+    wordings: dict[str, Any]
+
+
+def receive(connection: Connection, form: str, data: FormData, ip: str | None) -> int:
+    """Store a validated form as one sealed row; its id (the first row's, on a double submit).
+
+    Written through Core on the caller's connection (autocommitted in the
+    web request, see ``extensions.autocommit_connection``): the caller shows
+    the confirmation page only once this has returned.
+    """
+    payload = {"v": PAYLOAD_VERSION, "data": dataclasses.asdict(data), "ip": ip,
+               "consent": consent.versions_shown(form)}  # fmt: skip
+    return _insert(connection, form, data.submission_key, payload, {})[0]
+
+
+def receive_from_partner(
+    connection: Connection, form: str, data: FormData, ip: str, partner: FromPartner
+) -> tuple[int, str | None]:
+    """Store a partner's request like a form; its id and lead id (the first one's, if resent)."""
+    values = partner_row(form, data, ip, partner)
+    return _insert(connection, form, data.submission_key, values["payload"], values)
+
+
+def partner_row(form: str, data: FormData, ip: str, partner: FromPartner) -> dict[str, Any]:
+    """The inbox row of a partner's request, as column values (payload unsealed yet)."""
+    if form not in _FORMS:
+        raise ValueError(f"unknown form {form!r}")
+    payload = {
+        "v": PAYLOAD_VERSION,
+        "data": dataclasses.asdict(data),
+        "ip": ip,
+        "consent": partner.wordings,
+        "given_at": partner.given_at.isoformat(),
+        "source": f"partner:{partner.partner_id}",
+    }
+    return {
+        "form": form,
+        "submission_key": data.submission_key,
+        "payload": payload,
+        "partner_id": partner.partner_id,
+        "lead_id": partner.lead_id,
+    }
+
+
+def _insert(
+    connection: Connection, form: str, key: str, payload: dict[str, Any], extra: dict[str, Any]
+) -> tuple[int, str | None]:
+    if form not in _FORMS:
+        raise ValueError(f"unknown form {form!r}")
+    values = {"form": form, "submission_key": key, "payload": payload, **extra}
+    row_id = insert_id_if_absent(connection, Submission, values)
+    if row_id is not None:
+        return row_id, extra.get("lead_id")
+    # the same form was sent twice: both answers point at the first
+    first = connection.execute(
+        select(Submission.id, Submission.lead_id).where(
+            Submission.form == form, Submission.submission_key == key
+        )
+    ).one()
+    return first.id, first.lead_id
+
+
+def decode(row: Submission) -> FormData:
+    """The form as the person sent it (raises if its payload was already cleared)."""
+    if row.payload is None:
+        raise LookupError(f"submission {row.id} has no payload any more")
+    model, _submit = _FORMS[row.form]
+    data = dict(row.payload["data"])
+    data["person"] = Person(**data["person"])
+    data["case"] = CaseFacts(**data["case"])
+    return model(**data)  # type: ignore[no-any-return]
+
+
+def load(session: Session, submission_id: int, form: str) -> FormData | None:
+    """A received form of this kind, for its confirmation page; None if unknown or purged."""
+    row = session.get(Submission, submission_id)
+    if row is None or row.form != form or row.payload is None:
+        return None
+    return decode(row)
+
+
+def process(session: Session, submission_id: int) -> leads.Outcome | None:
+    """Build the leads rows for one submission, once; None if there was nothing to do.
+
+    The row is locked first, so two workers given the same id (a redelivery
+    racing the sweep) do the work once: the second waits, then finds it done.
+    """
+    row = session.scalars(
+        select(Submission).where(Submission.id == submission_id).with_for_update()
+    ).first()
+    if row is None or row.processed_at is not None:
+        return None
+    assert row.payload is not None
+    _model, submit = _FORMS[row.form]
+    given_at = row.payload.get("given_at")  # a partner's lead: when the person agreed
+    receipt = leads.Receipt(
+        at=datetime.fromisoformat(given_at) if given_at else row.received_at,
+        ip=row.payload.get("ip"),
+        wording=row.payload.get("consent", {}),
+        source=row.payload.get("source"),
+    )
+    outcome = submit(session, decode(row), receipt)
+    row.processed_at = utcnow()
+    row.last_error = None
+    row.request_id = outcome.request.id
+    session.flush()
+    return outcome
+
+
+def process_many(session: Session, ids: list[int], relay: Callable[[list[int]], None]) -> list[int]:
+    """Process each submission in its own transaction; the ids that failed.
+
+    One bad submission never holds up the others.  A failure is counted on
+    the row (type and place only: messages may quote what a person typed)
+    and left for the sweep to hand out again.
+    """
+    failed: list[int] = []
+    for submission_id in ids:
+        try:
+            started = begin_attempt(session, submission_id)
+            session.commit()  # the attempt counts even if this process dies in the work
+        except Exception as exc:  # the database is down: the sweep hands it out again
+            session.rollback()
+            failed.append(submission_id)
+            log.error("submission %s could not start: %s", submission_id, describe_failure(exc))
+            continue
+        if not started:
+            continue
+        try:
+            outcome = process(session, submission_id)
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            failed.append(submission_id)
+            _record_failure(session, submission_id, describe_failure(exc))
+            continue
+        if outcome is not None:
+            relay(outcome.outbox_ids)
+    return failed
+
+
+def begin_attempt(session: Session, submission_id: int) -> bool:
+    """Count a start on an unprocessed submission; False if done or out of attempts.
+
+    Counted before the work, in its own commit, so a submission that kills
+    its worker (redelivered each time by ``task_reject_on_worker_lost``)
+    still runs out of attempts and waits for a person instead of looping.
+    """
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.processed_at.is_(None),
+            Submission.attempts < MAX_ATTEMPTS,
+        )
+        .values(attempts=Submission.attempts + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _record_failure(session: Session, submission_id: int, failure: str) -> None:
+    log.error("submission %s could not be processed: %s", submission_id, failure)
+    try:
+        session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.processed_at.is_(None))
+            .values(last_error=failure[:500])
+        )
+        session.commit()
+    except Exception as exc:  # the database itself is failing; the sweep will try again
+        session.rollback()
+        log.error(
+            "could not count the failure of submission %s: %s", submission_id, describe_failure(exc)
+        )
+
+
+def due(session: Session, grace_seconds: float, limit: int = 500) -> list[int]:
+    """Unprocessed submissions older than the grace period, for the sweep to hand out again.
+
+    The grace period leaves fresh rows to the web process's own announcement;
+    rows that failed ``MAX_ATTEMPTS`` times wait for a person instead.
+    """
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    return list(
+        session.scalars(
+            select(Submission.id)
+            .where(
+                Submission.processed_at.is_(None),
+                Submission.received_at < cutoff,
+                Submission.attempts < MAX_ATTEMPTS,
+            )
+            .order_by(Submission.id)
+            .limit(limit)
+        )
+    )
+
+
+def stuck(session: Session) -> list[Submission]:
+    """Submissions that failed every attempt: they need a person to look at them."""
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.processed_at.is_(None), Submission.attempts >= MAX_ATTEMPTS)
+            .order_by(Submission.id)
+        )
+    )
+
+
+def retry(session: Session, submission_id: int) -> bool:
+    """Give a stuck submission its attempts back (after fixing the cause); False if not stuck."""
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.processed_at.is_(None))
+        .values(attempts=0)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def purge_payloads(session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """Clear the sealed forms of processed submissions past their keeping time; how many.
+
+    The leads rows hold everything the service needs; the raw form is kept
+    only as long as a replay might be wanted.
+    """
+    cutoff = (now or utcnow()) - older_than
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.processed_at.is_not(None),
+            Submission.processed_at < cutoff,
+            Submission.payload.is_not(None),
+        )
+        .values(payload=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
