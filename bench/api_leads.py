@@ -2,7 +2,7 @@
 
     python bench/api_leads.py            # gunicorn, 2 sync workers, 16 connections
 
-Same set-up as ``bench/intake.py`` (a fresh PostgreSQL database, the
+Same set-up as ``bench/form_intake.py`` (a fresh PostgreSQL database, the
 after-commit announcement publishing to Redis, no worker consuming it): the
 real ``/callback`` form and ``POST /api/v1/leads`` with a callback request
 (a new person each time), with and without an ``Idempotency-Key``, are
@@ -25,12 +25,9 @@ import time
 import uuid
 from pathlib import Path
 
-# run as a script, bench/ is first on the path, where bench/queue.py hides the standard queue
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import (  # noqa: E402 (sets the bench environment first)
+from bench.form_intake import (  # noqa: E402 (sets the bench environment first)
     BENCH_DB,
     ROOT,
     Connection,

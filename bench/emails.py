@@ -43,10 +43,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# run as a script, this folder comes first on the path, and bench/queue.py would then
-# stand in for the standard library's queue module (psycopg imports it)
-if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
-    sys.path.pop(0)
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import BENCH_DB, admin, fresh_database  # noqa: E402  (sets the environment)
+from bench.form_intake import BENCH_DB, admin, fresh_database  # noqa: E402  (sets the environment)
 
 BLOB = os.urandom(48)  # stands in for an AES-GCM sealed value
 

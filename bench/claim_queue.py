@@ -1,7 +1,7 @@
 """Claim-next under load: 50 advocates at once on PostgreSQL, beside a bare SKIP LOCKED claim.
 
-    python bench/queue.py                  # 10,000 queued callbacks, 50 concurrent advocates
-    python bench/queue.py --items 20000 --advocates 50 --latency 30
+    python bench/claim_queue.py            # 10,000 queued callbacks, 50 concurrent advocates
+    python bench/claim_queue.py --items 20000 --advocates 50 --latency 30
 
 On a fresh database it queues ``--items`` callback requests the way the
 worker does (contact, case, consent, request, queue item), in ZIP codes
@@ -18,27 +18,22 @@ claim-next returns.
 
 from __future__ import annotations
 
+import argparse
 import base64
+import multiprocessing
+import os
+import re
 import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-# Run as a script, this file's folder comes first on the path, where its name would hide
-# the standard library's queue module (which multiprocessing and psycopg import).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

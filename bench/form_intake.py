@@ -1,6 +1,6 @@
 """Intake POST throughput and latency against a one-insert baseline, in one run.
 
-    python bench/intake.py            # in-process (test client) and gunicorn, 16 connections
+    python bench/form_intake.py       # in-process (test client) and gunicorn, 16 connections
 
 All endpoints run in the same app on a fresh PostgreSQL database (created,
 migrated, dropped) with the after-commit announcement publishing to Redis,
