@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
@@ -29,10 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.form_intake import (  # noqa: E402 (sets the bench environment first)
     BENCH_DB,
+    INSTANCE,
     ROOT,
     Connection,
     admin,
     callback_payload,
+    free_port,
     fresh_database,
     percentiles,
     with_cpu_split,
@@ -126,7 +129,7 @@ def make_key() -> str:
 
 
 def over_gunicorn(key: str, connections: int, seconds: float) -> dict[str, dict]:
-    port = 18124
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--worker-class", "sync", "--log-level", "warning",
@@ -186,6 +189,7 @@ def main() -> None:
         import redis
 
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -37,14 +37,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import database_name, free_port, redis_server  # noqa: E402
+
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-DATABASE = "intake_queue_bench"
+DATABASE = database_name("intake_queue_bench")
 WORK = Path(tempfile.mkdtemp(prefix="intake-queue-bench-"))
+REDIS_PORT = free_port()  # the worker's broker: a redis-server of this run's own
 os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": "redis://127.0.0.1:6379/4",
+        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
@@ -250,7 +254,15 @@ def main() -> None:
     parser.add_argument("--advocates", type=int, default=50)
     parser.add_argument("--latency", type=int, default=30)
     args = parser.parse_args()
+    try:
+        with redis_server(REDIS_PORT, WORK):
+            run(args)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
 
+
+def run(args: argparse.Namespace) -> None:
+    """One run on a fresh database: the backlog, both claimers, the latency; figures printed."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -326,7 +338,6 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
         admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -193,6 +193,9 @@ class Rig:
             "INTAKE_INSTANCE_PATH": str(workdir / "instance"),
             "RATELIMIT_ENABLED": "false",  # ten clients on one address would hit the form limits
             "OUTBOX_PUBLISH_AFTER_COMMIT": "true",
+            # the console scripts (intake, celery) put only their own folder on the path: with
+            # the package installed editable from another checkout, that one's code would run
+            "PYTHONPATH": str(ROOT),
             **plan.settings,
         }
         redis = shutil.which("redis-server") or "redis-server"

@@ -19,9 +19,11 @@ import os
 import random
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -31,8 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import database_name, free_port  # noqa: E402
+
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BENCH_DB = "intake_bench"
+BENCH_DB = database_name("intake_bench")
+INSTANCE = Path(tempfile.mkdtemp(prefix="intake-bench-instance-"))
 os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}",
@@ -40,7 +45,7 @@ os.environ.update(
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "INTAKE_INSTANCE_PATH": "/tmp/intake-bench-instance",
+        "INTAKE_INSTANCE_PATH": str(INSTANCE),
         "RATELIMIT_ENABLED": "false",
         "OUTBOX_PUBLISH_AFTER_COMMIT": "true",
     }
@@ -238,7 +243,7 @@ def with_cpu_split(server_pid: int, run: Callable[[], dict[str, float]]) -> dict
 
 
 def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float]]:
-    port = 18123
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -356,6 +361,7 @@ def main() -> None:
         import redis
 
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 if __name__ == "__main__":

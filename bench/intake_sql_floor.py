@@ -12,6 +12,7 @@ Flask, forms and the ORM add their share.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -19,7 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.form_intake import BENCH_DB, admin, fresh_database  # noqa: E402  (sets the environment)
+from bench.form_intake import (  # noqa: E402  (sets the environment)
+    BENCH_DB,
+    INSTANCE,
+    admin,
+    fresh_database,
+)
 
 BLOB = os.urandom(48)  # stands in for an AES-GCM sealed value
 
@@ -105,6 +111,7 @@ def main() -> None:
         )
     finally:
         admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 if __name__ == "__main__":
