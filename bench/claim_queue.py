@@ -129,7 +129,12 @@ def make_backlog(app: Any, count: int, zips: list[str]) -> None:
 
 
 def _claimer(
-    kind: str, threads: int, start: Any, results: Any, advocate_ids: list[int], at: datetime | None
+    kind: str,
+    threads: int,
+    gates: tuple[Any, Any],
+    results: Any,
+    advocate_ids: list[int],
+    at: datetime | None,
 ) -> None:
     """One process of claimers: ``threads`` advocates claiming until nothing is left."""
     from sqlalchemy import create_engine, text
@@ -173,6 +178,8 @@ def _claimer(
                 with lock:
                     claimed.append((item.id, time.perf_counter() - began))
 
+    ready, start = gates
+    ready.release()  # app and engine built: the clock may start
     start.wait()
     workers = [threading.Thread(target=bare if kind == "bare" else real, args=(i,))
                for i in range(threads)]  # fmt: skip
@@ -188,16 +195,18 @@ def run_claimers(
     kind: str, advocates: int, advocate_ids: list[int], at: datetime | None = None
 ) -> dict[str, float]:
     ctx = multiprocessing.get_context("fork")
-    start, results = ctx.Event(), ctx.Queue()
+    ready, start, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
     per = advocates // PROCESSES
     groups = [advocate_ids[i * per : (i + 1) * per] for i in range(PROCESSES)]
     procs = [
-        ctx.Process(target=_claimer, args=(kind, per, start, results, group, at))
+        ctx.Process(target=_claimer, args=(kind, per, (ready, start), results, group, at))
         for group in groups
     ]
     for proc in procs:
         proc.start()
-    time.sleep(3)  # every process has built its app and engine
+    for _ in procs:  # every process has built its app and engine
+        if not ready.acquire(timeout=120):
+            raise RuntimeError("a claimer process did not start within 120 s")
     began = time.perf_counter()
     start.set()
     claims = [claim for _ in procs for claim in results.get()]
