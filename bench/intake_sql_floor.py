@@ -69,9 +69,9 @@ def intake_rows(cur, n: int) -> None:
     )
     request_id = cur.fetchone()[0]
     cur.execute(
-        "INSERT INTO outbox_messages (task_name, args, created_at, publish_attempts)"
-        " VALUES ('callbacks.enqueue', %s, now(), 0),"
-        " ('matching.record_case_matches', %s, now(), 0)",
+        "INSERT INTO outbox_messages (task_name, args, created_at, due_at, publish_attempts)"
+        " VALUES ('callbacks.enqueue', %s, now(), now(), 0),"
+        " ('matching.record_case_matches', %s, now(), now(), 0)",
         (f"[{request_id}]", f"[{case_id}]"),
     )
 
@@ -79,8 +79,8 @@ def intake_rows(cur, n: int) -> None:
 def one_row(cur, n: int) -> None:
     """The baseline: one small insert."""
     cur.execute(
-        "INSERT INTO outbox_messages (task_name, args, created_at, publish_attempts)"
-        " VALUES ('bench.noop', '[]', now(), 0)"
+        "INSERT INTO outbox_messages (task_name, args, created_at, due_at, publish_attempts)"
+        " VALUES ('bench.noop', '[]', now(), now(), 0)"
     )
 
 

@@ -154,6 +154,7 @@ def as_params(query: Any) -> dict[str, str]:
         "language": query.language,
         "telehealth": "true" if query.telehealth_ok else "false",
         "limit": str(query.limit),
+        "need": query.need,
     }
     if query.max_miles is not None:
         params["max_miles"] = f"{query.max_miles:g}"
