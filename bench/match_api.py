@@ -23,6 +23,7 @@ import base64
 import os
 import random
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -97,6 +98,7 @@ def bench_app(sqlite: bool) -> Iterator[Any]:
     finally:
         if not sqlite:
             _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        shutil.rmtree(os.environ["INTAKE_INSTANCE_PATH"], ignore_errors=True)
 
 
 def as_row(listing: Any) -> dict[str, Any]:
