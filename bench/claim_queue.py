@@ -2,6 +2,7 @@
 
     python bench/claim_queue.py            # 10,000 queued callbacks, 50 concurrent advocates
     python bench/claim_queue.py --items 20000 --advocates 50 --latency 30
+    python bench/claim_queue.py --smoke    # 50 items, 5 advocates, 2 timed forms: proves it runs
 
 On a fresh database it queues ``--items`` callback requests the way the
 worker does (contact, case, consent, request, queue item), in ZIP codes
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import database_name, free_port, redis_server  # noqa: E402
+from bench.smoke import parse_args  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -262,7 +264,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--advocates", type=int, default=50)
     parser.add_argument("--latency", type=int, default=30)
-    args = parser.parse_args()
+    args = parse_args(parser, {"items": 50, "advocates": PROCESSES, "latency": 2})
     try:
         with redis_server(REDIS_PORT, WORK):
             run(args)
@@ -335,7 +337,7 @@ def run(args: argparse.Namespace) -> None:
              "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
             cwd=ROOT, stdout=(WORK / "worker.log").open("wb"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        time.sleep(6)
+        time.sleep(0 if args.smoke else 6)  # the worker is up and idle (a smoke run just waits)
         times = sorted(submit_to_claimable(app, args.latency, zips[0], ids[-1]))
         p50, p95 = times[len(times) // 2] * 1000, times[int(len(times) * 0.95)] * 1000
         print(f"submit to claimable, worker idle: p50 {p50:.0f} ms, p95 {p95:.0f} ms "

@@ -2,10 +2,11 @@
 
     python bench/emails.py                 # 1,000 guide emails of mixed variants
     python bench/emails.py --emails 2000 --latency 50
+    python bench/emails.py --smoke         # one email of each kind: proves it still runs
 
 On a fresh PostgreSQL database with the demo listings, with a Celery worker
-of 2 processes (prefork, as in production) on Redis and a local SMTP sink
-(aiosmtpd in its own process), it prints:
+of 2 processes (prefork, as in production) on a redis-server of the run's
+own and a local SMTP sink (in its own process), it prints:
 
 1. PDF render time for a cold variant (nothing cached), a warm one (the
    body and the day's base cached: the name appended) and a warm one with a
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import database_name, free_port, redis_server  # noqa: E402
+from bench.smoke import parse_args  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -344,7 +346,7 @@ def main() -> None:
     parser.add_argument("--latency", type=int, default=30, help="timed forms")
     parser.add_argument("--sink", choices=["lean", "aiosmtpd"], default="lean",
                         help="the SMTP sink's server (see bench/smtp_sink.py)")  # fmt: skip
-    args = parser.parse_args()
+    args = parse_args(parser, {"emails": 1, "noop": 5, "latency": 1})
     try:
         with redis_server(REDIS_PORT, WORK):
             run(args)
@@ -380,7 +382,7 @@ def run(args: argparse.Namespace) -> None:
         worker = [str(BIN / "python"), "-m", "celery", "-A", "worker", "worker", "--pool"]
         flags = ["prefork", "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle"]
         processes.start([*worker, *flags, "--without-gossip"], "worker.log")
-        time.sleep(6)  # the worker is up and idle
+        time.sleep(0 if args.smoke else 6)  # the worker is up and idle (a smoke run just waits)
         noop_rate = drain_noop(app, args.noop)
         print(f"SMTP sink: {args.sink}", flush=True)
         print(f"no-op jobs: {noop_rate:.0f}/s ({args.noop} jobs, 2 worker processes)", flush=True)

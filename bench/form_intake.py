@@ -1,6 +1,7 @@
 """Intake POST throughput and latency against a one-insert baseline, in one run.
 
     python bench/form_intake.py       # in-process (test client) and gunicorn, 16 connections
+    python bench/form_intake.py --smoke   # a few seconds of each: proves it still runs
 
 All endpoints run in the same app on a fresh PostgreSQL database (created,
 migrated, dropped) with the after-commit announcement publishing to Redis,
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import database_name, free_port  # noqa: E402
+from bench.smoke import parse_args  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DB = database_name("intake_bench")
@@ -242,7 +244,9 @@ def with_cpu_split(server_pid: int, run: Callable[[], dict[str, float]]) -> dict
     }
 
 
-def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float]]:
+def over_gunicorn(
+    connections: int, seconds: float, warm_up: float = 3.0
+) -> dict[str, dict[str, float]]:
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [
@@ -269,7 +273,7 @@ def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float
                 break
             except OSError:
                 time.sleep(0.1)
-        load(port, "intake", connections, 3, offset=7 * 10**9)  # warm-up
+        load(port, "intake", connections, warm_up, offset=7 * 10**9)
         results = {}
         for round_ in range(2):  # alternate, so drift hits both alike
             for name in ENDPOINTS:
@@ -344,7 +348,11 @@ def main() -> None:
     parser.add_argument(
         "--no-relay", action="store_true", help="leave the outbox to the beat relay"
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--worker-forms", type=int, default=600, help="received forms the worker step processes"
+    )
+    smoke = {"requests": 20, "seconds": 1.0, "connections": 4, "worker_forms": 50}
+    args = parse_args(parser, smoke)
     fresh_database()
     try:
         show(
@@ -353,9 +361,9 @@ def main() -> None:
         show(
             f"gunicorn, 2 sync workers, {args.connections} connections, "
             f"{args.seconds:.0f}s per run",
-            over_gunicorn(args.connections, args.seconds),
+            over_gunicorn(args.connections, args.seconds, warm_up=0.5 if args.smoke else 3.0),
         )
-        worker_step()
+        worker_step(args.worker_forms)
     finally:
         admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         import redis

@@ -1,6 +1,7 @@
 """The floor under the intake write: the same rows written with raw psycopg, no ORM, no Flask.
 
     python bench/intake_sql_floor.py
+    python bench/intake_sql_floor.py --smoke    # 20 transactions each: proves it still runs
 
 Writes what one new callback writes (contact look-up, contact, consent,
 case, case link, request, two outbox rows, commit) and, as the baseline,
@@ -11,6 +12,7 @@ Flask, forms and the ORM add their share.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -26,6 +28,7 @@ from bench.form_intake import (  # noqa: E402  (sets the environment)
     admin,
     fresh_database,
 )
+from bench.smoke import parse_args  # noqa: E402
 
 BLOB = os.urandom(48)  # stands in for an AES-GCM sealed value
 
@@ -96,14 +99,17 @@ def timed(conn, write, count: int) -> float:
 def main() -> None:
     import psycopg
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transactions", type=int, default=1000, help="of each kind, per round")
+    count = parse_args(parser, {"transactions": 20}).transactions
     fresh_database()
     try:
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}") as conn:
             results: dict[str, float] = {}
             for _round in range(2):  # the second, warm round counts
                 for write in (one_row, intake_rows):
-                    results[write.__name__] = timed(conn, write, 1000)
-        print("raw psycopg, 1000 transactions each, ms per transaction (commit included)")
+                    results[write.__name__] = timed(conn, write, count)
+        print(f"raw psycopg, {count} transactions each, ms per transaction (commit included)")
         print(f"  one_row      {results['one_row']:.3f}")
         print(f"  intake_rows  {results['intake_rows']:.3f}")
         print(
