@@ -181,8 +181,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=16)
     args = parse_args(parser, {"seconds": 1.0, "connections": 4})
-    fresh_database()
     try:
+        fresh_database()
         key = make_key()
         warm_up = 0.5 if args.smoke else 2.0
         show(f"gunicorn, 2 sync workers, {args.connections} connections, "

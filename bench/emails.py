@@ -365,12 +365,12 @@ def run(args: argparse.Namespace) -> None:
     admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{DATABASE}"')
     app = create_app()
-    with app.app_context():
-        upgrade()
-        specialists.load_demo(db.session())
-        db.session.commit()
     processes = Processes()
     try:
+        with app.app_context():
+            upgrade()
+            specialists.load_demo(db.session())
+            db.session.commit()
         sink = ["--port", str(SINK_PORT), "--log", str(processes.sink_log), "--server", args.sink]
         processes.start([str(BIN / "python"), "-m", "bench.smtp_sink", *sink], "sink.out")
         cold, warm, matches, pages = render_times(app)

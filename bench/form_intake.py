@@ -353,8 +353,8 @@ def main() -> None:
     )
     smoke = {"requests": 20, "seconds": 1.0, "connections": 4, "worker_forms": 50}
     args = parse_args(parser, smoke)
-    fresh_database()
     try:
+        fresh_database()
         show(
             f"In process (Flask test client, {args.requests} POSTs each)", in_process(args.requests)
         )

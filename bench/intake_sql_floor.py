@@ -102,8 +102,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1000, help="of each kind, per round")
     count = parse_args(parser, {"transactions": 20}).transactions
-    fresh_database()
     try:
+        fresh_database()
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}") as conn:
             results: dict[str, float] = {}
             for _round in range(2):  # the second, warm round counts
