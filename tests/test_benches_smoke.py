@@ -72,7 +72,7 @@ def run_smoke(name: str) -> tuple[int, str]:
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, f"bench/{name}.py", "--smoke"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=_ctrl_c_heard,
     )  # fmt: skip
     try:
         output, _ = process.communicate(timeout=TIMEOUT)
@@ -85,6 +85,16 @@ def run_smoke(name: str) -> tuple[int, str]:
             output, _ = process.communicate()
         pytest.fail(f"bench/{name}.py --smoke ran over {TIMEOUT} s:\n{tail(output)}")
     return process.returncode, output
+
+
+def _ctrl_c_heard() -> None:
+    """In the bench's process before it starts: Ctrl-C back to its default.
+
+    A suite started as a background job (``./scripts/test ... &``) has SIGINT
+    ignored, the bench would inherit that, and a timed-out bench could then only
+    be killed, leaving its database and servers behind.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def tail(output: str, lines: int = 60) -> str:
