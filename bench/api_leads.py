@@ -1,8 +1,9 @@
 """Partner API lead POSTs against the web form's intake POST, in one run.
 
     python bench/api_leads.py            # gunicorn, 2 sync workers, 16 connections
+    python bench/api_leads.py --smoke    # a few seconds of each: proves it still runs
 
-Same set-up as ``bench/intake.py`` (a fresh PostgreSQL database, the
+Same set-up as ``bench/form_intake.py`` (a fresh PostgreSQL database, the
 after-commit announcement publishing to Redis, no worker consuming it): the
 real ``/callback`` form and ``POST /api/v1/leads`` with a callback request
 (a new person each time), with and without an ``Idempotency-Key``, are
@@ -18,6 +19,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
@@ -25,21 +27,21 @@ import time
 import uuid
 from pathlib import Path
 
-# run as a script, bench/ is first on the path, where bench/queue.py hides the standard queue
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import (  # noqa: E402 (sets the bench environment first)
+from bench.form_intake import (  # noqa: E402 (sets the bench environment first)
     BENCH_DB,
+    INSTANCE,
     ROOT,
     Connection,
     admin,
     callback_payload,
+    free_port,
     fresh_database,
     percentiles,
     with_cpu_split,
 )
+from bench.smoke import parse_args  # noqa: E402
 
 
 def api_body(n: int, rng: random.Random) -> dict:
@@ -128,8 +130,8 @@ def make_key() -> str:
     return secret
 
 
-def over_gunicorn(key: str, connections: int, seconds: float) -> dict[str, dict]:
-    port = 18124
+def over_gunicorn(key: str, connections: int, seconds: float, warm_up: float) -> dict[str, dict]:
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--worker-class", "sync", "--log-level", "warning",
@@ -144,7 +146,8 @@ def over_gunicorn(key: str, connections: int, seconds: float) -> dict[str, dict]
             except OSError:
                 time.sleep(0.1)
         for name in ENDPOINTS:  # warm-up
-            load(port, name, key, connections, 2, offset=(7 + ENDPOINTS.index(name)) * 10**9)
+            offset = (7 + ENDPOINTS.index(name)) * 10**9
+            load(port, name, key, connections, warm_up, offset)
         results: dict[str, list] = {}
         for round_ in range(2):  # alternate, so drift hits both alike
             for name in ENDPOINTS:
@@ -177,18 +180,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
-    fresh_database()
+    args = parse_args(parser, {"seconds": 1.0, "connections": 4})
     try:
+        fresh_database()
         key = make_key()
+        warm_up = 0.5 if args.smoke else 2.0
         show(f"gunicorn, 2 sync workers, {args.connections} connections, "
              f"{args.seconds:.0f}s per run (best of 2)",
-             over_gunicorn(key, args.connections, args.seconds))  # fmt: skip
+             over_gunicorn(key, args.connections, args.seconds, warm_up))  # fmt: skip
     finally:
         admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         import redis
 
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
     python bench/emails.py                 # 1,000 guide emails of mixed variants
     python bench/emails.py --emails 2000 --latency 50
+    python bench/emails.py --smoke         # one email of each kind: proves it still runs
 
 On a fresh PostgreSQL database with the demo listings, with a Celery worker
-of 2 processes (prefork, as in production) on Redis and a local SMTP sink
-(aiosmtpd in its own process), it prints:
+of 2 processes (prefork, as in production) on a redis-server of the run's
+own and a local SMTP sink (in its own process), it prints:
 
 1. PDF render time for a cold variant (nothing cached), a warm one (the
    body and the day's base cached: the name appended) and a warm one with a
@@ -43,21 +44,22 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# run as a script, this folder comes first on the path, and bench/queue.py would then
-# stand in for the standard library's queue module (psycopg imports it)
-if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
-    sys.path.pop(0)
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import database_name, free_port, redis_server  # noqa: E402
+from bench.smoke import parse_args  # noqa: E402
+
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-DATABASE = "intake_emails_bench"
+DATABASE = database_name("intake_emails_bench")
 WORK = Path(tempfile.mkdtemp(prefix="intake-emails-bench-"))
-SINK_PORT = 2599
+SINK_PORT = free_port()
+REDIS_PORT = free_port()  # the worker's broker: a redis-server of this run's own
 
 os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
@@ -344,8 +346,16 @@ def main() -> None:
     parser.add_argument("--latency", type=int, default=30, help="timed forms")
     parser.add_argument("--sink", choices=["lean", "aiosmtpd"], default="lean",
                         help="the SMTP sink's server (see bench/smtp_sink.py)")  # fmt: skip
-    args = parser.parse_args()
+    args = parse_args(parser, {"emails": 1, "noop": 5, "latency": 1})
+    try:
+        with redis_server(REDIS_PORT, WORK):
+            run(args)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
 
+
+def run(args: argparse.Namespace) -> None:
+    """One run on a fresh database: the sink and the worker started, the figures printed."""
     from flask_migrate import upgrade
 
     from intake import create_app
@@ -355,12 +365,12 @@ def main() -> None:
     admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{DATABASE}"')
     app = create_app()
-    with app.app_context():
-        upgrade()
-        specialists.load_demo(db.session())
-        db.session.commit()
     processes = Processes()
     try:
+        with app.app_context():
+            upgrade()
+            specialists.load_demo(db.session())
+            db.session.commit()
         sink = ["--port", str(SINK_PORT), "--log", str(processes.sink_log), "--server", args.sink]
         processes.start([str(BIN / "python"), "-m", "bench.smtp_sink", *sink], "sink.out")
         cold, warm, matches, pages = render_times(app)
@@ -372,7 +382,7 @@ def main() -> None:
         worker = [str(BIN / "python"), "-m", "celery", "-A", "worker", "worker", "--pool"]
         flags = ["prefork", "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle"]
         processes.start([*worker, *flags, "--without-gossip"], "worker.log")
-        time.sleep(6)  # the worker is up and idle
+        time.sleep(0 if args.smoke else 6)  # the worker is up and idle (a smoke run just waits)
         noop_rate = drain_noop(app, args.noop)
         print(f"SMTP sink: {args.sink}", flush=True)
         print(f"no-op jobs: {noop_rate:.0f}/s ({args.noop} jobs, 2 worker processes)", flush=True)
@@ -389,7 +399,6 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
         admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python bench/faults.py                       # 600 callback forms, the full fault schedule
     python bench/faults.py --forms 5000 --rate 40
+    python bench/faults.py --smoke               # 20 forms, every fault once, short timings
 
 Starts its own processes on loopback, as an operator would run the service:
 gunicorn (2 workers), a Celery worker (prefork, 2 processes), beat, and a
@@ -40,6 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.smoke import parse_args  # noqa: E402
+
 BIN = Path(sys.executable).parent
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -193,6 +198,9 @@ class Rig:
             "INTAKE_INSTANCE_PATH": str(workdir / "instance"),
             "RATELIMIT_ENABLED": "false",  # ten clients on one address would hit the form limits
             "OUTBOX_PUBLISH_AFTER_COMMIT": "true",
+            # the console scripts (intake, celery) put only their own folder on the path: with
+            # the package installed editable from another checkout, that one's code would run
+            "PYTHONPATH": str(ROOT),
             **plan.settings,
         }
         redis = shutil.which("redis-server") or "redis-server"
@@ -456,6 +464,16 @@ def run(plan: Plan, keep_logs: Path | None = None) -> Report:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+# A smoke run: 20 forms over 2 s, one worker SIGKILL, Redis restarted and down for 1 s, with
+# the re-publish and sweep times shortened (as tests/worker/test_faults.py) so it drains in
+# seconds rather than after the production minutes.
+SMOKE = {
+    "forms": 20, "rate": 10.0, "clients": 2, "kill_every": 1.0, "outage": 1.0,
+    "set": ["OUTBOX_REPUBLISH_SECONDS=4", "OUTBOX_RELAY_SECONDS=1",
+            "SUBMISSION_SWEEP_GRACE_SECONDS=3"],
+}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--forms", type=int, default=600)
@@ -468,7 +486,7 @@ def main() -> None:
         "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, e.g. "
         "OUTBOX_REPUBLISH_SECONDS=30 (default: production values)",
     )  # fmt: skip
-    args = parser.parse_args()
+    args = parse_args(parser, SMOKE)
     settings = dict(item.split("=", 1) for item in args.set)
     plan = Plan(
         forms=args.forms,

@@ -1,6 +1,7 @@
 """The floor under the intake write: the same rows written with raw psycopg, no ORM, no Flask.
 
     python bench/intake_sql_floor.py
+    python bench/intake_sql_floor.py --smoke    # 20 transactions each: proves it still runs
 
 Writes what one new callback writes (contact look-up, contact, consent,
 case, case link, request, two outbox rows, commit) and, as the baseline,
@@ -11,7 +12,9 @@ Flask, forms and the ORM add their share.
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -19,7 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import BENCH_DB, admin, fresh_database  # noqa: E402  (sets the environment)
+from bench.form_intake import (  # noqa: E402  (sets the environment)
+    BENCH_DB,
+    INSTANCE,
+    admin,
+    fresh_database,
+)
+from bench.smoke import parse_args  # noqa: E402
 
 BLOB = os.urandom(48)  # stands in for an AES-GCM sealed value
 
@@ -63,9 +72,9 @@ def intake_rows(cur, n: int) -> None:
     )
     request_id = cur.fetchone()[0]
     cur.execute(
-        "INSERT INTO outbox_messages (task_name, args, created_at, publish_attempts)"
-        " VALUES ('callbacks.enqueue', %s, now(), 0),"
-        " ('matching.record_case_matches', %s, now(), 0)",
+        "INSERT INTO outbox_messages (task_name, args, created_at, due_at, publish_attempts)"
+        " VALUES ('callbacks.enqueue', %s, now(), now(), 0),"
+        " ('matching.record_case_matches', %s, now(), now(), 0)",
         (f"[{request_id}]", f"[{case_id}]"),
     )
 
@@ -73,8 +82,8 @@ def intake_rows(cur, n: int) -> None:
 def one_row(cur, n: int) -> None:
     """The baseline: one small insert."""
     cur.execute(
-        "INSERT INTO outbox_messages (task_name, args, created_at, publish_attempts)"
-        " VALUES ('bench.noop', '[]', now(), 0)"
+        "INSERT INTO outbox_messages (task_name, args, created_at, due_at, publish_attempts)"
+        " VALUES ('bench.noop', '[]', now(), now(), 0)"
     )
 
 
@@ -90,14 +99,17 @@ def timed(conn, write, count: int) -> float:
 def main() -> None:
     import psycopg
 
-    fresh_database()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transactions", type=int, default=1000, help="of each kind, per round")
+    count = parse_args(parser, {"transactions": 20}).transactions
     try:
+        fresh_database()
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}") as conn:
             results: dict[str, float] = {}
             for _round in range(2):  # the second, warm round counts
                 for write in (one_row, intake_rows):
-                    results[write.__name__] = timed(conn, write, 1000)
-        print("raw psycopg, 1000 transactions each, ms per transaction (commit included)")
+                    results[write.__name__] = timed(conn, write, count)
+        print(f"raw psycopg, {count} transactions each, ms per transaction (commit included)")
         print(f"  one_row      {results['one_row']:.3f}")
         print(f"  intake_rows  {results['intake_rows']:.3f}")
         print(
@@ -105,6 +117,7 @@ def main() -> None:
         )
     finally:
         admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ random attributes and a fixed seed, then times random patient queries against
 
 and prints p50/p95 per query in milliseconds with the speed-up over the naive
 scan.  Full scans get fewer queries at large sizes so the run stays short;
-the count used is printed.  Run from the project root: ``python bench/match.py``.
+the count used is printed.  Run from the project root: ``python bench/match.py``
+(``--smoke``: 1,000 listings and 20 queries, to prove it still runs).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.smoke import parse_args  # noqa: E402
 from intake.matching import geo, rules, tiers  # noqa: E402
 from intake.matching.index import ListingIndex  # noqa: E402
 from intake.matching.types import (  # noqa: E402
@@ -223,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--queries", type=int, default=QUERIES)
     parser.add_argument("--seed", type=int, default=SEED)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, {"sizes": "1000", "queries": 20}, argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
     for line in run_in_process(sizes, args.queries, args.seed):

@@ -2,6 +2,7 @@
 
     python bench/match_api.py                  # PostgreSQL, 1k / 10k / 100k listings
     python bench/match_api.py --sqlite         # a SQLite file instead
+    python bench/match_api.py --smoke          # 1,000 listings, 20 queries: proves it runs
 
 For each size the ``specialists`` table of a fresh database (created, migrated,
 dropped) is filled in bulk with the fictional listings of bench/match.py, then
@@ -23,6 +24,7 @@ import base64
 import os
 import random
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -33,6 +35,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.smoke import parse_args  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DB = f"intake_bench_match_{os.getpid()}"
@@ -97,6 +101,7 @@ def bench_app(sqlite: bool) -> Iterator[Any]:
     finally:
         if not sqlite:
             _admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        shutil.rmtree(os.environ["INTAKE_INSTANCE_PATH"], ignore_errors=True)
 
 
 def as_row(listing: Any) -> dict[str, Any]:
@@ -154,6 +159,7 @@ def as_params(query: Any) -> dict[str, str]:
         "language": query.language,
         "telehealth": "true" if query.telehealth_ok else "false",
         "limit": str(query.limit),
+        "need": query.need,
     }
     if query.max_miles is not None:
         params["max_miles"] = f"{query.max_miles:g}"
@@ -241,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=QUERIES)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--sqlite", action="store_true", help="use a SQLite file")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, {"sizes": "1000", "queries": 20}, argv)
     started = time.perf_counter()
     with bench_app(args.sqlite) as app:
         from bench.match import civilian_zips

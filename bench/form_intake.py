@@ -1,6 +1,7 @@
 """Intake POST throughput and latency against a one-insert baseline, in one run.
 
-    python bench/intake.py            # in-process (test client) and gunicorn, 16 connections
+    python bench/form_intake.py       # in-process (test client) and gunicorn, 16 connections
+    python bench/form_intake.py --smoke   # a few seconds of each: proves it still runs
 
 All endpoints run in the same app on a fresh PostgreSQL database (created,
 migrated, dropped) with the after-commit announcement publishing to Redis,
@@ -19,9 +20,11 @@ import os
 import random
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -31,8 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import database_name, free_port  # noqa: E402
+from bench.smoke import parse_args  # noqa: E402
+
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BENCH_DB = "intake_bench"
+BENCH_DB = database_name("intake_bench")
+INSTANCE = Path(tempfile.mkdtemp(prefix="intake-bench-instance-"))
 os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}",
@@ -40,7 +47,7 @@ os.environ.update(
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "INTAKE_INSTANCE_PATH": "/tmp/intake-bench-instance",
+        "INTAKE_INSTANCE_PATH": str(INSTANCE),
         "RATELIMIT_ENABLED": "false",
         "OUTBOX_PUBLISH_AFTER_COMMIT": "true",
     }
@@ -237,8 +244,10 @@ def with_cpu_split(server_pid: int, run: Callable[[], dict[str, float]]) -> dict
     }
 
 
-def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float]]:
-    port = 18123
+def over_gunicorn(
+    connections: int, seconds: float, warm_up: float = 3.0
+) -> dict[str, dict[str, float]]:
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -264,7 +273,7 @@ def over_gunicorn(connections: int, seconds: float) -> dict[str, dict[str, float
                 break
             except OSError:
                 time.sleep(0.1)
-        load(port, "intake", connections, 3, offset=7 * 10**9)  # warm-up
+        load(port, "intake", connections, warm_up, offset=7 * 10**9)
         results = {}
         for round_ in range(2):  # alternate, so drift hits both alike
             for name in ENDPOINTS:
@@ -339,23 +348,28 @@ def main() -> None:
     parser.add_argument(
         "--no-relay", action="store_true", help="leave the outbox to the beat relay"
     )
-    args = parser.parse_args()
-    fresh_database()
+    parser.add_argument(
+        "--worker-forms", type=int, default=600, help="received forms the worker step processes"
+    )
+    smoke = {"requests": 20, "seconds": 1.0, "connections": 4, "worker_forms": 50}
+    args = parse_args(parser, smoke)
     try:
+        fresh_database()
         show(
             f"In process (Flask test client, {args.requests} POSTs each)", in_process(args.requests)
         )
         show(
             f"gunicorn, 2 sync workers, {args.connections} connections, "
             f"{args.seconds:.0f}s per run",
-            over_gunicorn(args.connections, args.seconds),
+            over_gunicorn(args.connections, args.seconds, warm_up=0.5 if args.smoke else 3.0),
         )
-        worker_step()
+        worker_step(args.worker_forms)
     finally:
         admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         import redis
 
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+        shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Claim-next under load: 50 advocates at once on PostgreSQL, beside a bare SKIP LOCKED claim.
 
-    python bench/queue.py                  # 10,000 queued callbacks, 50 concurrent advocates
-    python bench/queue.py --items 20000 --advocates 50 --latency 30
+    python bench/claim_queue.py            # 10,000 queued callbacks, 50 concurrent advocates
+    python bench/claim_queue.py --items 20000 --advocates 50 --latency 30
+    python bench/claim_queue.py --smoke    # 50 items, 5 advocates, 2 timed forms: proves it runs
 
 On a fresh database it queues ``--items`` callback requests the way the
 worker does (contact, case, consent, request, queue item), in ZIP codes
@@ -18,38 +19,38 @@ claim-next returns.
 
 from __future__ import annotations
 
+import argparse
 import base64
+import multiprocessing
+import os
+import re
 import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-# Run as a script, this file's folder comes first on the path, where its name would hide
-# the standard library's queue module (which multiprocessing and psycopg import).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import database_name, free_port, redis_server  # noqa: E402
+from bench.smoke import parse_args  # noqa: E402
+
 BIN = Path(sys.executable).parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-DATABASE = "intake_queue_bench"
+DATABASE = database_name("intake_queue_bench")
 WORK = Path(tempfile.mkdtemp(prefix="intake-queue-bench-"))
+REDIS_PORT = free_port()  # the worker's broker: a redis-server of this run's own
 os.environ.update(
     {
         "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": "redis://127.0.0.1:6379/4",
+        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
@@ -130,7 +131,12 @@ def make_backlog(app: Any, count: int, zips: list[str]) -> None:
 
 
 def _claimer(
-    kind: str, threads: int, start: Any, results: Any, advocate_ids: list[int], at: datetime | None
+    kind: str,
+    threads: int,
+    gates: tuple[Any, Any],
+    results: Any,
+    advocate_ids: list[int],
+    at: datetime | None,
 ) -> None:
     """One process of claimers: ``threads`` advocates claiming until nothing is left."""
     from sqlalchemy import create_engine, text
@@ -174,6 +180,8 @@ def _claimer(
                 with lock:
                     claimed.append((item.id, time.perf_counter() - began))
 
+    ready, start = gates
+    ready.release()  # app and engine built: the clock may start
     start.wait()
     workers = [threading.Thread(target=bare if kind == "bare" else real, args=(i,))
                for i in range(threads)]  # fmt: skip
@@ -189,16 +197,18 @@ def run_claimers(
     kind: str, advocates: int, advocate_ids: list[int], at: datetime | None = None
 ) -> dict[str, float]:
     ctx = multiprocessing.get_context("fork")
-    start, results = ctx.Event(), ctx.Queue()
+    ready, start, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
     per = advocates // PROCESSES
     groups = [advocate_ids[i * per : (i + 1) * per] for i in range(PROCESSES)]
     procs = [
-        ctx.Process(target=_claimer, args=(kind, per, start, results, group, at))
+        ctx.Process(target=_claimer, args=(kind, per, (ready, start), results, group, at))
         for group in groups
     ]
     for proc in procs:
         proc.start()
-    time.sleep(3)  # every process has built its app and engine
+    for _ in procs:  # every process has built its app and engine
+        if not ready.acquire(timeout=120):
+            raise RuntimeError("a claimer process did not start within 120 s")
     began = time.perf_counter()
     start.set()
     claims = [claim for _ in procs for claim in results.get()]
@@ -254,8 +264,16 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--advocates", type=int, default=50)
     parser.add_argument("--latency", type=int, default=30)
-    args = parser.parse_args()
+    args = parse_args(parser, {"items": 50, "advocates": PROCESSES, "latency": 2})
+    try:
+        with redis_server(REDIS_PORT, WORK):
+            run(args)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
 
+
+def run(args: argparse.Namespace) -> None:
+    """One run on a fresh database: the backlog, both claimers, the latency; figures printed."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -319,7 +337,7 @@ def main() -> None:
              "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
             cwd=ROOT, stdout=(WORK / "worker.log").open("wb"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        time.sleep(6)
+        time.sleep(0 if args.smoke else 6)  # the worker is up and idle (a smoke run just waits)
         times = sorted(submit_to_claimable(app, args.latency, zips[0], ids[-1]))
         p50, p95 = times[len(times) // 2] * 1000, times[int(len(times) * 0.95)] * 1000
         print(f"submit to claimable, worker idle: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
@@ -331,7 +349,6 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
         admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":
