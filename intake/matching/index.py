@@ -6,7 +6,9 @@ plus one for "not sure yet".  A query scores the cells within a radius that
 grows until the ``limit``-th best score beats the best score anything outside
 the radius could reach (``Plan.upper_bound``), or until every cell was scored.
 Because the bound is safe and the scoring is the same code as ``rank``, the
-result is identical to a full scan; only the work differs.
+result is identical to a full scan; only the work differs.  Where the directory
+lists a team (a second opinion's tier 1) is worked out once, at build, from
+every listing given, as ``rank`` works it out from the listings it scans.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 
-from intake.matching import geo
+from intake.matching import geo, tiers
 from intake.matching.rules import Plan, Scored, plan_query
 from intake.matching.types import CANCER_TYPES, NOT_SURE, Listing, Match, MatchQuery
 
@@ -128,7 +130,7 @@ def _settled(plan: Plan, scored: list[Scored], radius: float) -> bool:
 class ListingIndex:
     """Listings prepared for repeated ranking; ``rank`` equals ``rules.rank`` over them."""
 
-    __slots__ = ("_grids", "_count")
+    __slots__ = ("_grids", "_count", "_teams")
 
     def __init__(
         self,
@@ -142,6 +144,8 @@ class ListingIndex:
         ``cell_degrees`` (default: from each bucket's size) and ``full_scan_below`` (buckets
         this small are simply scanned) only change speed, never results.
         """
+        listings = list(listings)
+        self._teams = tiers.teams_of(listings)
         eligible = [x for x in listings if x.active and x.accepting_new_patients]
         self._count = len(eligible)
 
@@ -158,6 +162,6 @@ class ListingIndex:
 
     def rank(self, query: MatchQuery, origin: geo.ZipPoint | None = None) -> list[Match]:
         """Rank like ``rules.rank(query, listings, origin)``, scoring only nearby listings."""
-        plan = plan_query(query, origin)
+        plan = plan_query(query, origin, self._teams)
         grid = self._grids[plan.cancer_type or NOT_SURE]
         return plan.top(grid.search(plan))
