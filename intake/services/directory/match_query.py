@@ -115,13 +115,13 @@ def _recheck_seconds() -> float:
 
 
 def _build(session: AnySession) -> tuple[ListingIndex, dict[str, int]]:
-    """Read the matchable listings as plain rows (ORM objects cost 3x more at 100k)."""
+    """Read the active listings as plain rows (ORM objects cost 3x more at 100k).
+
+    Those not accepting new patients are never matched, but the index counts them
+    in the institution's team that a second opinion looks for.
+    """
     referrals = recent_referrals(session)
-    rows = session.execute(
-        select(*_COLUMNS).where(
-            Specialist.active.is_(True), Specialist.accepting_new_patients.is_(True)
-        )
-    ).all()
+    rows = session.execute(select(*_COLUMNS).where(Specialist.active.is_(True))).all()
     index = ListingIndex(to_listing(row, referrals.get(row.id, 0)) for row in rows)
     return index, {row.listing_id: row.id for row in rows}
 
@@ -236,6 +236,7 @@ def match_as_dict(match: Match) -> dict[str, Any]:
         "distance_miles": match.distance_miles,
         "score": match.score,
         "tier": match.tier,
+        "section": match.section,
         "reasons": list(match.reasons),
         "specialty": item.specialty,
         "treatments": [t for t in TREATMENTS if t in item.treatments],

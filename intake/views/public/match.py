@@ -37,8 +37,10 @@ class Outcome:
     """What the results part of the page says: the count in words, the cards, the way out.
 
     ``main`` holds what the need asks for first; ``close`` the rest in its own
-    section: supportive care ("Care close to home") for a treatment, second
-    opinion or trial search, treating specialists for a search for symptom help.
+    section: supportive care within reach (``section`` "support", titled "Care
+    close to home") for a treatment, second opinion or trial search; for a
+    search for symptom help, ``main`` is supportive care within reach and
+    ``close`` the rest.
     """
 
     heading: str
@@ -123,16 +125,22 @@ def _outcome(query: MatchQuery, matches: list[Match]) -> Outcome:
     )
     if not shown:
         outcome.suggestions = _suggestions(query)
+    # "Care close to home" holds only supportive care within reach (section 3's sections)
     if query.need == "palliative":
-        outcome.main = [m for m in shown if m.tier == 1]
-        outcome.close = [m for m in shown if m.tier != 1]
+        outcome.main = [m for m in shown if m.tier == 1 and m.section == "best"]
+        outcome.close = [m for m in shown if not (m.tier == 1 and m.section == "best")]
         outcome.close_title = "Specialists who treat mesothelioma"
         outcome.close_intro = (
             "If you also want to talk about treatment, these specialists treat it."
         )
+        if any(m.tier == 1 for m in outcome.close):  # supportive care, but not close
+            outcome.close_title = "More specialists"
+            outcome.close_intro = (
+                "Specialists who treat mesothelioma, and care for symptoms farther away."
+            )
     else:
-        outcome.main = [m for m in shown if m.tier != 3]
-        outcome.close = [m for m in shown if m.tier == 3]
+        outcome.main = [m for m in shown if m.section != "support"]
+        outcome.close = [m for m in shown if m.section == "support"]
         outcome.close_intro = (
             "Palliative care and lung specialists near you can help with breathing, pain and "
             "other symptoms, at any stage and alongside treatment."
