@@ -119,9 +119,8 @@ _FAR = {
         "type": "The nearest specialist who fits your diagnosis is {miles} miles away, in {place}",
         "palliative": "The nearest palliative care or lung specialist is {miles} miles away, "
         "in {place}",
-        "why": ": mesothelioma is rare, and few doctors specialise in it.",
-        "video": " {count} of those listed here offer video visits.",
-        "video_one": " One of those listed here offers video visits.",
+        "why": ": mesothelioma is rare, and few doctors specialize in it.",
+        "video": ' Those marked "Offers video visits" can see you by video.',
     },
     "es": {
         "stage": "El especialista más cercano que se ajusta a su etapa está a {miles} millas, "
@@ -131,8 +130,7 @@ _FAR = {
         "palliative": "El especialista en cuidados paliativos o pulmonar más cercano está a "
         "{miles} millas, en {place}",
         "why": ": el mesotelioma es poco común y pocos médicos se especializan en él.",
-        "video": " {count} de los que aparecen aquí ofrecen consultas por video.",
-        "video_one": " Uno de los que aparecen aquí ofrece consultas por video.",
+        "video": ' Los marcados con "Ofrece consultas por video" pueden atenderle por video.',
     },
 }
 
@@ -154,9 +152,6 @@ def far_note(
         lead = words["type"] if query.stage == NOT_SURE else words["stage"]
     text = lead.format(miles=f"{miles:.1f}", place=f"{listing.city}, {listing.state}")
     text += words["why"]
-    video = sum(1 for m in matches if m.listing.telehealth)
-    if video == 1:
-        text += words["video_one"]
-    elif video:
-        text += words["video"].format(count=video)
+    if any(m.listing.telehealth for m in matches):  # the card's own words for it
+        text += words["video"]
     return text
