@@ -36,7 +36,8 @@ def _page(client: Any, **params: str) -> tuple[int, str]:
 
 def _cards(page: str) -> list[str]:
     return re.findall(
-        r'<li class="match-card match-card--tier\d">(.*?)</li>\s*(?=<li class="match-card|</ol>)',
+        r'<li class="match-card match-card--tier\d[^"]*">(.*?)</li>'
+        r'\s*(?=<li class="match-card|</ol>)',
         page,
         re.S,
     )
