@@ -112,6 +112,8 @@ def naive_rank(query: MatchQuery, listings: Sequence[Listing]) -> list[tuple[str
     if origin is None:
         raise ValueError(query.zip)
     plan = rules.Plan(query, origin)  # only for its constants (thresholds, lift sets)
+    teams = tiers.teams_of(listings) if query.need == "second_opinion" else frozenset()
+    query_type = None if query.cancer_type == "not_sure" else query.cancer_type
     results = []
     for item in listings:
         if not item.active or not item.accepting_new_patients:
@@ -125,7 +127,8 @@ def naive_rank(query: MatchQuery, listings: Sequence[Listing]) -> list[tuple[str
         tele = query.telehealth_ok and item.telehealth
         if query.max_miles is not None and miles > query.max_miles and not tele:
             continue
-        tier = tiers.tier_of(item, query.need, plan.care)
+        on_team = bool(tiers.team_types(item, teams, query_type))
+        tier = tiers.tier_of(item, query.need, plan.care, on_team)
         if miles <= plan.reach or tele:
             points = rules.TIER_BASE[tier] + plan.distance_part(miles, tele)
         else:

@@ -111,9 +111,35 @@ def label(choices: list[tuple[str, str]], value: str | None) -> str:
     return dict(choices).get(value or "", "")
 
 
-# How staff read a recorded match's tier (PRODUCT.md section 3).
+# How staff read a recorded match's tier (PRODUCT.md section 3): recorded matches are
+# ranked for the default need, treatment; the other needs number their tiers differently.
 MATCH_TIERS = {
     1: "fits this stage",
     2: "treats this type",
     3: "supportive care",
 }
+MATCH_TIERS_BY_NEED: dict[str, dict[int, str]] = {
+    "treatment": MATCH_TIERS,
+    "clinical_trial": {
+        1: "offers clinical trials",
+        2: "fits this stage",
+        3: "treats this type",
+        4: "supportive care",
+    },
+    "second_opinion": {
+        1: "fits this stage, with a team for this type",
+        2: "fits this stage",
+        3: "treats this type",
+        4: "supportive care",
+    },
+    "palliative": {
+        1: "supportive care",
+        2: "treats this type and offers palliative care",
+        3: "treats this type",
+    },
+}
+
+
+def match_tier_label(tier: int, need: str = "treatment") -> str:
+    """What tier N means under this need ('' for a tier the need does not have)."""
+    return MATCH_TIERS_BY_NEED.get(need, MATCH_TIERS).get(tier, "")

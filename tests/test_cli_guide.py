@@ -36,6 +36,34 @@ def test_render_writes_the_variant_asked_for(app, listings, tmp_path):
     assert "Living with mesothelioma" not in chapters
 
 
+def _matches_page(pdf: bytes) -> str:
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    text = next(p.extract_text() for p in pages if "Based on ZIP" in p.extract_text())
+    return " ".join(text.split())
+
+
+def test_render_with_a_zip_shows_the_apis_first_results_with_sections(
+    app, client, listings, tmp_path
+):
+    """Issue 23: a Chicago reader's page is the /api/v1/match first results, and says why far."""
+    out = tmp_path / "chicago.pdf"
+    args = ["guide", "render", "--type", "pleural", "--stage", "4", "--zip", "60601"]
+    result = app.test_cli_runner().invoke(intake_cli, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = _matches_page(out.read_bytes())
+    query = {"zip": "60601", "cancer_type": "pleural", "stage": "4", "telehealth": "true"}
+    results = client.get("/api/v1/match", query_string={**query, "limit": 5}).get_json()["results"]
+    assert "Within 500 miles of 60601" in page
+    assert (
+        "The nearest specialist who fits your stage is 200.6 miles away, in Ann Arbor, MI" in page
+    )
+    at = [page.find(r["name"]) for r in results]
+    shown = [i for i in at if i >= 0]
+    assert len(shown) >= 4 and shown == sorted(shown)  # the first results, in order
+    assert all(i >= 0 for i in at[: len(shown)])  # never one skipped
+    assert page.index("Within 500 miles of 60601") < shown[0]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -92,3 +92,9 @@ def test_every_result_names_its_tier(app, demo):
     results = json.loads(result.stdout)["results"]
     assert results and all(r["tier"] in (1, 2, 3) for r in results)
     assert [r["tier"] for r in results] == sorted(r["tier"] for r in results)
+    assert all(r["section"] in ("best", "support", "video", "farther") for r in results)
+    second = _run(app, "--zip", "10001", "--cancer-type", "pleural", "--stage", "1",
+                  "--need", "second_opinion")  # fmt: skip
+    first = json.loads(second.stdout)["results"][0]
+    assert first["tier"] == 1 and first["section"] == "best"
+    assert first["reasons"][1].startswith("part of a team of surgeons and oncologists")

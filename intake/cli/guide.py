@@ -57,7 +57,6 @@ def render(
     from intake.guide.render import Personal
     from intake.matching import geo
     from intake.matching.types import MatchQuery, QueryError
-    from intake.services.directory import match_query
     from intake.services.email import guides
 
     chosen = [t.strip().lower() for t in (topics or ",".join(TOPICS)).split(",") if t.strip()]
@@ -72,6 +71,7 @@ def render(
         language=_one_of("--language", language, ["en", "es"]) or "en",
     )
     cards: tuple = ()
+    note = ""
     if zip_code:
         if geo.lookup(geo.normalize_zip(zip_code)) is None:
             raise click.ClickException("--zip: not a US ZIP code we know")
@@ -81,14 +81,15 @@ def render(
             stage=variant.stage or "not_sure",
             cell_type=variant.cell_type or "not_sure",
             veteran=veteran,
-            telehealth_ok=True,
-            limit=guides.GUIDE_MATCHES,
         )
-        try:
-            cards = guides.cards_for(db.session(), match_query.find_matches(db.session(), query))
+        try:  # what a reader who asked with these answers would get
+            query = guides.guide_query(query, variant.language)
+            cards, note = guides.matches_for(db.session(), query, variant.language)
         except QueryError as error:
             raise click.ClickException(f"--zip: {error.message}") from None
-    personal = Personal(name=name, prepared_on=date.today(), zip=zip_code, matches=cards)
+    personal = Personal(
+        name=name, prepared_on=date.today(), zip=zip_code, matches=cards, matches_note=note
+    )
     pdf = guides.renderer().render(variant, personal)
     output.write_bytes(pdf)
     click.echo(f"Wrote {output} ({len(pdf) // 1024} KB).")

@@ -99,6 +99,8 @@ def draw(static: Path, text: MatchesText, org_name: str, page_number: int) -> by
     _frame(pen, text, org_name, page_number)
     y = pen.heading(text.heading, TOP)
     y = pen.paragraph(text.intro, LEFT, y, WIDTH, 12, 1.4) + 4
+    if text.note:  # ``.matches-note``
+        y = pen.paragraph([(False, text.note)], LEFT, y + 2, WIDTH, 12, 1.4) + 4
     for card in text.cards:
         y = _card(pen, card, y)
     y = pen.paragraph(text.after, LEFT, y + 8, WIDTH, 12, 1.35)  # 4pt and 8pt margins collapse
@@ -125,6 +127,8 @@ def _frame(pen: _Pen, text: MatchesText, org_name: str, page_number: int) -> Non
 def _card(pen: _Pen, card: CardText, top: float) -> float:
     """One card: the numbered circle, then its lines 28pt in; its bottom rule; the next top."""
     x, width = LEFT + 28, WIDTH - 28
+    if card.section:  # ``.match-section``: 13pt bold in the accent colour, 8pt above, 2pt below
+        top = pen.paragraph([(True, card.section)], LEFT, top + 8, WIDTH, 13, 1.3, ACCENT) + 2
     pen.circle_number(card.number, LEFT, top + 5)
     y = top + 5
     y = pen.paragraph([(True, card.name)], x, y, width, 13, 1.3) + 1

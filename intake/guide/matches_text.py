@@ -66,6 +66,7 @@ class CardText:
     phone: str
     website: str  # the address as a link ("" if none); shown without its scheme
     website_shown: str
+    section: str = ""  # a section's heading, shown above its first card only
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class MatchesText:
 
     heading: str
     intro: tuple[Run, ...]
+    note: str  # why the nearest good match is far ("" when it is not)
     cards: tuple[CardText, ...]
     after: tuple[Run, ...]
     notice: str
@@ -81,11 +83,11 @@ class MatchesText:
 
     def strings(self) -> list[str]:
         """Every string drawn (to check a font has each character)."""
-        out = [self.heading, self.notice, self.page_label]
+        out = [self.heading, self.notice, self.page_label, self.note]
         out += [text for _, text in (*self.intro, *self.after)]
         for card in self.cards:
             out += [card.name, *card.place, card.why_label, card.why, card.phone_label]
-            out += [card.phone, card.website_shown]
+            out += [card.phone, card.website_shown, card.section]
         return out
 
 
@@ -95,22 +97,31 @@ def words(language: str) -> dict[str, str]:
 
 
 def matches_text(
-    language: str, zip_code: str | None, cards: tuple[MatchCard, ...], org_phone: str
+    language: str,
+    zip_code: str | None,
+    cards: tuple[MatchCard, ...],
+    org_phone: str,
+    note: str = "",
 ) -> MatchesText:
-    """The page's words for these matches."""
+    """The page's words for these matches; each section's title above its first card."""
     w = words(language)
     based = w["based_zip"].format(zip=zip_code) if zip_code else w["based"]
+    texts = []
+    for n, card in enumerate(cards, start=1):
+        new = n == 1 or card.section_title != cards[n - 2].section_title
+        texts.append(_card(n, card, w, card.section_title if new else ""))
     return MatchesText(
         heading=w["heading"],
         intro=((False, based + w["intro"]), (True, w["not_endorsement"])),
-        cards=tuple(_card(n, card, w) for n, card in enumerate(cards, start=1)),
+        note=note,
+        cards=tuple(texts),
         after=((False, w["after"]), (True, org_phone), (False, ".")),
         notice=w["notice"],
         page_label=w["page"],
     )
 
 
-def _card(number: int, card: MatchCard, w: dict[str, str]) -> CardText:
+def _card(number: int, card: MatchCard, w: dict[str, str], section: str) -> CardText:
     place = [card.institution, f"{card.city}, {card.state}"]
     if card.distance_miles is not None:
         place.append(f"{card.distance_miles:.1f} {w['miles']}")
@@ -133,4 +144,5 @@ def _card(number: int, card: MatchCard, w: dict[str, str]) -> CardText:
         phone=card.phone,
         website=website if linked else "",
         website_shown=shown,
+        section=section,
     )

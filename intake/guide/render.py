@@ -129,7 +129,11 @@ class GuideRenderer:
             "prepared_on": format_date(day, variant.language),
             "matches": list(personal.matches),
             "mt": matches_text(
-                variant.language, personal.zip, personal.matches[:MAX_MATCHES], self.org.phone
+                variant.language,
+                personal.zip,
+                personal.matches[:MAX_MATCHES],
+                self.org.phone,
+                personal.matches_note,
             ),
             "zip": personal.zip,
             "org": self.org,
@@ -263,13 +267,14 @@ class GuideRenderer:
         """
         body = self.body(variant)
         number = (body.matches_page or 0) + 1
-        content = (self.org, variant.language, number, personal.zip, personal.matches[:MAX_MATCHES])
+        shown = personal.matches[:MAX_MATCHES]
+        content = (self.org, variant.language, number, personal.zip, shown, personal.matches_note)
         key = hashlib.sha256(repr(content).encode()).hexdigest()
         found, copy = self._matches.get(key)
         if found and copy is not None:
             return copy
         matches = list(personal.matches[:MAX_MATCHES])
-        drawn = self._drawn_matches_page(variant, personal.zip, matches, number)
+        drawn = self._drawn_matches_page(variant, personal, matches, number)
         if drawn is not None:
             return self._matches.put(key, daybase.copy_page(drawn))
         while True:
@@ -282,14 +287,20 @@ class GuideRenderer:
         return self._matches.put(key, daybase.copy_page(document.write_pdf()))
 
     def _drawn_matches_page(
-        self, variant: outline.Variant, zip_code: str | None, matches: list[MatchCard], number: int
+        self, variant: outline.Variant, personal: Personal, matches: list[MatchCard], number: int
     ) -> bytes | None:
         """The page drawn without a layout engine (``matches_drawn.py``); None: lay it out.
 
         Fewer cards when they overflow the page, as the laid-out page does.
         """
         while matches:
-            text = matches_text(variant.language, zip_code, tuple(matches), self.org.phone)
+            text = matches_text(
+                variant.language,
+                personal.zip,
+                tuple(matches),
+                self.org.phone,
+                personal.matches_note,
+            )
             if not matches_drawn.can_draw(self.static, text, self.org.name):
                 return None
             try:

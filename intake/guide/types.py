@@ -29,6 +29,7 @@ class MatchCard:
     phone: str = ""
     website: str = ""
     telehealth: bool = False
+    section_title: str = ""  # the heading of its section, as on the /match page
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Personal:
     prepared_on: date | None = None
     zip: str | None = None
     matches: tuple[MatchCard, ...] = field(default_factory=tuple)
+    matches_note: str = ""  # why the nearest good match is far, when it is
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,17 @@ plus one for "not sure yet".  A query scores the cells within a radius that
 grows until the ``limit``-th best score beats the best score anything outside
 the radius could reach (``Plan.upper_bound``), or until every cell was scored.
 Because the bound is safe and the scoring is the same code as ``rank``, the
-result is identical to a full scan; only the work differs.
+result is identical to a full scan; only the work differs.  Where the directory
+lists a team (a second opinion's tier 1) is worked out once, at build, from
+every listing given, as ``rank`` works it out from the listings it scans.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from intake.matching import geo
+from intake.matching import geo, tiers
 from intake.matching.rules import Plan, Scored, plan_query
 from intake.matching.types import CANCER_TYPES, NOT_SURE, Listing, Match, MatchQuery
 
@@ -93,6 +95,26 @@ class _Grid:
         # pruned (hence sorted best first) whenever it holds a full list
         return plan.prune(scored)[0] if len(scored) >= plan.limit else scored
 
+    def nearest(
+        self, plan: Plan, wanted: Callable[[Listing], bool]
+    ) -> tuple[Listing, float] | None:
+        """The nearest listing ``wanted`` accepts, and its miles (ties: the lower listing_id)."""
+        found: tuple[float, str, Listing] | None = None
+        seen: set[Cell] = set()
+        for radius in self._radii():
+            keys = self._cells_near(plan.origin, radius, seen)
+            for key in keys:
+                for item, phi, cos_phi in self.cells[key]:
+                    if wanted(item):
+                        miles = plan.miles(phi, cos_phi, item.lon)
+                        if found is None or (miles, item.listing_id) < found[:2]:
+                            found = (miles, item.listing_id, item)
+            seen.update(keys)
+            # whatever is in a cell not yet seen is farther than ``radius``
+            if len(seen) == len(self.cells) or (found and found[0] <= radius - _MILES_SLACK):
+                break
+        return None if found is None else (found[2], found[0])
+
     def _radii(self) -> Iterator[float]:
         """Search radii in miles, growing geometrically."""
         radius = START_MILES
@@ -128,7 +150,7 @@ def _settled(plan: Plan, scored: list[Scored], radius: float) -> bool:
 class ListingIndex:
     """Listings prepared for repeated ranking; ``rank`` equals ``rules.rank`` over them."""
 
-    __slots__ = ("_grids", "_count")
+    __slots__ = ("_grids", "_count", "_teams")
 
     def __init__(
         self,
@@ -142,6 +164,8 @@ class ListingIndex:
         ``cell_degrees`` (default: from each bucket's size) and ``full_scan_below`` (buckets
         this small are simply scanned) only change speed, never results.
         """
+        listings = list(listings)
+        self._teams = tiers.teams_of(listings)
         eligible = [x for x in listings if x.active and x.accepting_new_patients]
         self._count = len(eligible)
 
@@ -158,6 +182,18 @@ class ListingIndex:
 
     def rank(self, query: MatchQuery, origin: geo.ZipPoint | None = None) -> list[Match]:
         """Rank like ``rules.rank(query, listings, origin)``, scoring only nearby listings."""
-        plan = plan_query(query, origin)
+        plan = plan_query(query, origin, self._teams)
         grid = self._grids[plan.cancer_type or NOT_SURE]
         return plan.top(grid.search(plan))
+
+    def nearest(
+        self, query: MatchQuery, wanted: Callable[[Listing, int], bool]
+    ) -> tuple[Listing, float] | None:
+        """The nearest listing the query admits (at any distance) that ``wanted`` accepts.
+
+        ``wanted`` is given the listing and its tier for the query; the page names
+        the nearest of a kind when a section of that kind is empty.
+        """
+        plan = plan_query(query, None, self._teams)
+        grid = self._grids[plan.cancer_type or NOT_SURE]
+        return grid.nearest(plan, lambda item: wanted(item, plan.tier(item)))

@@ -1,8 +1,9 @@
 """Specialist ranking: hard filters, tiers by stage and need, reach, lifts and plain reasons.
 
 The public contract is PRODUCT.md section 3.  Each qualifying listing gets a
-tier for the case (``tiers.py``: 1 fits this stage or need, 2 treats this
-type, 3 supportive care) and one score that sorts the results:
+tier for the case and need (``tiers.py``: 1 is what the need asks for first;
+1-3 for treatment and palliative, 1-4 for clinical_trial and second_opinion)
+and one score that sorts the results:
 
     within reach:  TIER_BASE[tier] + distance_part(miles) + lifts
     beyond reach:  BEYOND_TIER_POINTS[tier] + BEYOND_DISTANCE_WEIGHT * distance_points(miles)
@@ -11,17 +12,22 @@ type, 3 supportive care) and one score that sorts the results:
     distance_points(miles) = 100 / (1 + miles / 50)      nearer is always higher
     distance_part          = distance_points, softened for video visits past the
                              patient's travel range (never makes farther beat nearer)
-    lifts                  = cell type 3 + VA 6 + language 8 points when they apply,
+    lifts                  = cell type 100 (immunotherapy, for sarcomatoid and biphasic)
+                             + VA 6 + language 8 points when they apply,
                              + fair spread (at most 1 point: a near-tie breaker)
 
 Reach is the patient's travel limit, or REACH_MILES when none is set; a listing
 offering telehealth is within reach of a patient who accepts telehealth.  The
-tier bases are 1,000 points apart and everything else adds less than 200, so
+tier bases are 1,000 points apart and everything else adds less than 300, so
 within reach the lower tier always ranks first; every beyond-reach score is
-below every within-reach one, and beyond reach the tier points are small
-beside the tripled distance points: there, distance weighs more and tiers
+below every within-reach one, and beyond reach the tier points (20 apart) are
+small beside the tripled distance points: there, distance weighs more and tiers
 blend.  Every term that depends on distance is non-increasing in it, so
 moving a listing nearer can only raise it.
+
+Each result also carries its ``section``: ``best`` or ``support`` within the
+distance (supportive care is ``support`` unless the need is palliative),
+``video`` past it but reachable by telehealth, ``farther`` beyond reach.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from intake.matching.types import (
     STAGE_CHOICES,
     STAGE_LABELS,
     STAGES,
+    SUPPORTIVE_SPECIALTIES,
     TREATMENT_LABELS,
     TREATMENTS,
     Listing,
@@ -63,17 +70,19 @@ __all__ = [
     "CANCER_TYPES", "CANCER_TYPE_CHOICES", "CANCER_TYPE_LABELS", "CELL_TYPES",
     "CELL_TYPE_CHOICES", "CELL_TYPE_LABELS", "LANGUAGE_LABELS", "NOT_SURE", "SPECIALTIES",
     "SPECIALTY_LABELS", "STAGES", "STAGE_CHOICES", "STAGE_LABELS", "TREATMENTS",
-    "TREATMENT_LABELS", "Listing", "Match", "MatchQuery", "Plan", "QueryError",
+    "TREATMENT_LABELS", "Listing", "Match", "MatchQuery", "Plan", "QueryError", "REACH_MILES",
     "MAX_LIMIT", "distance_points", "format_display_name", "language_label", "plan_query",
     "query_errors", "rank", "validate_query",
 ]  # fmt: skip
 
 DISTANCE_SCALE_MILES = 50.0
 REACH_MILES = 500.0
-TIER_BASE = {1: 3000.0, 2: 2000.0, 3: 1000.0}
-BEYOND_TIER_POINTS = {1: 40.0, 2: 20.0, 3: 0.0}
+TIER_BASE = {1: 4000.0, 2: 3000.0, 3: 2000.0, 4: 1000.0}
+BEYOND_TIER_POINTS = {1: 60.0, 2: 40.0, 3: 20.0, 4: 0.0}
 BEYOND_DISTANCE_WEIGHT = 3.0
-CELL_TYPE_POINTS = 3.0
+# Immunotherapy for sarcomatoid and biphasic is usually the first treatment: the lift is
+# worth the whole distance range, so within a tier (within reach) it comes first.
+CELL_TYPE_POINTS = 100.0
 VA_POINTS = 6.0
 LANGUAGE_POINTS = 8.0
 FAIR_SPREAD_POINTS = 1.0
@@ -108,10 +117,12 @@ class Plan:
     __slots__ = (
         "origin", "lon1", "phi1", "cos1", "cancer_type", "query_type", "stage", "need", "care",
         "cell_type", "cell_set", "veteran", "language", "telehealth_ok", "max_miles", "reach",
-        "tele_base", "lift_max", "limit", "prune_at",
+        "tele_base", "lift_max", "limit", "prune_at", "teams",
     )  # fmt: skip
 
-    def __init__(self, query: MatchQuery, origin: geo.ZipPoint) -> None:
+    def __init__(
+        self, query: MatchQuery, origin: geo.ZipPoint, teams: frozenset[tiers.Team] = frozenset()
+    ) -> None:
         """Precompute once per query what every listing is compared with."""
         self.origin = origin
         self.lon1 = origin.lon
@@ -134,6 +145,8 @@ class Plan:
         self.lift_max = self._lift_max()
         self.limit = query.limit
         self.prune_at = 2 * query.limit + 16
+        # (place, type) pairs with a team; only a second opinion looks at them
+        self.teams = teams if query.need == "second_opinion" else frozenset()
 
     def _lift_max(self) -> float:
         """The most lift points any listing could get for this query (rounding included)."""
@@ -163,16 +176,28 @@ class Plan:
             return min(base + TELEHEALTH_POINTS, 0.5 * self.tele_base + 0.5 * base)
         return base
 
+    def team_types(self, item: Listing) -> tuple[str, ...]:
+        """The types a team at the listing's institution treats (second opinion only)."""
+        return tiers.team_types(item, self.teams, self.cancer_type)
+
     def tier(self, item: Listing) -> int:
         """The listing's tier for this case and need."""
-        return tiers.tier_of(item, self.need, self.care)
+        on_team = bool(self.teams) and bool(self.team_types(item))
+        return tiers.tier_of(item, self.need, self.care, on_team)
+
+    def section(self, item: Listing, miles: float) -> str:
+        """Where the result sits: within the distance, by video past it, or farther."""
+        if miles <= self.reach:
+            supportive = item.specialty in SUPPORTIVE_SPECIALTIES
+            return "support" if supportive and self.need != "palliative" else "best"
+        return "video" if self.telehealth_ok and item.telehealth else "farther"
 
     def score(self, item: Listing, miles: float) -> float | None:
         """Total points for an admitted listing at this distance, or None when it is too far."""
         tele = self.telehealth_ok and item.telehealth
         if self.max_miles is not None and miles > self.max_miles and not tele:
             return None
-        tier = tiers.tier_of(item, self.need, self.care)
+        tier = self.tier(item)
         if miles <= self.reach or tele:
             points = TIER_BASE[tier] + self.distance_part(miles, tele)
         else:
@@ -213,10 +238,12 @@ class Plan:
 
     def explain(self, item: Listing, miles: float, score: float) -> Match:
         """Turn a chosen listing into a Match: its tier and the reasons a patient can use."""
-        tier = tiers.tier_of(item, self.need, self.care)
+        tier = self.tier(item)
         lifts = self.lifts(item, miles)
         fit = reasons.fit_reason(item, tier, self.need, self.query_type, self.stage, self.care)
         said = [fit]
+        if tier == 1 and self.teams:
+            said.append(reasons.team_reason(item, self.team_types(item)))
         said += [
             reasons.lift_reason(lift, item, self.cell_type, self.language)
             for lift in lifts
@@ -225,7 +252,8 @@ class Plan:
         said.append(reasons.distance_reason(miles, self.origin.zip))
         within = miles <= self.reach or (self.telehealth_ok and item.telehealth)
         note = reasons.FAIR_SPREAD_NOTE if "fair_spread" in lifts else ""
-        return Match(item, miles, score, tuple(said), lifts, tier, within, note)
+        section = self.section(item, miles)
+        return Match(item, miles, score, tuple(said), lifts, tier, within, note, section)
 
     def prune(self, scored: list[Scored]) -> tuple[list[Scored], float]:
         """Keep the best ``limit`` and return the lowest score still worth collecting.
@@ -242,8 +270,15 @@ class Plan:
         return [self.explain(item, miles, -neg) for neg, miles, _, item in best]
 
 
-def plan_query(query: MatchQuery, origin: geo.ZipPoint | None = None) -> Plan:
-    """Validate a query (the ZIP too unless the caller already resolved it) and plan it."""
+def plan_query(
+    query: MatchQuery,
+    origin: geo.ZipPoint | None = None,
+    teams: frozenset[tiers.Team] = frozenset(),
+) -> Plan:
+    """Validate a query (the ZIP too unless the caller already resolved it) and plan it.
+
+    ``teams`` (``tiers.teams_of`` the listings being ranked) matters to a second opinion.
+    """
     if origin is None:
         origin = validate_query(query)
     else:
@@ -251,7 +286,7 @@ def plan_query(query: MatchQuery, origin: geo.ZipPoint | None = None) -> Plan:
         if errors:
             field, message = next(iter(errors.items()))
             raise QueryError(field, message)
-    return Plan(query, origin)
+    return Plan(query, origin, teams)
 
 
 def rank(
@@ -259,6 +294,9 @@ def rank(
 ) -> list[Match]:
     """Rank listings for a patient by the section 3 rules, scanning every listing."""
     plan = plan_query(query, origin)
+    if plan.need == "second_opinion":  # where the teams are, from the listings ranked
+        listings = list(listings)
+        plan.teams = tiers.teams_of(listings)
     miles_of, score_of, cos, radians = plan.miles, plan.score, math.cos, math.radians
     cancer_type, prune_at, bound_at = plan.cancer_type, plan.prune_at, plan.upper_bound
     scored: list[Scored] = []

@@ -52,13 +52,14 @@ SURGERIES_BY_CANCER_TYPE: dict[str, frozenset[str]] = {
     "pleural": frozenset({"surgery_epp", "surgery_pd"}),
     "peritoneal": frozenset({"crs_hipec"}),
 }
-# The care at the heart of stages 3 and 4: systemic therapy and trials.
-LATE_STAGE_TREATMENTS: frozenset[str] = frozenset(
-    {"chemotherapy", "immunotherapy", "clinical_trials"}
-)
-# Sarcomatoid and biphasic tumours respond less to surgery and standard chemotherapy.
+# The care at the heart of stages 3 and 4: systemic therapy (trials alone do not fit a stage).
+SYSTEMIC_TREATMENTS: frozenset[str] = frozenset({"chemotherapy", "immunotherapy"})
+# Sarcomatoid and biphasic tumours respond less to surgery and standard chemotherapy;
+# immunotherapy is usually the first treatment for them, so it lifts a listing.
 HARD_CELL_TYPES: frozenset[str] = frozenset({"sarcomatoid", "biphasic"})
-HARD_CELL_TYPE_TREATMENTS: frozenset[str] = frozenset({"clinical_trials", "immunotherapy"})
+HARD_CELL_TYPE_TREATMENTS: frozenset[str] = frozenset({"immunotherapy"})
+# Where a result sits on the page (section 3): within reach, by video, or farther.
+SECTIONS: tuple[str, ...] = ("best", "support", "video", "farther")
 
 CANCER_TYPE_LABELS: dict[str, str] = {
     "pleural": "pleural mesothelioma",
@@ -202,9 +203,10 @@ class Match:
     score: float
     reasons: tuple[str, ...]  # for patients: what fits their case, then the distance
     lifts: tuple[str, ...]  # machine names of every lift applied, fair spread included
-    tier: int = 2  # 1 fits this stage (or need), 2 treats this type, 3 supportive care
-    within_reach: bool = True
+    tier: int = 2  # 1 is what the need asks for first (tiers.py); 1-3, or 1-4 for some needs
+    within_reach: bool = True  # within the patient's reach, in person or by video
     staff_note: str = ""  # the fair-spread tie-breaker, for staff only
+    section: str = "best"  # best, support, video or farther (SECTIONS; PRODUCT.md section 3)
 
 
 class QueryError(ValueError):

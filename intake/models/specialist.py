@@ -69,7 +69,8 @@ class CaseMatch(Base):
     # sealed: distances to a few listed specialists would give away where the patient lives
     distance_miles: Mapped[float] = mapped_column(EncryptedJSON("case_matches.distance_miles"))
     score: Mapped[float] = mapped_column(Float)
-    # 1 fits the case's stage, 2 treats its type, 3 supportive care (matching/tiers.py)
+    # ranked for the default need: 1 fits the case's stage, 2 treats its type, 3 supportive care
+    # (matching/tiers.py; vocab.match_tier_label)
     tier: Mapped[int | None] = mapped_column(Integer)
     # the reasons name the patient's diagnosis ("Treats pleural mesothelioma"): sealed
     reasons: Mapped[list[str]] = mapped_column(EncryptedJSON("case_matches.reasons"), default=list)

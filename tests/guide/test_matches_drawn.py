@@ -28,12 +28,14 @@ STATIC = PROJECT_ROOT / "static"
 CARDS = (
     MatchCard("Dr. Ingrid Tanaka, DO", "Oakridge Thoracic Oncology Institute", "Detroit", "MI",
               235.7, ("offers chemotherapy and clinical trials", "accepts VA benefits"),
-              "555-0190", "https://example.org/tanaka", True),
+              "555-0190", "https://example.org/tanaka", True, "Within 500 miles of 60601"),
     MatchCard("Dr. Daniel Strand, MD", "Westbrook Cancer Center", "Rochester", "MN", 286.1,
-              ("performs pleurectomy/decortication",), "555-0131"),
+              ("performs pleurectomy/decortication",), "555-0131", "", False,
+              "Within 500 miles of 60601"),
     MatchCard("Dr. Léa Côté, MD", "Summit Cancer Center", "Cleveland", "OH", None, (),
-              "", "example.org/cote"),
+              "", "example.org/cote", False, "Farther away, by video visit"),
 )  # fmt: skip
+NOTE = "The nearest specialist who fits your stage is 235.7 miles away, in Detroit, MI."
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +66,12 @@ def laid_out_page(renderer: GuideRenderer, variant: Variant, personal: Personal)
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_drawn_page_says_what_the_laid_out_page_says(renderer, language):
     variant = Variant("pleural", "4", None, True, frozenset(), language, has_matches=True)
-    personal = Personal(None, DAY, "60601", CARDS)
-    text = matches_text(language, "60601", CARDS, ORG.phone)
+    personal = Personal(None, DAY, "60601", CARDS, NOTE)
+    text = matches_text(language, "60601", CARDS, ORG.phone, NOTE)
+    # each section's title once, above its first card
+    assert [card.section for card in text.cards] == [
+        "Within 500 miles of 60601", "", "Farther away, by video visit"
+    ]  # fmt: skip
     assert matches_drawn.can_draw(STATIC, text, ORG.name)
     assert not matches_drawn.can_draw(STATIC, text, "Wsparcie Pacjentów Łódź")
     drawn = matches_drawn.draw(STATIC, text, ORG.name, 3)

@@ -264,6 +264,7 @@ MATCH = SimpleNamespace(
     phone="312-555-0100",
     website="https://lakeside.example.org",
     telehealth=True,
+    section_title="Within 500 miles of 60601",
 )
 NOTICE = {"en": "Information only, not medical advice", "es": "no es consejo médico"}
 

@@ -95,12 +95,32 @@ def test_a_peritoneal_stage_2_patient_in_new_york_gets_the_hipec_surgeon_first()
     assert {m.listing.listing_id for m in results if m.tier == 3} == {"PALL", "LUNG"}
 
 
-def test_a_pleural_stage_4_veteran_gets_systemic_therapy_or_trials_first():
+def test_a_pleural_stage_4_veteran_gets_systemic_therapy_first():
     query = MatchQuery(zip=NYC, cancer_type="pleural", stage="4", veteran=True)
     first = rank(query, NEW_YORK_AREA)[0]
     assert first.listing.listing_id == "ONC" and first.tier == 1
-    assert first.reasons[0] == (
-        "offers chemotherapy, immunotherapy and clinical trials, the usual options at stage 4"
+    assert first.reasons[0] == "offers chemotherapy and immunotherapy, the usual options at stage 4"
+
+
+def test_at_stage_4_clinical_trials_alone_do_not_fit_the_stage():
+    trials = _listing("TRIALS", "10011", "thoracic_surgery", "clinical_trials", "surgery_pd")
+    chemo = _listing("CHEMO", "10601", "medical_oncology", "chemotherapy")
+    for need, tiers in (("treatment", [1, 2]), ("clinical_trial", [1, 2])):
+        query = MatchQuery(zip=NYC, cancer_type="pleural", stage="4", need=need)
+        results = rank(query, [trials, chemo])
+        order = ["CHEMO", "TRIALS"] if need == "treatment" else ["TRIALS", "CHEMO"]
+        assert [m.listing.listing_id for m in results] == order
+        assert [m.tier for m in results] == tiers
+
+
+def test_sarcomatoid_lifts_immunotherapy_above_a_nearer_fitting_surgeon_and_says_why():
+    surgeon = _listing("SURG", "10011", "thoracic_surgery", "chemotherapy", "clinical_trials")
+    onc = _listing("IMMUNO", "19104", "medical_oncology", "chemotherapy", "immunotherapy")
+    query = MatchQuery(zip=NYC, cancer_type="pleural", stage="4", cell_type="biphasic")
+    first = rank(query, [surgeon, onc])[0]
+    assert first.listing.listing_id == "IMMUNO" and first.lifts[0] == "cell_type"
+    assert "offers immunotherapy, usually the first treatment for biphasic mesothelioma" in (
+        first.reasons
     )
 
 
@@ -109,6 +129,14 @@ def test_need_palliative_at_the_same_zip_gets_the_palliative_care_doctor_first()
     results = rank(query, NEW_YORK_AREA)
     assert results[0].listing.listing_id == "PALL"
     assert results[0].reasons[0].startswith("a palliative care specialist")
+    by_id = {m.listing.listing_id: m for m in results}
+    # treating specialists without palliative care are tier 3 and say only what they offer
+    assert by_id["HIPEC"].tier == 3 and by_id["PD"].tier == 3
+    assert by_id["PD"].reasons[0] == (
+        "treats pleural mesothelioma; offers extrapleural pneumonectomy (EPP) and "
+        "pleurectomy/decortication (P/D)"
+    )
+    assert not any("palliative" in r for m in results if m.tier == 3 for r in m.reasons)
 
 
 def test_need_clinical_trial_puts_trial_sites_first():
@@ -116,12 +144,37 @@ def test_need_clinical_trial_puts_trial_sites_first():
     assert rank(query, NEW_YORK_AREA)[0].listing.listing_id == "ONC"
 
 
-def test_second_opinion_ranks_as_treatment_does():
-    base = MatchQuery(zip=NYC, cancer_type="pleural", stage="1")
-    second = MatchQuery(zip=NYC, cancer_type="pleural", stage="1", need="second_opinion")
-    ids = [m.listing.listing_id for m in rank(base, NEW_YORK_AREA)]
-    assert ids == [m.listing.listing_id for m in rank(second, NEW_YORK_AREA)]
-    assert ids[0] == "PD"
+def test_second_opinion_puts_fitting_doctors_with_a_team_first_and_says_so():
+    # NEW_YORK_AREA is all "Test Cancer Center": the PD surgeon and ONC make it a team
+    lone = _listing("LONE", "10011", "thoracic_surgery", "surgery_pd", institution="Solo Clinic")
+    items = [*NEW_YORK_AREA, lone]
+    base = rank(MatchQuery(zip=NYC, cancer_type="pleural", stage="1"), items)
+    second = rank(
+        MatchQuery(zip=NYC, cancer_type="pleural", stage="1", need="second_opinion"), items
+    )
+    assert [m.listing.listing_id for m in base][:2] == ["LONE", "PD"]
+    assert [(m.listing.listing_id, m.tier) for m in second][:2] == [("PD", 1), ("LONE", 2)]
+    assert second[0].reasons[1] == (
+        "part of a team of surgeons and oncologists for pleural mesothelioma at Test Cancer Center"
+    )
+    assert not any("team" in r for r in second[1].reasons)
+    # the rest as for treatment, one tier lower
+    tiers = {m.listing.listing_id: m.tier for m in base}
+    assert all(m.tier == tiers[m.listing.listing_id] + 1 for m in second[1:])
+
+
+def test_a_team_needs_an_active_surgeon_and_oncologist_for_the_type_at_one_institution():
+    surgeon = _listing("S", "10011", "thoracic_surgery", "surgery_pd", types=frozenset({"pleural"}))
+    onc = _listing("O", "10016", "medical_oncology", "chemotherapy",
+                   types=frozenset({"peritoneal"}))  # fmt: skip
+    query = MatchQuery(zip=NYC, cancer_type="pleural", stage="1", need="second_opinion")
+    assert rank(query, [surgeon, onc])[0].tier == 2  # the oncologist treats another type
+    onc = _listing("O", "10016", "medical_oncology", "chemotherapy")
+    assert rank(query, [surgeon, onc])[0].tier == 1
+    inactive = _listing("O", "10016", "medical_oncology", "chemotherapy", active=False)
+    assert rank(query, [surgeon, inactive])[0].tier == 2
+    elsewhere = _listing("O", "10016", "medical_oncology", "chemotherapy", institution="Other")
+    assert rank(query, [surgeon, elsewhere])[0].tier == 2
 
 
 def test_beyond_reach_tiers_blend_and_distance_weighs_more():

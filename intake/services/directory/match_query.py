@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session, scoped_session
 
 from intake.matching import geo
 from intake.matching.index import ListingIndex
-from intake.matching.types import TREATMENTS, Listing, Match, MatchQuery, format_display_name
+from intake.matching.types import (
+    SUPPORTIVE_SPECIALTIES,
+    TREATING_SPECIALTIES,
+    TREATMENTS,
+    Listing,
+    Match,
+    MatchQuery,
+    format_display_name,
+)
 from intake.models.base import utcnow
 from intake.models.contact import Case
 from intake.models.specialist import CaseMatch, Specialist
@@ -115,13 +123,13 @@ def _recheck_seconds() -> float:
 
 
 def _build(session: AnySession) -> tuple[ListingIndex, dict[str, int]]:
-    """Read the matchable listings as plain rows (ORM objects cost 3x more at 100k)."""
+    """Read the active listings as plain rows (ORM objects cost 3x more at 100k).
+
+    Those not accepting new patients are never matched, but the index counts them
+    in the institution's team that a second opinion looks for.
+    """
     referrals = recent_referrals(session)
-    rows = session.execute(
-        select(*_COLUMNS).where(
-            Specialist.active.is_(True), Specialist.accepting_new_patients.is_(True)
-        )
-    ).all()
+    rows = session.execute(select(*_COLUMNS).where(Specialist.active.is_(True))).all()
     index = ListingIndex(to_listing(row, referrals.get(row.id, 0)) for row in rows)
     return index, {row.listing_id: row.id for row in rows}
 
@@ -155,6 +163,19 @@ def invalidate() -> None:
 def find_matches(session: AnySession, query: MatchQuery) -> list[Match]:
     """Ranked matches for a patient; raises QueryError for bad input."""
     return current_index(session).rank(query)
+
+
+# The kinds of listing a page may ask for the nearest of (an empty section names it).
+_KINDS = {
+    "treating": lambda item, tier: item.specialty in TREATING_SPECIALTIES,
+    "supportive": lambda item, tier: item.specialty in SUPPORTIVE_SPECIALTIES,
+    "first_tier": lambda item, tier: tier == 1,
+}
+
+
+def nearest(session: AnySession, query: MatchQuery, kind: str) -> tuple[Listing, float] | None:
+    """The nearest listing of a kind (``_KINDS``) the query admits, at any distance; its miles."""
+    return current_index(session).nearest(query, _KINDS[kind])
 
 
 def query_for_case(case: Case, limit: int = CASE_MATCH_LIMIT) -> MatchQuery | None:
@@ -236,6 +257,7 @@ def match_as_dict(match: Match) -> dict[str, Any]:
         "distance_miles": match.distance_miles,
         "score": match.score,
         "tier": match.tier,
+        "section": match.section,
         "reasons": list(match.reasons),
         "specialty": item.specialty,
         "treatments": [t for t in TREATMENTS if t in item.treatments],

@@ -9,6 +9,7 @@ and the reader's name, date and specialists near them that make it theirs.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -20,13 +21,14 @@ from intake.config import PROJECT_ROOT
 from intake.guide.outline import Variant
 from intake.guide.render import GuideRenderer, MatchCard, Org, Personal
 from intake.mail import compose
-from intake.matching.types import Match
+from intake.matching import sections
+from intake.matching.types import LANGUAGE_LABELS, Match, MatchQuery
 from intake.models.base import utcnow
 from intake.models.contact import Case, Contact
 from intake.models.email import PURPOSE_GUIDE, EmailDelivery
 from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
-from intake.services.directory import match_query
+from intake.services.directory import match_query, match_sections
 from intake.services.email import emails, fulfilment, unsubscribe
 
 log = logging.getLogger(__name__)
@@ -72,25 +74,42 @@ def variant_for(request: GuideRequest, case: Case | None) -> Variant:
     )
 
 
-def cards_for(session: Session, matches: list[Match]) -> tuple[MatchCard, ...]:
-    """The matches as the guide prints them: public listing facts, reasons a patient can use."""
-    cards = []
-    for match in matches:
-        item = match.listing
-        cards.append(
-            MatchCard(
-                name=item.name,
-                institution=item.institution,
-                city=item.city,
-                state=item.state,
-                distance_miles=match.distance_miles,
-                reasons=patient_reasons(match),
-                phone=item.phone,
-                website=item.website,
-                telehealth=item.telehealth,
-            )
-        )
-    return tuple(cards)
+def guide_query(query: MatchQuery, language: str) -> MatchQuery:
+    """The guide's query: the page's and the API's, with the reader's language as the lift.
+
+    The first GUIDE_MATCHES results, video visits welcome; the need is the
+    query's (treatment unless the request says otherwise).
+    """
+    lift = language if language in LANGUAGE_LABELS else "en"
+    return replace(query, language=lift, telehealth_ok=True, limit=GUIDE_MATCHES)
+
+
+def matches_for(
+    session: Session, query: MatchQuery, language: str
+) -> tuple[tuple[MatchCard, ...], str]:
+    """The guide's cards for a query, in the page's sections and order, and the far note."""
+    matches = match_query.find_matches(session, query)
+    reach = sections.reach_of(query)
+    groups = sections.group(matches, query.need, query.zip, reach, language)
+    cards = tuple(card_for(match, group.title) for group in groups for match in group.matches)
+    return cards, match_sections.far_note(session, query, matches, language)
+
+
+def card_for(match: Match, section_title: str = "") -> MatchCard:
+    """A match as the guide prints it: public listing facts, reasons a patient can use."""
+    item = match.listing
+    return MatchCard(
+        name=item.name,
+        institution=item.institution,
+        city=item.city,
+        state=item.state,
+        distance_miles=match.distance_miles,
+        reasons=patient_reasons(match),
+        phone=item.phone,
+        website=item.website,
+        telehealth=item.telehealth,
+        section_title=section_title,
+    )
 
 
 def patient_reasons(match: Match) -> tuple[str, ...]:
@@ -102,12 +121,18 @@ def personal_for(session: Session, request: GuideRequest, contact: Contact) -> P
     """The reader's own parts: their name, today, and specialists near the ZIP they gave."""
     case = request.case
     matches: tuple[MatchCard, ...] = ()
-    query = match_query.query_for_case(case, limit=GUIDE_MATCHES) if case else None
+    note = ""
+    query = match_query.query_for_case(case) if case else None
     if query is not None:
-        matches = cards_for(session, match_query.find_matches(session, query))
+        language = request.language or "en"
+        matches, note = matches_for(session, guide_query(query, language), language)
     name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
     return Personal(
-        name=name or None, prepared_on=date.today(), zip=case.zip if case else None, matches=matches
+        name=name or None,
+        prepared_on=date.today(),
+        zip=case.zip if case else None,
+        matches=matches,
+        matches_note=note,
     )
 
 

@@ -16,11 +16,13 @@ from intake.forms.match import (
     ZIP_PATTERN,
 )
 from intake.matching.rules import MAX_LIMIT
+from intake.matching.tiers import TIERS
 from intake.matching.types import (
     CANCER_TYPE_CHOICES,
     CELL_TYPE_CHOICES,
     DEFAULT_NEED,
     NEEDS,
+    SECTIONS,
     SPECIALTIES,
     STAGE_CHOICES,
     TREATMENTS,
@@ -95,9 +97,17 @@ def _schemas() -> dict[str, Any]:
         "zip": {"type": "string", "pattern": "^[0-9]{5}$"},
         "distance_miles": {"type": "number", "minimum": 0},
         "score": {"type": "number"},
-        "tier": {"type": "integer", "enum": [1, 2, 3], "description": (
-            "1: fits what the case needs first (the care at the heart of the stage, or the "
-            "need); 2: treats this type of mesothelioma; 3: supportive care.")},
+        "tier": {"type": "integer", "enum": list(TIERS), "description": (
+            "1 is what the need asks for first. treatment: 1 fits this stage, 2 treats this "
+            "type, 3 supportive care; clinical_trial: 1 trial sites, then as for treatment "
+            "(2-4); second_opinion: 1 fits this stage at an institution with a team of "
+            "surgeons and oncologists for the type, then as for treatment (2-4); palliative: "
+            "1 supportive care, 2 treats and offers palliative care, 3 other treating "
+            "specialists.")},
+        "section": {"type": "string", "enum": list(SECTIONS), "description": (
+            "best: within the patient's distance (500 miles when none is set); support: "
+            "supportive care within it, unless the need is palliative; video: farther, "
+            "reachable by video visit; farther: beyond reach.")},
         "reasons": {**_strings(minLength=1), "minItems": 1},
         "specialty": {"type": "string", "enum": list(SPECIALTIES)},
         "treatments": _strings(enum=list(TREATMENTS)),

@@ -11,8 +11,6 @@ from flask.typing import ResponseReturnValue
 from intake.extensions import db, limiter
 from intake.forms.match import DISTANCES, PAGE_LIMIT, MatchForm
 from intake.matching.types import (
-    CANCER_TYPE_LABELS,
-    NOT_SURE,
     SPECIALTY_LABELS,
     TREATMENT_LABELS,
     TREATMENTS,
@@ -21,7 +19,7 @@ from intake.matching.types import (
     QueryError,
     language_label,
 )
-from intake.services.directory import match_query
+from intake.services.directory import match_query, match_sections
 
 bp = Blueprint("match", __name__)
 
@@ -29,17 +27,9 @@ bp = Blueprint("match", __name__)
 _FORM_FIELDS = {"telehealth_ok": "telehealth"}
 
 
-FIRST_SHOWN = 5  # then "show more": 20 cards are a very long scroll on a phone
-
-
 @dataclass
 class Outcome:
-    """What the results part of the page says: the count in words, the cards, the way out.
-
-    ``main`` holds what the need asks for first; ``close`` the rest in its own
-    section: supportive care ("Care close to home") for a treatment, second
-    opinion or trial search, treating specialists for a search for symptom help.
-    """
+    """What the results part of the page says: the count in words, the sections, the way out."""
 
     heading: str
     matches: list[Match]
@@ -47,20 +37,7 @@ class Outcome:
     max_miles: float | None = None
     suggestions: list[tuple[str, str]] = field(default_factory=list)
     advocate_url: str = ""
-    main: list[Match] = field(default_factory=list)
-    close: list[Match] = field(default_factory=list)
-    close_title: str = "Care close to home"
-    close_intro: str = ""
-
-    @property
-    def first(self) -> list[Match]:
-        """The cards shown at once."""
-        return self.main[:FIRST_SHOWN]
-
-    @property
-    def rest(self) -> list[Match]:
-        """The cards behind "show more"."""
-        return self.main[FIRST_SHOWN:]
+    sections: list[match_sections.PageSection] = field(default_factory=list)
 
 
 # a family tries a few searches; a scraper walking every ZIP is stopped
@@ -112,7 +89,7 @@ def language_names(codes: frozenset[str]) -> str:
 
 
 def _outcome(query: MatchQuery, matches: list[Match]) -> Outcome:
-    """Count the results honestly and, when there are none, say how to widen the search."""
+    """Count the results honestly, title each section truly; with none, say how to widen."""
     shown = matches[:PAGE_LIMIT]
     outcome = Outcome(
         heading=count_sentence(query, shown, more=len(matches) > PAGE_LIMIT),
@@ -120,23 +97,10 @@ def _outcome(query: MatchQuery, matches: list[Match]) -> Outcome:
         more=len(matches) > PAGE_LIMIT,
         max_miles=query.max_miles,
         advocate_url=advocate_url(query),
+        sections=match_sections.page_sections(db.session, query, shown),
     )
     if not shown:
         outcome.suggestions = _suggestions(query)
-    if query.need == "palliative":
-        outcome.main = [m for m in shown if m.tier == 1]
-        outcome.close = [m for m in shown if m.tier != 1]
-        outcome.close_title = "Specialists who treat mesothelioma"
-        outcome.close_intro = (
-            "If you also want to talk about treatment, these specialists treat it."
-        )
-    else:
-        outcome.main = [m for m in shown if m.tier != 3]
-        outcome.close = [m for m in shown if m.tier == 3]
-        outcome.close_intro = (
-            "Palliative care and lung specialists near you can help with breathing, pain and "
-            "other symptoms, at any stage and alongside treatment."
-        )
     return outcome
 
 
@@ -145,23 +109,32 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def count_sentence(query: MatchQuery, shown: list[Match], more: bool) -> str:
-    """'12 specialists treat peritoneal mesothelioma within 250 miles of 10001', and variants."""
-    what = CANCER_TYPE_LABELS[query.cancer_type]
-    what = "mesothelioma" if query.cancer_type == NOT_SURE else what
+    """'12 specialists treat peritoneal mesothelioma within 250 miles of 10001', and variants.
+
+    Every number and distance in it is true of the cards shown: those past the
+    patient's distance are counted apart, as video visits.
+    """
+    what = match_sections.what_words(query)
     where = f"within {query.max_miles:g} miles of {query.zip}" if query.max_miles else ""
     if not shown:
         place = where or "in our directory"
         return f"We found no specialists who treat {what} {place}"
-    if more:
-        return f"The {len(shown)} best matches among specialists who treat {what} {where}".strip()
-    if not query.max_miles:
-        return f"{_plural(len(shown), 'specialist treats', 'specialists treat')} {what}"
-    near = sum(1 for m in shown if m.distance_miles <= query.max_miles)
-    far = len(shown) - near
-    sentence = f"{_plural(near, 'specialist treats', 'specialists treat')} {what} {where}"
+    near = [m for m in shown if not query.max_miles or m.distance_miles <= query.max_miles]
+    far = len(shown) - len(near)
+    if more:  # only the shown cards are counted: there are more of every kind
+        best = f"The {len(shown)} best matches"
+        if not far:
+            return f"{best} among specialists who treat {what} {where}".strip()
+        if not near:
+            past = f"farther than {query.max_miles:g} miles from {query.zip}"
+            return f"{best} for {what} are {past}, by video visit"
+        return f"{best} for {what}: {len(near)} {where}, {far} farther away by video visit"
+    if not near:
+        return f"No specialists treat {what} {where}; {far} farther away offer video visits"
+    sentence = f"{_plural(len(near), 'specialist treats', 'specialists treat')} {what} {where}"
     if far:
         sentence += f", and {far} more by video visit"
-    return sentence
+    return sentence.strip()
 
 
 def _search_url(query: MatchQuery, **changes: Any) -> str:

@@ -15,7 +15,7 @@ from intake.services.directory.specialists import load_demo
 
 REQUIRED_KEYS = {
     "listing_id", "name", "institution", "city", "state", "zip", "distance_miles", "score",
-    "tier", "reasons",
+    "tier", "section", "reasons",
 }  # fmt: skip
 EXTRA_KEYS = {
     "specialty", "treatments", "telehealth", "accepts_va", "languages", "lifts", "phone",
@@ -48,6 +48,7 @@ def test_a_match_answers_with_exactly_the_documented_keys(client, demo):
         assert set(result) == REQUIRED_KEYS | EXTRA_KEYS
         assert result["reasons"] and all(isinstance(r, str) for r in result["reasons"])
         assert result["tier"] in (1, 2, 3) and "fair_spread" not in result["lifts"]
+        assert result["section"] in ("best", "support", "video", "farther")
         assert not any("fair" in reason for reason in result["reasons"])
     assert [r["tier"] for r in body["results"]][0] == 1  # a HIPEC surgeon first
     assert body["results"][0]["reasons"][0].startswith("performs cytoreductive surgery with HIPEC")
@@ -56,6 +57,56 @@ def test_a_match_answers_with_exactly_the_documented_keys(client, demo):
         "cell_type": "not_sure", "veteran": False, "language": "en", "telehealth": False,
         "max_miles": None, "limit": 10, "need": "treatment",
     }  # fmt: skip
+
+
+# --- issue 23's reproductions, through the API ---
+
+
+def test_palliative_at_94103_gives_no_surgeon_a_palliative_reason(client, demo):
+    body = _get(client, zip="94103", cancer_type="pleural", stage="4", need="palliative",
+                limit=20).get_json()  # fmt: skip
+    results = body["results"]
+    assert results[0]["specialty"] in ("palliative_care", "pulmonology")
+    for r in results:
+        if r["specialty"] not in ("palliative_care", "pulmonology"):
+            has = "palliative_care" in r["treatments"]
+            assert r["tier"] == (2 if has else 3)
+            assert has or not any("palliative" in reason for reason in r["reasons"])
+
+
+def test_at_59801_within_100_miles_nothing_farther_is_best_or_close_to_home(client, demo):
+    body = _get(client, zip="59801", cancer_type="pleural", max_miles=100, telehealth="true",
+                limit=20).get_json()  # fmt: skip
+    assert body["results"]
+    for r in body["results"]:
+        assert not any("close to home" in reason for reason in r["reasons"])
+        if r["distance_miles"] > 100:
+            assert r["section"] == "video" and r["telehealth"]
+        else:
+            assert r["section"] in ("best", "support")
+
+
+def test_sarcomatoid_stage_4_at_94103_gets_immunotherapy_first(client, demo):
+    body = _get(client, zip="94103", cancer_type="pleural", stage="4",
+                cell_type="sarcomatoid").get_json()  # fmt: skip
+    first = body["results"][0]
+    assert "immunotherapy" in first["treatments"] and first["tier"] == 1
+    assert (
+        "offers immunotherapy, usually the first treatment for sarcomatoid mesothelioma"
+        in (first["reasons"])
+    )
+
+
+def test_second_opinion_at_10001_differs_from_treatment(client, demo):
+    params = {"zip": "10001", "cancer_type": "pleural", "stage": "1", "limit": 5}
+    treatment = _get(client, **params).get_json()["results"]
+    second = _get(client, **params, need="second_opinion").get_json()["results"]
+    assert second[0]["listing_id"] != treatment[0]["listing_id"]
+    assert second[0]["tier"] == 1 and second[0]["section"] == "best"
+    assert second[0]["reasons"][1] == (
+        "part of a team of surgeons and oncologists for pleural mesothelioma at "
+        + second[0]["institution"]
+    )
 
 
 QUERIES = [

@@ -36,7 +36,8 @@ def _page(client: Any, **params: str) -> tuple[int, str]:
 
 def _cards(page: str) -> list[str]:
     return re.findall(
-        r'<li class="match-card match-card--tier\d">(.*?)</li>\s*(?=<li class="match-card|</ol>)',
+        r'<li class="match-card match-card--tier\d[^"]*">(.*?)</li>'
+        r'\s*(?=<li class="match-card|</ol>)',
         page,
         re.S,
     )
@@ -64,9 +65,10 @@ def test_peritoneal_near_10001_lists_the_engines_ranking_with_reasons(client, de
     assert expected
     cards = _cards(page)
     assert len(cards) == min(len(expected), 20)
-    # the page groups by tier: what the case needs first, then care close to home
+    # the page groups by section: what the case needs first, then care close to home
     shown = expected[:20]
-    in_order = [m for m in shown if m.tier != 3] + [m for m in shown if m.tier == 3]
+    in_order = [m for m in shown if m.section != "support"]
+    in_order += [m for m in shown if m.section == "support"]
     for card, match in zip(cards, in_order, strict=False):
         assert html.escape(match.listing.name) in card
         assert f"{match.distance_miles:.1f} miles</strong> from 10001" in card
@@ -137,3 +139,26 @@ def test_nothing_found_says_so_and_offers_wider_searches_and_an_advocate(client,
     assert any("max_miles=50" in u for u in links)
     assert any("telehealth=y" in u for u in links)
     assert "Ask a patient advocate to help with this match" in page
+
+
+@pytest.mark.parametrize("need", ["treatment", "second_opinion", "clinical_trial", "palliative"])
+def test_care_close_to_home_holds_only_supportive_care_within_reach(client, demo, need):
+    params = {"cancer_type": "pleural", "zip": "94103", "stage": "4", "need": need}
+    status, page = _page(client, **params)
+    assert status == 200
+    query = MatchQuery("94103", "pleural", stage="4", need=need, limit=21)
+    expected = match_query.find_matches(demo, query)[:20]
+    close = [m for m in expected if m.section in ("best", "support")]
+    close = [m for m in close if m.listing.specialty in ("palliative_care", "pulmonology")]
+    # under the palliative need, supportive care within reach is what the case needs first
+    title = "Care for symptoms within 500 miles of 94103" if need == "palliative" else None
+    title = title or "Care close to home"
+    assert title in page
+    heading = page.index(title)
+    section = page[heading : page.find("</ol>", heading)]
+    assert len(_cards(section + "</ol>")) == len(close)
+    for match in close:
+        assert html.escape(match.listing.name) in section
+    assert "close to home" not in page.lower().replace("care close to home", "").replace(
+        "help with symptoms close to home", ""
+    )
