@@ -9,16 +9,32 @@ Because the bound is safe and the scoring is the same code as ``rank``, the
 result is identical to a full scan; only the work differs.  Where the directory
 lists a team (a second opinion's tier 1) is worked out once, at build, from
 every listing given, as ``rank`` works it out from the listings it scans.
+
+Two things can lift a listing by a whole tier or the whole distance range: the
+cell-type lift (immunotherapy, for sarcomatoid and biphasic) and, for a second
+opinion, working where a team is.  One bound for all listings would assume both
+everywhere and let the search stop only at the edge of reach.  So each bucket is
+also gridded in groups, by whether its listings offer immunotherapy, are on a
+team for the type, or both; a query that can use the split searches each group
+with the bound of that group only (``Plan.group_bound``), most promising first,
+into one shared top list: the same rule, tighter.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from intake.matching import geo, tiers
 from intake.matching.rules import Plan, Scored, plan_query
-from intake.matching.types import CANCER_TYPES, NOT_SURE, Listing, Match, MatchQuery
+from intake.matching.types import (
+    CANCER_TYPES,
+    HARD_CELL_TYPE_TREATMENTS,
+    NOT_SURE,
+    Listing,
+    Match,
+    MatchQuery,
+)
 
 START_MILES = 10.0
 GROWTH = 1.7
@@ -31,6 +47,11 @@ _CELL_FACTOR = 80.0  # cell side in degrees = factor / sqrt(bucket size)
 
 Entry = tuple[Listing, float, float]  # listing, latitude in radians, its cosine
 Cell = tuple[int, int]
+Bound = Callable[[float], float | None]
+# How a bucket is split: (by the cell-type lift, by team), and a group's key within it.
+Split = tuple[bool, bool]
+Group = tuple[bool, bool]
+SPLITS: tuple[Split, ...] = ((False, False), (True, False), (False, True), (True, True))
 
 
 def _cell_degrees(count: int) -> float:
@@ -43,16 +64,16 @@ class _Grid:
 
     __slots__ = ("side", "cells", "size", "full_scan_below")
 
-    def __init__(self, listings: list[Listing], side: float | None, full_scan_below: int) -> None:
-        """Place each listing in its cell, with the trig distance needs precomputed."""
-        self.side = side or _cell_degrees(len(listings))
-        self.size = len(listings)
+    def __init__(self, entries: Sequence[Entry], side: float | None, full_scan_below: int) -> None:
+        """Place each listing (with the trig distance needs precomputed) in its cell."""
+        self.side = side or _cell_degrees(len(entries))
+        self.size = len(entries)
         self.full_scan_below = full_scan_below
         cells: dict[Cell, list[Entry]] = {}
-        for item in listings:
-            phi = math.radians(item.lat)
+        for entry in entries:
+            item = entry[0]
             key = (math.floor(item.lat / self.side), math.floor(item.lon / self.side))
-            cells.setdefault(key, []).append((item, phi, math.cos(phi)))
+            cells.setdefault(key, []).append(entry)
         self.cells: dict[Cell, tuple[Entry, ...]] = {k: tuple(v) for k, v in cells.items()}
 
     def _cells_near(self, origin: geo.ZipPoint, miles: float, seen: set[Cell]) -> list[Cell]:
@@ -76,10 +97,11 @@ class _Grid:
             if (i, j) in cells and (i, j) not in seen
         ]
 
-    def _score(self, plan: Plan, keys: Iterable[Cell], scored: list[Scored]) -> list[Scored]:
+    def _score(
+        self, plan: Plan, keys: Iterable[Cell], scored: list[Scored], bound_at: Bound
+    ) -> list[Scored]:
         """Add the listings of the given cells to ``scored`` (same steps as ``rank``)."""
         miles_of, score_of, cells, prune_at = plan.miles, plan.score, self.cells, plan.prune_at
-        bound_at = plan.upper_bound
         floor = -scored[-1][0] if len(scored) >= plan.limit else -math.inf
         for key in keys:
             for item, phi, cos_phi in cells[key]:
@@ -122,27 +144,31 @@ class _Grid:
             yield radius
             radius *= GROWTH
 
-    def search(self, plan: Plan) -> list[Scored]:
-        """The scored candidates that must contain the query's top ``limit``."""
-        scored: list[Scored] = []
+    def search(self, plan: Plan, scored: list[Scored], bound_at: Bound) -> list[Scored]:
+        """``scored`` plus this grid's candidates that may make the query's top ``limit``.
+
+        ``bound_at`` bounds the score of every listing in this grid at a distance.
+        """
+        if _settled(scored, -_MILES_SLACK, bound_at, plan.limit):
+            return scored  # not even a listing at the patient's ZIP could make the list
         if self.size <= self.full_scan_below:
-            return self._score(plan, self.cells, scored)
+            return self._score(plan, self.cells, scored, bound_at)
         seen: set[Cell] = set()
         for radius in self._radii():
             keys = self._cells_near(plan.origin, radius, seen)
-            scored = self._score(plan, keys, scored)
+            scored = self._score(plan, keys, scored, bound_at)
             seen.update(keys)
-            if len(seen) == len(self.cells) or _settled(plan, scored, radius):
+            if len(seen) == len(self.cells) or _settled(scored, radius, bound_at, plan.limit):
                 break
         return scored
 
 
-def _settled(plan: Plan, scored: list[Scored], radius: float) -> bool:
-    """True when nothing beyond ``radius`` can enter the top ``limit``."""
-    bound = plan.upper_bound(max(radius - _MILES_SLACK, 0.0))
+def _settled(scored: list[Scored], radius: float, bound_at: Bound, limit: int) -> bool:
+    """True when nothing in the grid beyond ``radius`` can enter the top ``limit``."""
+    bound = bound_at(max(radius - _MILES_SLACK, 0.0))
     if bound is None:
         return True
-    if len(scored) < plan.limit:
+    if len(scored) < limit:
         return False
     return -scored[-1][0] > bound + _SCORE_SLACK  # scored is pruned: best first
 
@@ -150,7 +176,7 @@ def _settled(plan: Plan, scored: list[Scored], radius: float) -> bool:
 class ListingIndex:
     """Listings prepared for repeated ranking; ``rank`` equals ``rules.rank`` over them."""
 
-    __slots__ = ("_grids", "_count", "_teams")
+    __slots__ = ("_grids", "_groups", "_count", "_teams")
 
     def __init__(
         self,
@@ -168,13 +194,38 @@ class ListingIndex:
         self._teams = tiers.teams_of(listings)
         eligible = [x for x in listings if x.active and x.accepting_new_patients]
         self._count = len(eligible)
+        entries = [(x, phi, math.cos(phi)) for x in eligible for phi in (math.radians(x.lat),)]
+        self._grids: dict[str, _Grid] = {}
+        self._groups: dict[tuple[str, Split], dict[Group, _Grid]] = {}
+        for bucket in (NOT_SURE, *CANCER_TYPES):
+            members = [e for e in entries if bucket == NOT_SURE or bucket in e[0].cancer_types]
+            self._grids[bucket] = _Grid(members, cell_degrees, full_scan_below)
+            for split, groups in self._split(members, bucket).items():
+                self._groups[bucket, split] = {
+                    group: _Grid(part, cell_degrees, full_scan_below)
+                    for group, part in groups.items()
+                }
 
-        def grid(members: list[Listing]) -> _Grid:
-            return _Grid(members, cell_degrees, full_scan_below)
+    def _split(self, members: list[Entry], bucket: str) -> dict[Split, dict[Group, list[Entry]]]:
+        """The bucket's listings by group, for each way of splitting it but the trivial one.
 
-        self._grids = {NOT_SURE: grid(eligible)}
-        for cancer_type in CANCER_TYPES:
-            self._grids[cancer_type] = grid([x for x in eligible if cancer_type in x.cancer_types])
+        A group key is (may get the cell-type lift, may be on a team); a split that
+        ignores a property puts True in its place, the bound that assumes it.
+        """
+        kind = None if bucket == NOT_SURE else bucket
+        keys = [
+            (
+                not HARD_CELL_TYPE_TREATMENTS.isdisjoint(item.treatments),
+                bool(tiers.team_types(item, self._teams, kind)),
+            )
+            for item, _, _ in members
+        ]
+        out: dict[Split, dict[Group, list[Entry]]] = {}
+        for split in SPLITS[1:]:
+            groups = out[split] = {}
+            for entry, (lift, team) in zip(members, keys, strict=True):
+                groups.setdefault((lift or not split[0], team or not split[1]), []).append(entry)
+        return out
 
     def __len__(self) -> int:
         """How many listings can be matched at all (active and accepting new patients)."""
@@ -183,8 +234,18 @@ class ListingIndex:
     def rank(self, query: MatchQuery, origin: geo.ZipPoint | None = None) -> list[Match]:
         """Rank like ``rules.rank(query, listings, origin)``, scoring only nearby listings."""
         plan = plan_query(query, origin, self._teams)
-        grid = self._grids[plan.cancer_type or NOT_SURE]
-        return plan.top(grid.search(plan))
+        bucket = plan.cancer_type or NOT_SURE
+        split = (plan.cell_set is not None, plan.need == "second_opinion")
+        if split == SPLITS[0]:  # nothing lifts a group above the rest
+            return plan.top(self._grids[bucket].search(plan, [], plan.upper_bound))
+        groups = self._groups[bucket, split]
+        bounded = [(plan.group_bound(*group), grid) for group, grid in groups.items()]
+        # best tier first, then most lift: the shared list fills with the likeliest first
+        bounded.sort(key=lambda pair: (pair[0][0], -pair[0][1]))
+        scored: list[Scored] = []
+        for (tier, lift), grid in bounded:
+            scored = grid.search(plan, scored, _bound(plan, tier, lift))
+        return plan.top(scored)
 
     def nearest(
         self, query: MatchQuery, wanted: Callable[[Listing, int], bool]
@@ -197,3 +258,9 @@ class ListingIndex:
         plan = plan_query(query, None, self._teams)
         grid = self._grids[plan.cancer_type or NOT_SURE]
         return grid.nearest(plan, lambda item: wanted(item, plan.tier(item)))
+
+
+def _bound(plan: Plan, tier: int, lift: float) -> Bound:
+    """``plan.upper_bound`` for a group whose best tier and most lift are known."""
+    upper = plan.upper_bound
+    return lambda miles: upper(miles, tier, lift)

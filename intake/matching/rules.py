@@ -148,10 +148,13 @@ class Plan:
         # (place, type) pairs with a team; only a second opinion looks at them
         self.teams = teams if query.need == "second_opinion" else frozenset()
 
-    def _lift_max(self) -> float:
-        """The most lift points any listing could get for this query (rounding included)."""
+    def _lift_max(self, cell_lift: bool = True) -> float:
+        """The most lift points a listing could get for this query (rounding included).
+
+        ``cell_lift=False``: for listings known to lack the cell type's treatment.
+        """
         total = FAIR_SPREAD_POINTS + _SCORE_ROUNDING
-        total += CELL_TYPE_POINTS if self.cell_set else 0.0
+        total += CELL_TYPE_POINTS if self.cell_set and cell_lift else 0.0
         total += VA_POINTS if self.veteran else 0.0
         return total + (LANGUAGE_POINTS if self.language else 0.0)
 
@@ -212,14 +215,27 @@ class Plan:
             points += _fair_spread_points(item.recent_referrals)
         return round(points, 2)
 
-    def upper_bound(self, miles: float) -> float | None:
-        """The best score any listing at least this far could reach, None if none qualifies."""
+    def upper_bound(
+        self, miles: float, tier: int = 1, lift_max: float | None = None
+    ) -> float | None:
+        """The best score any listing at least this far could reach, None if none qualifies.
+
+        ``tier`` and ``lift_max`` (see ``group_bound``) tighten it for a group of listings.
+        """
+        lift = self.lift_max if lift_max is None else lift_max
         if self.max_miles is not None and miles > self.max_miles and not self.telehealth_ok:
             return None
         if miles <= self.reach or self.telehealth_ok:
-            return TIER_BASE[1] + self.distance_part(miles, self.telehealth_ok) + self.lift_max
-        best = BEYOND_TIER_POINTS[1] + BEYOND_DISTANCE_WEIGHT * distance_points(miles)
-        return best + self.lift_max
+            return TIER_BASE[tier] + self.distance_part(miles, self.telehealth_ok) + lift
+        best = BEYOND_TIER_POINTS[tier] + BEYOND_DISTANCE_WEIGHT * distance_points(miles)
+        return best + lift
+
+    def group_bound(self, cell_lift: bool, on_team: bool) -> tuple[int, float]:
+        """The best tier and most lift for listings with or without the cell type's treatment
+        and a team for the type (as ``team_types`` finds it): what ``upper_bound`` may assume.
+        """
+        tier = 2 if self.need == "second_opinion" and not on_team else 1
+        return tier, self._lift_max(cell_lift)
 
     def lifts(self, item: Listing, miles: float) -> tuple[str, ...]:
         """Machine names of what helps this listing, in the order reasons explain them."""

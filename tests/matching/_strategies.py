@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from intake.matching import geo, rules
+from intake.matching import geo, rules, tiers
 from intake.matching.types import (
     CANCER_TYPE_CHOICES,
     CANCER_TYPES,
@@ -49,7 +49,7 @@ def point(zip_code: str) -> geo.ZipPoint:
 
 def full_sort(query: MatchQuery, items: list[Listing]) -> list[Match]:
     """rank() without its shortcuts: score every qualifying listing, sort them all."""
-    plan = rules.plan_query(query)
+    plan = rules.plan_query(query, teams=tiers.teams_of(items))  # as rank() finds them
     origin = point(query.zip)
     keyed = []
     for item in items:

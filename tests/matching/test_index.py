@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from intake.matching import geo
 from intake.matching.index import ListingIndex
 from intake.matching.rules import MatchQuery, QueryError, rank
-from intake.matching.types import CANCER_TYPES, CELL_TYPE_CHOICES, STAGE_CHOICES, TREATMENTS
+from intake.matching.types import (
+    CANCER_TYPES,
+    CELL_TYPE_CHOICES,
+    NEEDS,
+    SPECIALTIES,
+    STAGE_CHOICES,
+    TREATMENTS,
+)
 
 from ._strategies import ZIPS, fast, full_sort, listings, make_listing, queries
 
@@ -32,6 +39,33 @@ def test_index_with_default_tuning_equals_full_scan(query, items):
     assert ListingIndex(items).rank(query) == rank(query, items)
 
 
+INSTITUTIONS = st.sampled_from(["Test Cancer Center", "North Clinic", "south clinic ", ""])
+
+
+@st.composite
+def _lifted_cases(draw: st.DrawFn) -> tuple[MatchQuery, list]:
+    """Sarcomatoid or biphasic, or a second opinion; listings at a few institutions (teams)."""
+    query = draw(queries(max_limit=15))
+    cell_type = draw(st.sampled_from(["sarcomatoid", "biphasic", query.cell_type]))
+    need = draw(st.sampled_from(["second_opinion", query.need]))
+    if cell_type not in ("sarcomatoid", "biphasic"):
+        need = "second_opinion"
+    items = [
+        dataclasses.replace(item, institution=draw(INSTITUTIONS))
+        for item in draw(listings(max_size=80))
+    ]
+    return dataclasses.replace(query, cell_type=cell_type, need=need), items
+
+
+@fast(200)
+@given(_lifted_cases(), CELL_SIZES)
+def test_index_with_the_cell_type_lift_or_a_second_opinion_equals_full_scan(case, cell):
+    # the index searches those listings in groups (lift, team), each with its own bound
+    query, items = case
+    index = ListingIndex(items, cell_degrees=cell, full_scan_below=0)
+    assert index.rank(query) == rank(query, items) == full_sort(query, items)
+
+
 def _random_listing(rnd: random.Random, number: int, zip_code: str):
     return make_listing(
         f"R{number:05d}",
@@ -44,6 +78,8 @@ def _random_listing(rnd: random.Random, number: int, zip_code: str):
         languages=frozenset({"en", "es"} if rnd.random() < 0.2 else {"en"}),
         active=rnd.random() < 0.95,
         recent_referrals=rnd.randint(0, 15),
+        specialty=rnd.choice(SPECIALTIES),
+        institution=f"Center {rnd.randrange(1500)}",  # a few listings each: some teams
     )
 
 
@@ -63,6 +99,7 @@ def test_index_equals_full_scan_on_a_country_sized_data_set():
             telehealth_ok=rnd.random() < 0.5,
             max_miles=rnd.choice([None, 10.0, 50.0, 250.0, 1000.0]),
             limit=rnd.choice([1, 5, 10, 50]),
+            need=rnd.choice(NEEDS),
         )
         expected = full_sort(query, items)
         assert rank(query, items) == expected, query
