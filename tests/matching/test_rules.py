@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.matching import geo, rules
+from intake.matching import geo, rules, tiers
 from intake.matching.rules import (
     CANCER_TYPES,
     FAIR_SPREAD_POINTS,
@@ -143,7 +143,7 @@ def test_score_never_rises_with_distance(query, zip_code, attrs, extra):
 @given(queries(), listings())
 def test_named_lifts_account_for_the_whole_score(query, items):
     """The tier base, the distance and each named lift are exactly the score, nothing more."""
-    plan = rules.plan_query(query)
+    plan = rules.plan_query(query, teams=tiers.teams_of(items))  # as rank() plans a query
     points = {
         "cell_type": rules.CELL_TYPE_POINTS,
         "va": rules.VA_POINTS,
