@@ -40,6 +40,10 @@ COPY templates/ templates/
 COPY static/ static/
 COPY migrations/ migrations/
 COPY data/ data/
+COPY translations/ translations/
+# The Spanish catalogue compiled at build time (compiled files are never committed; the app
+# would also compile a stale one at start, but the image's /app is not writable by intake).
+RUN python -c "from pathlib import Path; from intake.catalogues import compile_stale; compile_stale(Path('translations'))"
 
 RUN mkdir -p /app/instance && chown intake:intake /app/instance
 

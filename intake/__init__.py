@@ -112,7 +112,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(advocate.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
-    from intake.views import filters, policy
+    from intake.views import filters, language, policy
 
     filters.register(app)
+    language.register(app)
     policy.register(app)  # last: it checks every route registered above has a policy

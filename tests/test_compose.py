@@ -42,7 +42,7 @@ SPEC_VARIABLES = {  # PRODUCT.md section 4
     "MAIL_FROM",
     "PUBLIC_BASE_URL",
 }
-RUNTIME_FOLDERS = ("intake", "worker", "templates", "static", "migrations", "data")
+RUNTIME_FOLDERS = ("intake", "worker", "templates", "static", "migrations", "data", "translations")
 
 
 # ---------------------------------------------------------------- helpers
