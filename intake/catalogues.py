@@ -59,6 +59,18 @@ EXTRACT_KEYWORDS = {
 }
 
 
+# Babel skips folders named "_..." unless told otherwise, and templates/_macros holds words too.
+IGNORED_FOLDERS = (".*", "__pycache__", "node_modules")
+
+
+def read_folder(path: str) -> bool:
+    """Whether extraction looks inside a folder: all but hidden ones and caches."""
+    from fnmatch import fnmatch
+
+    name = os.path.basename(path)
+    return not any(fnmatch(name, pattern) for pattern in IGNORED_FOLDERS)
+
+
 def extracted_messages(root: Path) -> set[str]:
     """Every string `babel.cfg` marks for translation under `root` (plural forms included)."""
     from babel.messages.extract import extract_from_dir
@@ -68,7 +80,7 @@ def extracted_messages(root: Path) -> set[str]:
         method_map, options_map = parse_mapping_cfg(config)
     found: set[str] = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(
-        str(root), method_map, options_map, keywords=EXTRACT_KEYWORDS
+        str(root), method_map, options_map, keywords=EXTRACT_KEYWORDS, directory_filter=read_folder
     ):
         if isinstance(message, tuple):
             found.update(part for part in message if part)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -17,6 +19,7 @@ from intake.forms.fields import (
     existing_zip,
     no_control_characters,
     options,
+    page_language,
     strip_filter,
     us_phone,
 )
@@ -34,50 +37,52 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     )  # fmt: skip
 
     phone = TelField(
-        "Phone number",
+        _l("Phone number"),
         filters=TEXT,
         validators=[
-            InputRequired("Please enter the phone number we should call."),
+            InputRequired(_l("Please enter the phone number we should call.")),
             Length(max=30),
             no_control_characters,
             us_phone,
         ],
     )
     email = EmailField(
-        "Email address (optional)",
+        _l("Email address (optional)"),
         filters=TEXT,
         validators=[Optional(), Length(max=254), no_control_characters, email_address],
     )
     relationship = Radios(
-        "Who is the patient?",
+        _l("Who is the patient?"),
         choices=options(vocab.RELATIONSHIPS),
-        validators=[InputRequired("Please tell us who the patient is.")],
+        validators=[InputRequired(_l("Please tell us who the patient is."))],
     )
     zip = StringField(
-        "Your ZIP code",
+        _l("Your ZIP code"),
         filters=[strip_filter],
-        description="We use it to call at a good time where you live.",
-        validators=[InputRequired("Please enter your ZIP code."), Length(max=10), existing_zip],
+        description=_l("We use it to call at a good time where you live."),
+        validators=[
+            InputRequired(_l("Please enter your ZIP code.")), Length(max=10), existing_zip
+        ],
     )
     best_time = Radios(
-        "Best time to call",
+        _l("Best time to call"),
         choices=options(vocab.BEST_TIMES),
         default="asap",
-        validators=[InputRequired("Please choose a time.")],
+        validators=[InputRequired(_l("Please choose a time."))],
     )
     language = Choice(
-        "Preferred language",
+        _l("Preferred language"),
         choices=options(vocab.LANGUAGES),
-        default="en",
-        validators=[InputRequired("Please choose a language.")],
+        default=page_language,  # someone asking on the Spanish page is called in Spanish
+        validators=[InputRequired(_l("Please choose a language."))],
     )
     diagnosed = Radios(
-        "When was the diagnosis?",
+        _l("When was the diagnosis?"),
         choices=options(vocab.DIAGNOSED),
         validators=[Optional()],
     )
     consent_calls = BooleanField(  # DataRequired: a posted "false" is not a tick
-        validators=[DataRequired("Please tick the box so we are allowed to call you.")]
+        validators=[DataRequired(_l("Please tick the box so we are allowed to call you."))]
     )
     email_fallback = BooleanField(default=False)
 
@@ -86,7 +91,7 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         valid = super().validate(extra_validators)
         if self.email_fallback.data and not self.email.data and not self.email.errors:
             self.email_fallback.errors = [
-                "Please enter your email address above, or untick this box."
+                _("Please enter your email address above, or untick this box.")
             ]
         return valid and not self.errors
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -11,6 +12,7 @@ from intake import vocab
 from intake.forms.fields import (
     Choice,
     Radios,
+    ShownLanguageField,
     SubmissionKeyField,
     choices_with_blank,
     no_control_characters,
@@ -29,17 +31,17 @@ class PatientFactsMixin:
     """Diagnosis questions both public forms ask, all optional."""
 
     diagnosis_type = Choice(
-        "Type of mesothelioma",
-        choices=choices_with_blank(vocab.DIAGNOSIS_TYPES, "Choose if known"),
+        _l("Type of mesothelioma"),
+        choices=choices_with_blank(vocab.DIAGNOSIS_TYPES, _l("Choose if known")),
         validators=[Optional()],
     )
     stage = Choice(
-        "Stage",
-        choices=choices_with_blank(vocab.STAGES, "Choose if known"),
+        _l("Stage"),
+        choices=choices_with_blank(vocab.STAGES, _l("Choose if known")),
         validators=[Optional()],
     )
     veteran = Radios(
-        "Did the patient serve in the US military?",
+        _l("Did the patient serve in the US military?"),
         choices=options(vocab.VETERAN),
         validators=[Optional()],
     )
@@ -66,21 +68,22 @@ def case_facts(form: Any, zip_code: str | None) -> CaseFacts:
 
 
 class PersonNameMixin:
-    """The double-submit key and the writer's name, asked the same way on every public form."""
+    """The double-submit key, the page's language and the writer's name, on every public form."""
 
     submission_key = SubmissionKeyField(validators=[submission_key])
+    shown_in = ShownLanguageField()
     first_name = StringField(
-        "First name",
+        _l("First name"),
         filters=TEXT,
         validators=[
-            InputRequired("Please enter your first name."),
+            InputRequired(_l("Please enter your first name.")),
             Length(max=80),
             no_control_characters,
             person_name,
         ],
     )
     last_name = StringField(
-        "Last name (optional)",
+        _l("Last name (optional)"),
         filters=TEXT,
         validators=[Optional(), Length(max=80), no_control_characters, person_name],
     )

@@ -1,4 +1,10 @@
-"""Validators and fields shared by the public forms, with plain-language messages."""
+"""Validators and fields shared by the public forms, with plain-language messages.
+
+Every message and label is marked for the catalogue (``lazy_gettext`` at
+import, ``gettext`` when it carries what the person typed), so a form speaks
+the language of the page it is on; WTForms' own few messages come from its
+catalogue through Flask-WTF.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import has_request_context, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from wtforms import (
@@ -24,9 +32,10 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
+from intake.catalogues import DEFAULT_LANGUAGE, LANGUAGES
 from intake.matching import geo
 
-TRAP_MESSAGE = (
+TRAP_MESSAGE = _l(
     "This form could not be sent: it looked as if a program filled it in. Please try again, "
     "or call us and an advocate will take your request by phone."
 )
@@ -48,7 +57,7 @@ class PublicForm(FlaskForm):
     # script that fills every field fills it.  A filled trap is refused like any bad answer,
     # with the form shown again and our phone number: never a confirmation page for a request
     # we did not keep, and a person whose browser somehow filled it is told, not dropped.
-    leave_empty = StringField("Leave this empty")
+    leave_empty = StringField(_l("Leave this empty"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The form's own checks, then the trap."""
@@ -85,7 +94,7 @@ def no_control_characters(form: FlaskForm, field: Field) -> None:
     """Reject NUL bytes, line breaks and other invisible control characters."""
     value = field.data if isinstance(field.data, str) else ""
     if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in _JOINERS for ch in value):
-        raise ValidationError("Please remove line breaks and special characters.")
+        raise ValidationError(_l("Please remove line breaks and special characters."))
 
 
 def person_name(form: FlaskForm, field: Field) -> None:
@@ -96,7 +105,7 @@ def person_name(form: FlaskForm, field: Field) -> None:
         ch for ch in value if not unicodedata.category(ch).startswith("M") and ch not in _JOINERS
     )
     if value and (not _NAME_RE.match(letters) or unicodedata.category(value[0]).startswith("M")):
-        raise ValidationError("Please use letters, spaces, hyphens and apostrophes only.")
+        raise ValidationError(_l("Please use letters, spaces, hyphens and apostrophes only."))
 
 
 def email_address(form: FlaskForm, field: Field) -> None:
@@ -106,7 +115,7 @@ def email_address(form: FlaskForm, field: Field) -> None:
     try:
         result = validate_email(field.data, check_deliverability=False)
     except EmailNotValidError:
-        raise ValidationError("Please enter an email address like name@example.com.") from None
+        raise ValidationError(_l("Please enter an email address like name@example.com.")) from None
     field.data = result.normalized.lower()
 
 
@@ -119,7 +128,9 @@ def us_phone(form: FlaskForm, field: Field) -> None:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number) or number.country_code != 1:
-        raise ValidationError("Please enter a US phone number with area code, like 212-555-0123.")
+        raise ValidationError(
+            _l("Please enter a US phone number with area code, like 212-555-0123.")
+        )
     field.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -129,9 +140,9 @@ def existing_zip(form: FlaskForm, field: Field) -> None:
         return
     normalised = geo.normalize_zip(field.data)
     if not normalised:
-        raise ValidationError("Please enter a 5-digit ZIP code, like 10001.")
+        raise ValidationError(_l("Please enter a 5-digit ZIP code, like 10001."))
     if geo.lookup(normalised) is None:
-        raise ValidationError("We could not find that ZIP code. Please check it.")
+        raise ValidationError(_l("We could not find that ZIP code. Please check it."))
     field.data = normalised
 
 
@@ -158,22 +169,45 @@ class SubmissionKeyField(HiddenField):
         return str(self.data)
 
 
-def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+def page_language() -> str:
+    """The language of the page being answered ("en" outside a request)."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+class ShownLanguageField(HiddenField):
+    """The language the form was shown in, posted back with it.
+
+    The consent words recorded must be the ones the person read, even if the
+    reply to the post is answered in another language (a cookie changed in
+    another tab, a browser that keeps none after ``?lang=es``).  Rendered as
+    the current page's language; read back only as a language we speak.
+    """
+
+    data: Any
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        posted = valuelist[0] if valuelist else ""
+        self.data = posted if posted in LANGUAGES else page_language()
+
+    def _value(self) -> str:
+        return page_language()
+
+
+def options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
     """WTForms choices from our (value, label) vocabularies."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def choices_with_blank(
-    pairs: list[tuple[str, str]], blank: str = "Choose one"
-) -> list[SelectChoice]:
+def choices_with_blank(pairs: list[tuple[str, Any]], blank: Any = None) -> list[SelectChoice]:
     """Optional selects start on an empty 'Choose one' entry."""
-    return options([("", blank), *pairs])
+    return options([("", blank if blank is not None else _l("Choose one")), *pairs])
 
 
 class _PlainChoiceMixin:
     """A hostile or stale value gets a sentence a person understands, not 'Not a valid choice'."""
 
-    invalid_message = "Please choose one of the options."
+    invalid_message = _l("Please choose one of the options.")
     data: Any
     choices: Any
 
@@ -203,4 +237,4 @@ class MultiCheckboxField(SelectMultipleField):
     def pre_validate(self, form: FlaskForm) -> None:
         allowed = {choice.value for choice in self.iter_choices()}
         if any(value not in allowed for value in self.data or []):
-            raise ValidationError("Please choose from the topics listed.")
+            raise ValidationError(_l("Please choose from the topics listed."))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -19,6 +21,7 @@ from intake.forms.fields import (
     existing_zip,
     no_control_characters,
     options,
+    page_language,
 )
 from intake.matching import geo
 from intake.services.inbox.leads import GuideSubmission
@@ -35,70 +38,70 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     )  # fmt: skip
 
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=TEXT,
         validators=[Optional(), Length(max=254), no_control_characters, email_address],
     )
     relationship = Radios(
-        "Who is the guide for?",
+        _l("Who is the guide for?"),
         choices=options(vocab.RELATIONSHIPS),
-        validators=[InputRequired("Please tell us who the guide is for.")],
+        validators=[InputRequired(_l("Please tell us who the guide is for."))],
     )
     cell_type = Choice(
-        "Cell type",
-        choices=choices_with_blank(vocab.CELL_TYPES, "Choose if known"),
+        _l("Cell type"),
+        choices=choices_with_blank(vocab.CELL_TYPES, _l("Choose if known")),
         validators=[Optional()],
     )
     zip = StringField(
-        "The patient's ZIP code",
+        _l("The patient's ZIP code"),
         filters=TEXT,
         validators=[Optional(), Length(max=10), existing_zip],
     )
     language = Radios(
-        "Language of the guide",
+        _l("Language of the guide"),
         choices=options(vocab.GUIDE_LANGUAGES),
-        default="en",
+        default=page_language,  # a request made on the Spanish page wants the Spanish guide
         validators=[Optional()],
     )
     topics = MultiCheckboxField(
-        "Topics to include",
+        _l("Topics to include"),
         choices=options(vocab.GUIDE_TOPICS),
         default=[value for value, _ in vocab.GUIDE_TOPICS],
     )
-    deliver_email = BooleanField("Email me the guide as a PDF", default=True)
-    deliver_mail = BooleanField("Also mail me a printed copy")
+    deliver_email = BooleanField(_l("Email me the guide as a PDF"), default=True)
+    deliver_mail = BooleanField(_l("Also mail me a printed copy"))
     address_line1 = StringField(
-        "Street address",
+        _l("Street address"),
         filters=TEXT,
         validators=[Optional(), Length(max=120), no_control_characters],
     )
     address_line2 = StringField(
-        "Apartment, suite, etc. (optional)",
+        _l("Apartment, suite, etc. (optional)"),
         filters=TEXT,
         validators=[Optional(), Length(max=120), no_control_characters],
     )
     city = StringField(
-        "City", filters=TEXT, validators=[Optional(), Length(max=80), no_control_characters]
+        _l("City"), filters=TEXT, validators=[Optional(), Length(max=80), no_control_characters]
     )
     state = Choice(
-        "State",
-        choices=choices_with_blank([(s, s) for s in vocab.US_STATES], "Choose"),
+        _l("State"),
+        choices=choices_with_blank([(s, s) for s in vocab.US_STATES], _l("Choose")),
         validators=[Optional()],
     )
     postal_zip = StringField(
-        "ZIP code", filters=TEXT, validators=[Optional(), Length(max=10), existing_zip]
+        _l("ZIP code"), filters=TEXT, validators=[Optional(), Length(max=10), existing_zip]
     )
-    followup_emails = BooleanField("Also email me follow-up information", default=False)
+    followup_emails = BooleanField(_l("Also email me follow-up information"), default=False)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Field checks, then the rules that tie fields together."""
         valid = super().validate(extra_validators)
         if not self.topics.errors and not self.topics.data:
-            self.topics.errors.append("Please choose at least one topic.")
+            self.topics.errors.append(_("Please choose at least one topic."))
         if not self.deliver_email.data and not self.deliver_mail.data:
-            self.deliver_email.errors.append("Please choose email, mail, or both.")
+            self.deliver_email.errors.append(_("Please choose email, mail, or both."))
         if self.deliver_email.data and not self.email.data and not self.email.errors:
-            self.email.errors.append("Please enter your email address so we can send the PDF.")
+            self.email.errors.append(_("Please enter your email address so we can send the PDF."))
         if self.deliver_mail.data:
             self._require_address()
             self._check_zip_in_state()
@@ -111,16 +114,19 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         point = geo.lookup(self.postal_zip.data)
         if point is not None and self.state.data and point.state != self.state.data:
             self.postal_zip.errors.append(
-                f"ZIP code {self.postal_zip.data} is in {point.state}, not {self.state.data}. "
-                "Please check the ZIP code or the state."
+                _(
+                    "ZIP code %(zip)s is in %(found)s, not %(chosen)s. "
+                    "Please check the ZIP code or the state.",
+                    zip=self.postal_zip.data, found=point.state, chosen=self.state.data,
+                )
             )
 
     def _require_address(self) -> None:
         for field, message in (
-            (self.address_line1, "Please enter the street address for the printed copy."),
-            (self.city, "Please enter the city."),
-            (self.state, "Please choose the state."),
-            (self.postal_zip, "Please enter the ZIP code."),
+            (self.address_line1, _("Please enter the street address for the printed copy.")),
+            (self.city, _("Please enter the city.")),
+            (self.state, _("Please choose the state.")),
+            (self.postal_zip, _("Please enter the ZIP code.")),
         ):
             if not field.data and not field.errors:
                 field.errors.append(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -17,17 +18,17 @@ class DeletionRequestForm(PublicForm):
     """The email address we should look for; ``website`` is a trap only robots fill in."""
 
     email = EmailField(
-        "Your email address",
+        _l("Your email address"),
         filters=TEXT,
         validators=[
-            InputRequired("Please enter the email address you gave us."),
-            Length(max=254, message="That is longer than any email address we hold."),
+            InputRequired(_l("Please enter the email address you gave us.")),
+            Length(max=254, message=_l("That is longer than any email address we hold.")),
             no_control_characters,
             email_address,
         ],
     )
     # hidden from people (and from screen readers) by the page: a filled-in value is a robot
-    website = StringField("Leave this empty", filters=TEXT, validators=[Optional()])
+    website = StringField(_l("Leave this empty"), filters=TEXT, validators=[Optional()])
 
     @property
     def is_robot(self) -> bool:

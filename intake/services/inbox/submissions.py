@@ -60,15 +60,19 @@ class FromPartner:
     wordings: dict[str, Any]
 
 
-def receive(connection: Connection, form: str, data: FormData, ip: str | None) -> int:
+def receive(
+    connection: Connection, form: str, data: FormData, ip: str | None, shown_in: str = "en"
+) -> int:
     """Store a validated form as one sealed row; its id (the first row's, on a double submit).
 
     Written through Core on the caller's connection (autocommitted in the
     web request, see ``extensions.autocommit_connection``): the caller shows
-    the confirmation page only once this has returned.
+    the confirmation page only once this has returned.  ``shown_in`` is the
+    language the page was shown in, so the ledger records the consent words
+    the person read (``consent.shown_on``).
     """
     payload = {"v": PAYLOAD_VERSION, "data": dataclasses.asdict(data), "ip": ip,
-               "consent": consent.versions_shown(form)}  # fmt: skip
+               "consent": consent.versions_shown(form, shown_in)}  # fmt: skip
     return _insert(connection, form, data.submission_key, payload, {})[0]
 
 

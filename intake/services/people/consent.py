@@ -28,6 +28,7 @@ class ConsentText:
     purpose: str
     channel: str
     text: str
+    language: str = "en"  # the language of ``text``: each language's words are a version
 
     @property
     def sha256(self) -> str:
@@ -76,20 +77,83 @@ GUIDE_FOLLOWUP_CONSENT = ConsentText(
         "I can unsubscribe at any time."
     ),
 )
-# What each form shows now, one wording per purpose.
+# The same promises in Spanish, written by us (not from the catalogue: a translator's later
+# edit must never change words a person already agreed to). Each is a version of its own.
+CALLBACK_CONSENT_ES = ConsentText(
+    version="callback-calls-2026-12-05-es",
+    purpose=PURPOSE_ADVOCATE_CALLS,
+    channel="phone",
+    text=(
+        "Sí, quiero que un defensor de pacientes me llame al número de teléfono que escribí "
+        "arriba para hablar sobre el apoyo para el mesotelioma. Entiendo que los defensores "
+        "pueden llamarme entre las 8:00 a.m. y las 9:00 p.m., según mi hora local, que no "
+        "tengo que aceptar esto para recibir ayuda y que puedo pedirles que dejen de llamarme "
+        "en cualquier momento."
+    ),
+    language="es",
+)
+GUIDE_EMAIL_CONSENT_ES = ConsentText(
+    version="guide-email-2026-12-05-es",
+    purpose=PURPOSE_GUIDE_EMAIL,
+    channel="email",
+    text=(
+        "Al pedir la guía, usted nos pide que se la enviemos por correo electrónico a la "
+        "dirección que escribió arriba. Cada correo tiene un enlace para dejar de recibir "
+        "nuestros correos."
+    ),
+    language="es",
+)
+FOLLOWUP_EMAIL_CONSENT_ES = ConsentText(
+    version="followup-email-2026-12-05-es",
+    purpose=PURPOSE_FOLLOWUP_EMAILS,
+    channel="email",
+    text=(
+        "Envíenme de vez en cuando información de seguimiento por correo electrónico, y que un "
+        "defensor me escriba si no logra comunicarse conmigo por teléfono. Puedo darme de baja "
+        "en cualquier momento."
+    ),
+    language="es",
+)
+GUIDE_FOLLOWUP_CONSENT_ES = ConsentText(
+    version="followup-email-guide-2026-12-05-es",
+    purpose=PURPOSE_FOLLOWUP_EMAILS,
+    channel="email",
+    text=(
+        "Envíenme también, de vez en cuando, información de seguimiento sobre el apoyo para el "
+        "mesotelioma por correo electrónico. Puedo darme de baja en cualquier momento."
+    ),
+    language="es",
+)
+# What each form shows now, in each language, one wording per purpose.
 FORM_TEXTS = {
-    "guide": (GUIDE_EMAIL_CONSENT, GUIDE_FOLLOWUP_CONSENT),
-    "callback": (CALLBACK_CONSENT, FOLLOWUP_EMAIL_CONSENT),
+    "guide": {
+        "en": (GUIDE_EMAIL_CONSENT, GUIDE_FOLLOWUP_CONSENT),
+        "es": (GUIDE_EMAIL_CONSENT_ES, GUIDE_FOLLOWUP_CONSENT_ES),
+    },
+    "callback": {
+        "en": (CALLBACK_CONSENT, FOLLOWUP_EMAIL_CONSENT),
+        "es": (CALLBACK_CONSENT_ES, FOLLOWUP_EMAIL_CONSENT_ES),
+    },
 }
-CURRENT = (CALLBACK_CONSENT, GUIDE_EMAIL_CONSENT, FOLLOWUP_EMAIL_CONSENT, GUIDE_FOLLOWUP_CONSENT)
+CURRENT = (
+    CALLBACK_CONSENT, GUIDE_EMAIL_CONSENT, FOLLOWUP_EMAIL_CONSENT, GUIDE_FOLLOWUP_CONSENT,
+    CALLBACK_CONSENT_ES, GUIDE_EMAIL_CONSENT_ES, FOLLOWUP_EMAIL_CONSENT_ES,
+    GUIDE_FOLLOWUP_CONSENT_ES,
+)  # fmt: skip
 # Every version ever shown stays here: a form received under an older wording is
 # recorded with the words it showed, even if the worker runs after a new release.
 TEXTS = {t.version: t for t in CURRENT}
 
 
-def versions_shown(form: str) -> dict[str, str]:
+def shown_on(form: str, language: str = "en") -> dict[str, ConsentText]:
+    """Purpose -> the wording a form shows now in ``language`` (English for one we lack)."""
+    by_language = FORM_TEXTS[form]
+    return {t.purpose: t for t in by_language.get(language, by_language["en"])}
+
+
+def versions_shown(form: str, language: str = "en") -> dict[str, str]:
     """Purpose -> version of the wordings a form shows now, stored with each submission."""
-    return {t.purpose: t.version for t in FORM_TEXTS[form]}
+    return {purpose: t.version for purpose, t in shown_on(form, language).items()}
 
 
 def wording(versions: dict[str, Any], current: ConsentText) -> ConsentText:

@@ -15,6 +15,8 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
+from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -71,20 +73,28 @@ def minutes_to_wait(session: Session, now: datetime) -> int | None:
 
 def expectation(session: Session, place: calling.Place, chosen: str | None,
                 now: datetime | None = None) -> str:  # fmt: skip
-    """One plain sentence for the confirmation page."""
+    """One plain sentence for the confirmation page, in the page's language."""
     now = now or utcnow()
     first = first_call_at(session, place, chosen, now)
     if first - now < timedelta(minutes=1):
         minutes = minutes_to_wait(session, now)
         step = next((s for s in PROMISE_STEPS if minutes is not None and minutes <= s), None)
         if step is not None:
-            return f"A patient advocate will call you soon, usually within {step} minutes."
-        return "A patient advocate will call you today, as soon as one is free."
-    moment = when(first, place, now)
+            return gettext(
+                "A patient advocate will call you soon, usually within %(minutes)s minutes.",
+                minutes=step,
+            )
+        return gettext("A patient advocate will call you today, as soon as one is free.")
+    moment = reader_when(first, place, now)
     if place.timezone:
-        local = now.astimezone(ZoneInfo(place.timezone)).strftime("%-I:%M %p")
-        return f"It is {local} where you are, so a patient advocate will call you {moment}."
-    return f"A patient advocate will call you {moment}."
+        local = now.astimezone(ZoneInfo(place.timezone))
+        # the hour is a number in Spanish grammar: "es la 1:30", "son las 11:30"
+        return ngettext(
+            "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
+            "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
+            _hour(local), now=_clock(local), moment=moment,
+        )  # fmt: skip
+    return gettext("A patient advocate will call you %(moment)s.", moment=moment)
 
 
 def when(moment: datetime, place: calling.Place, now: datetime, whose: str = "your") -> str:
@@ -103,3 +113,45 @@ def when(moment: datetime, place: calling.Place, now: datetime, whose: str = "yo
         day = f"on {local.strftime('%A')}"
     where = f"{whose} time" if place.timezone else "Eastern time"
     return f"{day} after {local.strftime('%-I:%M %p')} {where}"
+
+
+def reader_when(moment: datetime, place: calling.Place, now: datetime) -> str:
+    """``when`` for the person who asked, in the page's language ("mañana a partir de las...")."""
+    zone = ZoneInfo(place.timezone) if place.timezone else ZoneInfo("America/New_York")
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    hour, time = _hour(local), _clock(local)
+    if local.date() == today:
+        if place.timezone:
+            return ngettext("today after %(time)s your time", "today after %(time)s your time",
+                            hour, time=time)  # fmt: skip
+        return ngettext("today after %(time)s Eastern time", "today after %(time)s Eastern time",
+                        hour, time=time)  # fmt: skip
+    if local.date() == today + timedelta(days=1):
+        if place.timezone:
+            return ngettext("tomorrow after %(time)s your time",
+                            "tomorrow after %(time)s your time", hour, time=time)  # fmt: skip
+        return ngettext("tomorrow after %(time)s Eastern time",
+                        "tomorrow after %(time)s Eastern time", hour, time=time)  # fmt: skip
+    day = format_date(local, "EEEE", locale=_babel_locale())
+    if place.timezone:
+        return ngettext("on %(day)s after %(time)s your time",
+                        "on %(day)s after %(time)s your time", hour, day=day, time=time)  # fmt: skip
+    return ngettext("on %(day)s after %(time)s Eastern time",
+                    "on %(day)s after %(time)s Eastern time", hour, day=day, time=time)  # fmt: skip
+
+
+def _babel_locale() -> str:
+    """Spanish as US Hispanic readers write the time ("8:00 a.m."); English otherwise."""
+    locale = get_locale()
+    return "es_US" if locale is not None and locale.language == "es" else "en_US"
+
+
+def _clock(local: datetime) -> str:
+    if _babel_locale() == "en_US":  # exactly as before: "8:00 AM", with a plain space
+        return local.strftime("%-I:%M %p")
+    return format_time(local, "h:mm a", tzinfo=local.tzinfo, locale=_babel_locale())
+
+
+def _hour(local: datetime) -> int:
+    """The hour as said on a 12-hour clock, for the grammar of the sentence around it."""
+    return local.hour % 12 or 12

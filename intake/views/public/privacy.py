@@ -13,6 +13,7 @@ import logging
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from intake.extensions import db, limiter
 from intake.forms.privacy import DeletionRequestForm
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 # the same limits as the other public forms (``views/public/public.py``)
 FORM_RATE_LIMIT = "30 per hour; 300 per day"
 LINK_RATE_LIMIT = "60 per hour"
-SAVE_FAILED = (
+SAVE_FAILED = _l(
     "Sorry, something went wrong on our side and your request was not saved. "
     "Please press the button again, or call us."
 )

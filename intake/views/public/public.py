@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from intake import calling, extensions
@@ -19,6 +20,7 @@ from intake.services.people import consent
 from intake.services.queue import waiting
 from intake.tasking import announce_after_commit
 from intake.views.public import privacy as deletion_pages
+from intake.views.language import current_language
 from intake.views.public import unsubscribe
 
 bp = Blueprint("public", __name__)
@@ -28,7 +30,7 @@ deletion_pages.register(bp)
 
 FORM_RATE_LIMIT = "30 per hour; 300 per day"
 THANKS_MAX_AGE = 24 * 3600
-SAVE_FAILED = (
+SAVE_FAILED = _l(
     "Sorry, something went wrong on our side and your request was not saved. "
     "Please press the button again, or call us."
 )
@@ -38,8 +40,9 @@ def _serializer(kind: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"thanks-{kind}")
 
 
-def _thanks_url(endpoint: str, kind: str, submission_id: int) -> str:
-    return url_for(endpoint, ref=_serializer(kind).dumps(submission_id))
+def _thanks_url(endpoint: str, kind: str, submission_id: int, language: str) -> str:
+    """The confirmation's address, in the language the form was shown in."""
+    return url_for(endpoint, ref=_serializer(kind).dumps(submission_id), lang=language)
 
 
 def _load_ref(kind: str) -> tuple[Any, str]:
@@ -79,8 +82,9 @@ def guide() -> ResponseReturnValue:
     if form.validate_on_submit():
         saved_id = _save(submissions.GUIDE, form)
         if saved_id is not None:
-            return redirect(_thanks_url("public.guide_thanks", "guide", saved_id), code=303)
-    return render_template("public/guide.html", form=form, consent=consent), _status(form)
+            thanks = _thanks_url("public.guide_thanks", "guide", saved_id, form.shown_in.data)
+            return redirect(thanks, code=303)
+    return _form_page("public/guide.html", submissions.GUIDE, form)
 
 
 @bp.get("/guide/thanks")
@@ -107,8 +111,15 @@ def callback() -> ResponseReturnValue:
     if form.validate_on_submit():
         saved_id = _save(submissions.CALLBACK, form)
         if saved_id is not None:
-            return redirect(_thanks_url("public.callback_thanks", "callback", saved_id), code=303)
-    return render_template("public/callback.html", form=form, consent=consent), _status(form)
+            thanks = _thanks_url("public.callback_thanks", "callback", saved_id, form.shown_in.data)
+            return redirect(thanks, code=303)
+    return _form_page("public/callback.html", submissions.CALLBACK, form)
+
+
+def _form_page(template: str, kind: str, form: Any) -> ResponseReturnValue:
+    """A form with the consent words of this page's language (the ones the ledger records)."""
+    wordings = consent.shown_on(kind, current_language())
+    return render_template(template, form=form, wordings=wordings), _status(form)
 
 
 @bp.get("/callback/thanks")
@@ -133,7 +144,7 @@ def _save(kind: str, form: Any) -> int | None:
     try:
         with extensions.autocommit_connection() as connection:
             submission_id = submissions.receive(
-                connection, kind, form.to_submission(), _client_ip()
+                connection, kind, form.to_submission(), _client_ip(), form.shown_in.data
             )
     except Exception as exc:  # any failure: nothing half-saved, the person keeps what they typed
         log.error("could not save a %s submission: %s", request.endpoint, describe_failure(exc))

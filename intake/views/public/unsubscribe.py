@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from intake.extensions import csrf, db, limiter
 from intake.services.email import unsubscribe
@@ -42,5 +43,5 @@ def unsubscribe_page(token: str) -> ResponseReturnValue:
     unsubscribe.unsubscribe(db.session(), subscriber)
     db.session.commit()
     if one_click:
-        return Response("You are unsubscribed from our emails.\n", mimetype="text/plain")
+        return Response(_("You are unsubscribed from our emails.") + "\n", mimetype="text/plain")
     return render_template("public/unsubscribe.html", token=token, done=True)

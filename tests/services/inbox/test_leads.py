@@ -295,7 +295,7 @@ def test_a_failed_save_keeps_what_was_typed_and_stores_nothing(
     response = submit(client, path, data)
     assert response.status_code == 503
     html = response.get_data(as_text=True)
-    assert SAVE_FAILED in html.replace("&#39;", "'")
+    assert str(SAVE_FAILED) in html.replace("&#39;", "'")
     assert f'value="{data["first_name"]}"' in html and 'id="error-summary"' in html
     for model in (*ALL_TABLES, Submission):
         assert count(db_session, model) == 0, model

@@ -77,7 +77,9 @@ def test_the_ledger_records_the_wording_the_form_showed(db_session, monkeypatch)
     )
     monkeypatch.setitem(consent.TEXTS, older.version, older)
     with monkeypatch.context() as shown_then:
-        shown_then.setattr(consent, "versions_shown", lambda form: {older.purpose: older.version})
+        shown_then.setattr(
+            consent, "versions_shown", lambda form, shown_in="en": {older.purpose: older.version}
+        )
         row = received(db_session, submissions.CALLBACK, callback())  # before a new release
     submissions.process(db_session, row.id)
     grant = db_session.scalars(select(ConsentRecord)).one()
@@ -88,7 +90,7 @@ def test_an_unknown_wording_version_is_never_recorded_as_another(db_session, mon
     monkeypatch.setattr(
         consent,
         "versions_shown",
-        lambda form: {consent.CALLBACK_CONSENT.purpose: "no-such-version"},
+        lambda form, shown_in="en": {consent.CALLBACK_CONSENT.purpose: "no-such-version"},
     )
     row = received(db_session, submissions.CALLBACK, callback())
     db_session.commit()
