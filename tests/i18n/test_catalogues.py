@@ -48,3 +48,13 @@ def test_catalogues_compile_when_stale_and_not_again(tmp_path: Path) -> None:
     written = compile_stale(tmp_path / "translations")
     assert [path.name for path in written] == ["messages.mo"]
     assert compile_stale(tmp_path / "translations") == []
+
+
+def test_words_in_the_macros_folder_are_extracted_too(tmp_path: Path) -> None:
+    """Babel skips folders named "_..." by default; templates/_macros holds the error summary."""
+    shutil.copy(ROOT / "babel.cfg", tmp_path / "babel.cfg")
+    shutil.copytree(ROOT / "translations", tmp_path / "translations")
+    (tmp_path / "templates" / "_macros").mkdir(parents=True)
+    (tmp_path / "templates" / "_macros" / "new.html").write_text('{{ _("Said in a macro") }}')
+    assert untranslated(tmp_path, "es") == ["Said in a macro"]
+    assert "Your request was not sent yet" in extracted_messages(ROOT)
