@@ -32,7 +32,9 @@ from intake.services.inbox.leads import CallbackSubmission, GuideSubmission
 from intake.services.people import consent
 
 FORMS: dict[str, type[Any]] = {"guide": GuideForm, "callback": CallbackForm}
-NOT_FIELDS = ("csrf_token", "submission_key", "leave_empty")  # the key and body stand in for these
+# the key and body stand in for these; a partner's consent names its own words (``shown_in``
+# says which of our pages' wordings a person read, and a partner shows none of them)
+NOT_FIELDS = ("csrf_token", "submission_key", "leave_empty", "shown_in")
 PURPOSES = (PURPOSE_ADVOCATE_CALLS, PURPOSE_GUIDE_EMAIL, PURPOSE_FOLLOWUP_EMAILS)
 CONSENT_TEXT_MAX = 4000
 IDEMPOTENCY_KEY_MAX = 255
@@ -94,7 +96,10 @@ def _work_out_specs(form_class: type[Any]) -> dict[str, tuple[str, Any]]:
             kind = BOOLEAN
         elif issubclass(unbound.field_class, SelectMultipleField):
             kind = ARRAY
-        specs[name] = (kind, unbound.kwargs.get("default"))
+        default = unbound.kwargs.get("default")
+        if callable(default):  # follows the page's language: the API has no page, and is English
+            default = default()
+        specs[name] = (kind, default)
     return specs
 
 
@@ -196,8 +201,8 @@ def _validate_form(section: str, form_class: type[Any], data: Any, problems: lis
     if form.validate():
         return form.to_submission()
     for field in form.in_page_order():
-        problems += [{"field": f"{section}.{field.name}", "message": m} for m in field.errors]
-    problems += [{"field": section, "message": message} for message in form.form_errors]
+        problems += [{"field": f"{section}.{field.name}", "message": str(m)} for m in field.errors]
+    problems += [{"field": section, "message": str(message)} for message in form.form_errors]
     return None
 
 

@@ -60,6 +60,7 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     from intake.forms.guide import GuideForm
     from intake.forms.privacy import DeletionRequestForm
     from intake.services.people import consent
+    from intake.views.language import current_language
 
     forms: dict[str, tuple[str, Any]] = {
         "public.guide": ("public/guide.html", GuideForm),
@@ -70,7 +71,10 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
         template, form_class = forms[request.endpoint]
         form = form_class()
         form.form_errors.append(CSRF_MESSAGE)
-        return render_template(template, form=form, consent=consent), 400
+        # the consent words of the page's language, as the form's own view shows them
+        kind = request.endpoint.removeprefix("public.")
+        wordings = consent.shown_on(kind, current_language()) if kind in consent.FORM_TEXTS else {}
+        return render_template(template, form=form, wordings=wordings), 400
     return _page(400, "This page timed out", CSRF_MESSAGE)
 
 

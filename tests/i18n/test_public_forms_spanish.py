@@ -304,3 +304,21 @@ def test_each_spanish_wording_is_a_version_of_its_own_for_the_same_promise():
             assert (wording.purpose, wording.channel) == (purpose, english[purpose].channel)
             assert consent.TEXTS[wording.version] is wording
     assert consent.shown_on("guide", "fr") == consent.shown_on("guide", "en")
+
+
+def test_a_timed_out_spanish_form_comes_back_with_the_spanish_consent(client, db_session):
+    client.get("/guide?lang=es")
+    response = client.post("/guide", data={**GOOD_GUIDE, "csrf_token": "stale"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<html lang="es">' in html
+    assert consent.GUIDE_EMAIL_CONSENT_ES.text in html and 'value="Robert"' in html
+
+
+def test_the_partner_api_reads_neither_the_page_language_nor_its_default():
+    from intake.forms.callback import CallbackForm
+    from intake.forms.guide import GuideForm
+    from intake.forms.partner_lead import field_specs
+
+    assert "shown_in" not in field_specs(GuideForm) and "shown_in" not in field_specs(CallbackForm)
+    assert field_specs(GuideForm)["language"] == ("string", "en")
+    assert field_specs(CallbackForm)["language"] == ("string", "en")

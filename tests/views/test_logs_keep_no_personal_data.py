@@ -19,7 +19,7 @@ def _database_error(session, value):
 
 
 def test_a_failed_save_is_logged_without_the_submitted_values(client, monkeypatch, caplog):
-    def broken_receive(session, form, data, ip):
+    def broken_receive(session, form, data, ip, shown_in="en"):
         _database_error(session, data.person.phone)
 
     monkeypatch.setattr(submissions, "receive", broken_receive)

@@ -149,7 +149,8 @@ def _babel_locale() -> str:
 def _clock(local: datetime) -> str:
     if _babel_locale() == "en_US":  # exactly as before: "8:00 AM", with a plain space
         return local.strftime("%-I:%M %p")
-    return format_time(local, "h:mm a", tzinfo=local.tzinfo, locale=_babel_locale())
+    said = format_time(local, "h:mm a", tzinfo=local.tzinfo, locale=_babel_locale())
+    return said.replace(" ", "\u00a0")  # "2:28 a.m." never broken across two lines
 
 
 def _hour(local: datetime) -> int:
