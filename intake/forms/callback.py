@@ -60,9 +60,7 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         _l("Your ZIP code"),
         filters=[strip_filter],
         description=_l("We use it to call at a good time where you live."),
-        validators=[
-            InputRequired(_l("Please enter your ZIP code.")), Length(max=10), existing_zip
-        ],
+        validators=[InputRequired(_l("Please enter your ZIP code.")), Length(max=10), existing_zip],
     )
     best_time = Radios(
         _l("Best time to call"),

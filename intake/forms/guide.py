@@ -117,7 +117,9 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
                 _(
                     "ZIP code %(zip)s is in %(found)s, not %(chosen)s. "
                     "Please check the ZIP code or the state.",
-                    zip=self.postal_zip.data, found=point.state, chosen=self.state.data,
+                    zip=self.postal_zip.data,
+                    found=point.state,
+                    chosen=self.state.data,
                 )
             )
 

@@ -127,7 +127,8 @@ def test_one_spanish_error_is_one_answer_to_check(client, db_session):
     response = submit(client, "/guide?lang=es", GOOD_GUIDE, postal_zip="33101", deliver_mail="y",
                       address_line1="1 Calle Ocho", city="Miami", state="CA")  # fmt: skip
     assert field_errors(response) == [
-        "El código postal 33101 está en FL, no en CA. Por favor, revise el código postal o el estado."
+        "El código postal 33101 está en FL, no en CA. "
+        "Por favor, revise el código postal o el estado."
     ]
     assert "Por favor, revise esta respuesta" in response.get_data(as_text=True)
 
@@ -183,7 +184,8 @@ def test_callback_errors_are_spanish(client, db_session):
     assert response.status_code == 400
     assert_spanish_page(response.get_data(as_text=True))
     assert field_errors(response) == [
-        "Por favor, escriba un número de teléfono de EE. UU. con código de área, como 212-555-0123.",
+        "Por favor, escriba un número de teléfono de EE. UU. con código de área, "
+        "como 212-555-0123.",
         "Por favor, marque la casilla para que podamos llamarle.",
     ]
 
@@ -230,8 +232,9 @@ def test_the_ledger_keeps_the_words_the_page_showed_whatever_answers_the_post(cl
     page = client.get("/callback?lang=es").get_data(as_text=True)
     fields = {
         "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
-        "submission_key": re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page)
-        .group(1),
+        "submission_key": re.search(
+            r'name="submission_key" type="hidden" value="([^"]+)"', page
+        ).group(1),
         "shown_in": _SHOWN_IN.search(page).group(1),
     }
     client.get("/?lang=en")

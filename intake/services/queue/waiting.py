@@ -92,8 +92,10 @@ def expectation(session: Session, place: calling.Place, chosen: str | None,
         return ngettext(
             "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
             "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
-            _hour(local), now=_clock(local), moment=moment,
-        )  # fmt: skip
+            _hour(local),
+            now=_clock(local),
+            moment=moment,
+        )
     return gettext("A patient advocate will call you %(moment)s.", moment=moment)
 
 
@@ -122,22 +124,45 @@ def reader_when(moment: datetime, place: calling.Place, now: datetime) -> str:
     hour, time = _hour(local), _clock(local)
     if local.date() == today:
         if place.timezone:
-            return ngettext("today after %(time)s your time", "today after %(time)s your time",
-                            hour, time=time)  # fmt: skip
-        return ngettext("today after %(time)s Eastern time", "today after %(time)s Eastern time",
-                        hour, time=time)  # fmt: skip
+            return ngettext(
+                "today after %(time)s your time", "today after %(time)s your time", hour, time=time
+            )
+        return ngettext(
+            "today after %(time)s Eastern time",
+            "today after %(time)s Eastern time",
+            hour,
+            time=time,
+        )
     if local.date() == today + timedelta(days=1):
         if place.timezone:
-            return ngettext("tomorrow after %(time)s your time",
-                            "tomorrow after %(time)s your time", hour, time=time)  # fmt: skip
-        return ngettext("tomorrow after %(time)s Eastern time",
-                        "tomorrow after %(time)s Eastern time", hour, time=time)  # fmt: skip
+            return ngettext(
+                "tomorrow after %(time)s your time",
+                "tomorrow after %(time)s your time",
+                hour,
+                time=time,
+            )
+        return ngettext(
+            "tomorrow after %(time)s Eastern time",
+            "tomorrow after %(time)s Eastern time",
+            hour,
+            time=time,
+        )
     day = format_date(local, "EEEE", locale=_babel_locale())
     if place.timezone:
-        return ngettext("on %(day)s after %(time)s your time",
-                        "on %(day)s after %(time)s your time", hour, day=day, time=time)  # fmt: skip
-    return ngettext("on %(day)s after %(time)s Eastern time",
-                    "on %(day)s after %(time)s Eastern time", hour, day=day, time=time)  # fmt: skip
+        return ngettext(
+            "on %(day)s after %(time)s your time",
+            "on %(day)s after %(time)s your time",
+            hour,
+            day=day,
+            time=time,
+        )
+    return ngettext(
+        "on %(day)s after %(time)s Eastern time",
+        "on %(day)s after %(time)s Eastern time",
+        hour,
+        day=day,
+        time=time,
+    )
 
 
 def _babel_locale() -> str:

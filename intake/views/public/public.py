@@ -19,8 +19,8 @@ from intake.services.inbox import references, submissions
 from intake.services.people import consent
 from intake.services.queue import waiting
 from intake.tasking import announce_after_commit
-from intake.views.public import privacy as deletion_pages
 from intake.views.language import current_language
+from intake.views.public import privacy as deletion_pages
 from intake.views.public import unsubscribe
 
 bp = Blueprint("public", __name__)
