@@ -1,98 +1,104 @@
 """Choice lists the public forms offer and the models store (value, label).
 
 Matching vocabularies (cancer types, stages, treatments) live in
-``intake.matching.rules``; these are the intake-only ones.
+``intake.matching.rules``; these are the intake-only ones.  The labels the
+public forms show are marked for the catalogue and read in the page's
+language when shown (English on staff pages and outside a request).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
 RELATIONSHIPS = [
-    ("self", "I am the patient"),
-    ("spouse_partner", "Spouse or partner"),
-    ("child", "Son or daughter"),
-    ("other_family", "Other family member"),
-    ("caregiver", "Caregiver or friend"),
-    ("other", "Someone else"),
+    ("self", _l("I am the patient")),
+    ("spouse_partner", _l("Spouse or partner")),
+    ("child", _l("Son or daughter")),
+    ("other_family", _l("Other family member")),
+    ("caregiver", _l("Caregiver or friend")),
+    ("other", _l("Someone else")),
 ]
 
 DIAGNOSIS_TYPES = [
-    ("pleural", "Pleural (lining of the lungs)"),
-    ("peritoneal", "Peritoneal (lining of the abdomen)"),
-    ("pericardial", "Pericardial (lining of the heart)"),
-    ("testicular", "Testicular (tunica vaginalis)"),
-    ("not_sure", "Not sure yet"),
+    ("pleural", _l("Pleural (lining of the lungs)")),
+    ("peritoneal", _l("Peritoneal (lining of the abdomen)")),
+    ("pericardial", _l("Pericardial (lining of the heart)")),
+    ("testicular", _l("Testicular (tunica vaginalis)")),
+    ("not_sure", _l("Not sure yet")),
 ]
 
 STAGES = [
-    ("1", "Stage 1"),
-    ("2", "Stage 2"),
-    ("3", "Stage 3"),
-    ("4", "Stage 4"),
-    ("not_sure", "Not sure / not staged yet"),
+    ("1", _l("Stage 1")),
+    ("2", _l("Stage 2")),
+    ("3", _l("Stage 3")),
+    ("4", _l("Stage 4")),
+    ("not_sure", _l("Not sure / not staged yet")),
 ]
 
 CELL_TYPES = [
-    ("epithelioid", "Epithelioid"),
-    ("sarcomatoid", "Sarcomatoid"),
-    ("biphasic", "Biphasic (mixed)"),
-    ("not_sure", "Not sure"),
+    ("epithelioid", _l("Epithelioid")),
+    ("sarcomatoid", _l("Sarcomatoid")),
+    ("biphasic", _l("Biphasic (mixed)")),
+    ("not_sure", _l("Not sure")),
 ]
 
 VETERAN = [
-    ("yes", "Yes"),
-    ("no", "No"),
-    ("unknown", "Prefer not to say"),
+    ("yes", _l("Yes")),
+    ("no", _l("No")),
+    ("unknown", _l("Prefer not to say")),
 ]
 
 GUIDE_TOPICS = [
-    ("treatment", "Treatment options and what each stage means"),
-    ("financial", "Financial help and paying for care"),
-    ("va_benefits", "VA benefits for veterans"),
-    ("living_with", "Living with mesothelioma, remission and recurrence"),
+    ("treatment", _l("Treatment options and what each stage means")),
+    ("financial", _l("Financial help and paying for care")),
+    ("va_benefits", _l("VA benefits for veterans")),
+    ("living_with", _l("Living with mesothelioma, remission and recurrence")),
 ]
 
 DIAGNOSED = [
-    ("recent", "In the last month"),
-    ("earlier", "More than a month ago"),
-    ("unknown", "Not sure"),
+    ("recent", _l("In the last month")),
+    ("earlier", _l("More than a month ago")),
+    ("unknown", _l("Not sure")),
 ]
 
 BEST_TIMES = [
-    ("asap", "As soon as possible"),
-    ("morning", "Morning (8 AM to noon)"),
-    ("afternoon", "Afternoon (noon to 5 PM)"),
-    ("evening", "Evening (5 PM to 9 PM)"),
+    ("asap", _l("As soon as possible")),
+    ("morning", _l("Morning (8 AM to noon)")),
+    ("afternoon", _l("Afternoon (noon to 5 PM)")),
+    ("evening", _l("Evening (5 PM to 9 PM)")),
 ]
 
 GUIDE_LANGUAGES = [
-    ("en", "English"),
-    ("es", "Spanish / Español"),
+    ("en", _l("English")),
+    ("es", _l("Spanish / Español")),
 ]
 
 # The same list on every form that asks a preferred language (callback, match): how each
 # language names itself beside its English name, so a reader finds their own.
 LANGUAGES = [
-    ("en", "English"),
-    ("es", "Spanish (Español)"),
-    ("zh", "Chinese (中文)"),
-    ("vi", "Vietnamese (Tiếng Việt)"),
-    ("ko", "Korean (한국어)"),
-    ("tl", "Tagalog"),
-    ("ru", "Russian (Русский)"),
-    ("ar", "Arabic (العربية)"),
-    ("fr", "French (Français)"),
-    ("pt", "Portuguese (Português)"),
-    ("de", "German (Deutsch)"),
-    ("it", "Italian (Italiano)"),
-    ("pl", "Polish (Polski)"),
-    ("ht", "Haitian Creole (Kreyòl ayisyen)"),
+    ("en", _l("English")),
+    ("es", _l("Spanish (Español)")),
+    ("zh", _l("Chinese (中文)")),
+    ("vi", _l("Vietnamese (Tiếng Việt)")),
+    ("ko", _l("Korean (한국어)")),
+    ("tl", _l("Tagalog")),
+    ("ru", _l("Russian (Русский)")),
+    ("ar", _l("Arabic (العربية)")),
+    ("fr", _l("French (Français)")),
+    ("pt", _l("Portuguese (Português)")),
+    ("de", _l("German (Deutsch)")),
+    ("it", _l("Italian (Italiano)")),
+    ("pl", _l("Polish (Polski)")),
+    ("ht", _l("Haitian Creole (Kreyòl ayisyen)")),
 ]
 
 NEEDS = [
-    ("treatment", "A doctor to plan treatment"),
-    ("second_opinion", "A second opinion"),
-    ("clinical_trial", "A clinical trial"),
-    ("palliative", "Help with symptoms close to home"),
+    ("treatment", _l("A doctor to plan treatment")),
+    ("second_opinion", _l("A second opinion")),
+    ("clinical_trial", _l("A clinical trial")),
+    ("palliative", _l("Help with symptoms close to home")),
 ]
 
 # two-letter codes of the 50 states, DC and Puerto Rico
@@ -106,9 +112,9 @@ US_STATES = [
 # fmt: on
 
 
-def label(choices: list[tuple[str, str]], value: str | None) -> str:
+def label(choices: list[tuple[str, Any]], value: str | None) -> str:
     """The human label for a stored value ('' when unknown)."""
-    return dict(choices).get(value or "", "")
+    return str(dict(choices).get(value or "", ""))
 
 
 # How staff read a recorded match's tier (PRODUCT.md section 3): recorded matches are

@@ -36,6 +36,14 @@ TREATMENT_WORDS = {
     "clinical_trials": _("clinical trials"),
     "palliative_care": _("palliative care"),
 }
+SPECIALTY_WORDS = {
+    "thoracic_surgery": _("thoracic surgery"),
+    "surgical_oncology": _("surgical oncology"),
+    "medical_oncology": _("medical oncology"),
+    "radiation_oncology": _("radiation oncology"),
+    "pulmonology": _("pulmonology"),
+    "palliative_care": _("palliative care"),
+}
 # a type as an adjective of "mesothelioma" (Spanish: "mesotelioma pericárdico")
 TYPE_WORDS = {
     "pleural": _("pleural"),
@@ -139,8 +147,8 @@ class Wording:
         return self.gettext(_KINDS_OF_MESOTHELIOMA).format(kinds=self.join(named))
 
     def miles(self, miles: float) -> str:
-        """A distance to one decimal: '38.2'; Spanish as US Hispanic readers write it, '1,494.3'."""
-        return f"{miles:,.1f}" if self.language == "es" else f"{miles:.1f}"
+        """A distance as this language writes it (``distance_words``)."""
+        return distance_words(miles, self.language)
 
     def reason(self, reason: Reason) -> str:
         """One reason as a sentence in this language (lower case first, as a list item reads)."""
@@ -179,6 +187,16 @@ class Wording:
 
     def _offered(self, reason: Reason) -> str:
         return self.join(self.treatments(reason.treatments))
+
+
+def distance_words(miles: float, language: str) -> str:
+    """Miles to one decimal, '38.2': the cards, the reasons and the guide write them alike.
+
+    Spanish groups thousands as US Hispanic readers do, like everyone else in
+    the US ('1,494.3 millas', not '1.494,3'); English keeps the form its
+    pages have always shown ('1494.3').
+    """
+    return f"{miles:,.1f}" if language == "es" else f"{miles:.1f}"
 
 
 def _starts_with_i_sound(word: str) -> bool:

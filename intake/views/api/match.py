@@ -15,6 +15,7 @@ from intake.forms import match as match_form
 from intake.logsafe import describe_failure
 from intake.matching.types import QueryError
 from intake.services.directory import match_query
+from intake import translator
 from intake.views.api import openapi
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -48,7 +49,9 @@ def match() -> ResponseReturnValue:
         matches = match_query.find_matches(db.session, query)
     except QueryError as error:
         return invalid(error.field, error.message)
-    return _json(match_query.matches_payload(query, matches))
+    # the reasons in the patient's language when we write it (Spanish), English otherwise
+    words = translator.wording(query.language)
+    return _json(match_query.matches_payload(query, matches, words))
 
 
 @bp.get("/openapi.json")
