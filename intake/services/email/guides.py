@@ -31,7 +31,7 @@ from intake.models.email import PURPOSE_GUIDE, EmailDelivery
 from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
 from intake.services.directory import match_query, match_sections
-from intake.services.email import emails, fulfilment, unsubscribe
+from intake.services.email import emails, fulfilment, links, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +186,12 @@ def compose_email(session: Session, delivery: EmailDelivery, address: str) -> co
     context = {
         "first_name": contact.first_name,
         "language": language,
-        "unsubscribe_url": unsubscribe.url_for_token(token),
         "org": organisation(),
         "postal_address": current_app.config["MAIL_POSTAL_ADDRESS"],
-        "callback_url": f"{current_app.config['PUBLIC_BASE_URL']}/callback",
         "pages": None,
+        **links.links_for(
+            language, current_app.config["PUBLIC_BASE_URL"], unsubscribe.url_for_token(token)
+        ),
     }
     config = current_app.config
     subject = (
