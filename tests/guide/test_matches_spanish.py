@@ -27,7 +27,7 @@ from tests.matching._demo import demo_listings
 ORG = Org("Mesothelioma Patient Support", "1-800-555-0199", "https://example.org", "1 Example St")
 ENGLISH = re.compile(
     r"\b(offers|treats|performs|speaks|miles|from|the|and|with|usual|options|stage|surgery|"
-    r"specialist|accepts|benefits|sees|patients|video|team|of|for|lung|Why|Phone)\b"
+    r"specialist|accepts|benefits|sees|patients|visits|team|of|for|lung|Why|Phone)\b"
 )
 
 
