@@ -57,7 +57,9 @@ class MatchForm(FlaskForm):
     cancer_type = DiagnosisRadios(
         _l("Type of mesothelioma"),
         choices=options(vocab.DIAGNOSIS_TYPES),
-        validators=[InputRequired(_l("Please choose the type of mesothelioma, or 'Not sure yet'."))],
+        validators=[
+            InputRequired(_l("Please choose the type of mesothelioma, or 'Not sure yet'."))
+        ],
     )
     zip = StringField(
         _l("ZIP code"),

@@ -122,9 +122,7 @@ def matches_text(
     )
 
 
-def _card(
-    number: int, card: MatchCard, w: dict[str, str], section: str, language: str
-) -> CardText:
+def _card(number: int, card: MatchCard, w: dict[str, str], section: str, language: str) -> CardText:
     place = [card.institution, f"{card.city}, {card.state}"]
     if card.distance_miles is not None:
         place.append(f"{distance_words(card.distance_miles, language)} {w['miles']}")

@@ -202,7 +202,9 @@ def distance_words(miles: float, language: str) -> str:
 def _starts_with_i_sound(word: str) -> bool:
     """Spanish writes 'e' for 'y' before an 'i' sound: 'quimioterapia e inmunoterapia'."""
     lower = word.lower()
-    return lower.startswith(("i", "í")) or (lower.startswith(("hi", "hí")) and lower[2:3] not in "aeé")
+    return lower.startswith(("i", "í")) or (
+        lower.startswith(("hi", "hí")) and lower[2:3] not in "aeé"
+    )
 
 
 def capitalised(sentence: str) -> str:

@@ -28,8 +28,11 @@ def demo_listings(committed_db):
 @pytest.fixture
 def spanish_phone(browser: Any) -> Any:
     """A phone-sized tab whose browser asks for Spanish."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-US",
-                                  extra_http_headers={"Accept-Language": "es-US,es;q=0.9"})  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="es-US",
+        extra_http_headers={"Accept-Language": "es-US,es;q=0.9"},
+    )
     tab = context.new_page()
     yield tab
     context.close()

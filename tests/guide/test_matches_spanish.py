@@ -1,4 +1,4 @@
-"""The Spanish guide's "Especialistas cerca de usted": every reason Spanish, true, as the page says it.
+"""The Spanish guide's "Especialistas cerca de usted": every reason in Spanish, and true.
 
 Cards are made as the guide email makes them (``guides.card_for``) from the
 engine's ranking of the demo directory, drawn into a real PDF, and its text
@@ -59,5 +59,7 @@ def test_the_spanish_guides_specialists_page_gives_every_reason_in_spanish(tmp_p
         assert not ENGLISH.findall(said), why
         speaks = "habla español" in why.lower()
         assert speaks == ("es" in match.listing.languages), (why, match.listing.languages)
-    assert "inmunoterapia, por lo general el primer tratamiento del mesotelioma sarcomatoide" in text
+    assert (
+        "inmunoterapia, por lo general el primer tratamiento del mesotelioma sarcomatoide" in text
+    )
     assert " millas" in text and " miles" not in text

@@ -1,4 +1,4 @@
-"""The specialist match in Spanish: the page, its reasons and headings, the API and the guide's cards.
+"""The specialist match in Spanish: the page, its reasons and headings, the form and the API.
 
 A Spanish reader's reasons are all Spanish and still true of the listing.
 The check of truth is written here from the listing's row, with its own
@@ -95,7 +95,9 @@ def _spanish_page(client: Any, params: dict[str, str]) -> str:
     return page
 
 
-@pytest.mark.parametrize("params", [PALLIATIVE_59801, SARCOMATOID_10001], ids=["palliative", "sarcomatoid"])
+@pytest.mark.parametrize(
+    "params", [PALLIATIVE_59801, SARCOMATOID_10001], ids=["palliative", "sarcomatoid"]
+)
 def test_every_reason_and_heading_is_spanish_and_true_of_the_listing(client, demo, params):
     page = _spanish_page(client, params)
     by_name = {html.escape(m.listing.name): m.listing for m in _all_matches(demo, params)}
@@ -133,7 +135,10 @@ def _all_matches(session: Any, params: dict[str, str]) -> list[Any]:
 def test_the_sarcomatoid_lift_and_spanish_speakers_are_named_in_spanish(client, demo):
     page = _spanish_page(client, SARCOMATOID_10001)
     text = html.unescape(page)
-    assert "ofrece inmunoterapia, por lo general el primer tratamiento del mesotelioma sarcomatoide" in text.lower()
+    assert (
+        "ofrece inmunoterapia, por lo general el primer tratamiento del mesotelioma sarcomatoide"
+        in text.lower()
+    )
     spoken = [c for c in _cards(page) if "Habla español" in _reasons(c)]
     assert spoken, "a Spanish page lifts doctors who speak Spanish, and says so"
 
@@ -180,5 +185,9 @@ def test_spanish_wording_reads_as_spanish():
     kinds = Reason("treats", cancer_types=("pleural", "pericardial"), treatments=("radiation",))
     assert words.reason(kinds) == "trata el mesotelioma pleural y pericárdico; ofrece radioterapia"
     assert words.reason(Reason("language", language="es")) == "habla español"
-    assert words.reason(Reason("distance", miles=1494.3, zip="59801")) == "a 1,494.3 millas de 59801"
-    assert Wording().reason(Reason("distance", miles=1494.3, zip="59801")) == "1494.3 miles from 59801"
+    assert (
+        words.reason(Reason("distance", miles=1494.3, zip="59801")) == "a 1,494.3 millas de 59801"
+    )
+    assert (
+        Wording().reason(Reason("distance", miles=1494.3, zip="59801")) == "1494.3 miles from 59801"
+    )

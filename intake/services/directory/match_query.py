@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, scoped_session
 
 from intake.matching import geo
 from intake.matching.index import ListingIndex
-from intake.matching.wording import ENGLISH, Wording
 from intake.matching.types import (
     SUPPORTIVE_SPECIALTIES,
     TREATING_SPECIALTIES,
@@ -31,6 +30,7 @@ from intake.matching.types import (
     MatchQuery,
     format_display_name,
 )
+from intake.matching.wording import ENGLISH, Wording
 from intake.models.base import utcnow
 from intake.models.contact import Case
 from intake.models.specialist import CaseMatch, Specialist

@@ -67,24 +67,33 @@ def none_within(session: AnySession, query: MatchQuery, kind: str, words: Wordin
             return _(
                 "No palliative care or lung specialist within %(reach)s miles of %(zip)s, "
                 "and none in our directory treats %(what)s.",
-                reach=reach, zip=query.zip, what=what,
+                reach=reach,
+                zip=query.zip,
+                what=what,
             )
         return _(
             "No palliative care or lung specialist within %(reach)s miles of %(zip)s; "
             "the nearest is %(name)s, %(miles)s miles away, in %(place)s.",
-            reach=reach, zip=query.zip, **where(*found, words),
+            reach=reach,
+            zip=query.zip,
+            **where(*found, words),
         )
     if found is None:
         return _(
             "No specialist who treats %(what)s within %(reach)s miles of %(zip)s, "
             "and none in our directory treats %(what)s.",
-            reach=reach, zip=query.zip, what=what,
+            reach=reach,
+            zip=query.zip,
+            what=what,
         )
     return _(
         "No specialist who treats %(what)s within %(reach)s miles of %(zip)s; "
         "the nearest is %(name)s, %(miles)s miles away, in %(place)s.",
-        what=what, reach=reach, zip=query.zip, **where(*found, words),
-    )  # fmt: skip
+        what=what,
+        reach=reach,
+        zip=query.zip,
+        **where(*found, words),
+    )
 
 
 def page_sections(
@@ -113,10 +122,13 @@ def page_sections(
             section.intro = _(
                 "Palliative care and lung specialists within %(reach)s miles of %(zip)s can help "
                 "with breathing, pain and other symptoms, at any stage and alongside treatment.",
-                reach=sections.miles_words(reach), zip=query.zip,
+                reach=sections.miles_words(reach),
+                zip=query.zip,
             )
         if section.key == "treating":
-            section.intro = _("If you also want to talk about treatment, these specialists treat it.")
+            section.intro = _(
+                "If you also want to talk about treatment, these specialists treat it."
+            )
     start = 1
     for section in out:
         section.start = start

@@ -11,7 +11,7 @@ from intake.catalogues import LANGUAGES
 
 
 def in_language(url: str, language: str) -> str:
-    """The link with the email's language as ``lang=`` (unchanged for a language we do not write)."""
+    """The link with the email's language as ``lang=`` (untouched for one we do not write)."""
     if language not in LANGUAGES:
         return url
     return f"{url}{'&' if '?' in url else '?'}lang={language}"

@@ -26,9 +26,7 @@ def compose_unreachable(
         "language": language,
         "org": guides.organisation(),
         "postal_address": config["MAIL_POSTAL_ADDRESS"],
-        **links.links_for(
-            language, config["PUBLIC_BASE_URL"], unsubscribe.url_for_token(token)
-        ),
+        **links.links_for(language, config["PUBLIC_BASE_URL"], unsubscribe.url_for_token(token)),
     }
     subject = "Intentamos llamarle" if language == "es" else "We tried to reach you"
     return compose.build(

@@ -10,12 +10,12 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from intake import translator
 from intake.extensions import csrf, db, limiter
 from intake.forms import match as match_form
 from intake.logsafe import describe_failure
 from intake.matching.types import QueryError
 from intake.services.directory import match_query
-from intake import translator
 from intake.views.api import openapi
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

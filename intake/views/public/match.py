@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel import Locale
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-
-from intake.extensions import db, limiter
-from intake.forms.match import DISTANCES, PAGE_LIMIT, MatchForm
-from babel import Locale
 from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 
+from intake.extensions import db, limiter
+from intake.forms.match import DISTANCES, PAGE_LIMIT, MatchForm
 from intake.matching.types import Match, MatchQuery, QueryError, language_label
 from intake.matching.wording import SPECIALTY_WORDS, Wording, capitalised
 from intake.services.directory import match_query, match_sections
@@ -75,7 +74,9 @@ def _page(form: MatchForm, outcome: Outcome | None) -> str:
         "public/match.html",
         form=form,
         outcome=outcome,
-        specialty_name=lambda code: gettext(SPECIALTY_WORDS[code]) if code in SPECIALTY_WORDS else code,
+        specialty_name=lambda code: (
+            gettext(SPECIALTY_WORDS[code]) if code in SPECIALTY_WORDS else code
+        ),
         treatment_names=lambda codes: capitalised(", ".join(words.treatments(codes))),
         language_names=language_names,
         say=lambda reason: capitalised(words.reason(reason)),
@@ -122,36 +123,71 @@ def count_sentence(query: MatchQuery, shown: list[Match], more: bool) -> str:
     place = {"what": what, "miles": limit, "zip": query.zip}
     if not shown:
         if limit:
-            return _("We found no specialists who treat %(what)s within %(miles)s miles of %(zip)s", **place)
+            return _(
+                "We found no specialists who treat %(what)s within %(miles)s miles of %(zip)s",
+                **place,
+            )
         return _("We found no specialists who treat %(what)s in our directory", what=what)
     near = [m for m in shown if not query.max_miles or m.distance_miles <= query.max_miles]
     far = len(shown) - len(near)
     if more:  # only the shown cards are counted: there are more of every kind
-        if not far and limit:
-            return _("The %(count)s best matches among specialists who treat %(what)s within "
-                     "%(miles)s miles of %(zip)s", count=len(shown), **place)
-        if not far:
-            return _("The %(count)s best matches among specialists who treat %(what)s",
-                     count=len(shown), what=what)
-        if not near:
-            return _("The %(count)s best matches for %(what)s are farther than %(miles)s miles "
-                     "from %(zip)s, by video visit", count=len(shown), **place)
-        return _("The %(count)s best matches for %(what)s: %(near)s within %(miles)s miles of "
-                 "%(zip)s, %(far)s farther away by video visit",
-                 count=len(shown), near=len(near), far=far, **place)
+        return _best_of_more(place, len(shown), len(near), far)
     if not near:
-        return _("No specialists treat %(what)s within %(miles)s miles of %(zip)s; %(far)s "
-                 "farther away offer video visits", far=far, **place)
+        return _(
+            "No specialists treat %(what)s within %(miles)s miles of %(zip)s; %(far)s "
+            "farther away offer video visits",
+            far=far,
+            **place,
+        )
     if limit:
-        sentence = ngettext("%(num)s specialist treats %(what)s within %(miles)s miles of %(zip)s",
-                            "%(num)s specialists treat %(what)s within %(miles)s miles of %(zip)s",
-                            len(near), **place)
+        sentence = ngettext(
+            "%(num)s specialist treats %(what)s within %(miles)s miles of %(zip)s",
+            "%(num)s specialists treat %(what)s within %(miles)s miles of %(zip)s",
+            len(near),
+            **place,
+        )
     else:
-        sentence = ngettext("%(num)s specialist treats %(what)s",
-                            "%(num)s specialists treat %(what)s", len(near), what=what)
+        sentence = ngettext(
+            "%(num)s specialist treats %(what)s",
+            "%(num)s specialists treat %(what)s",
+            len(near),
+            what=what,
+        )
     if far:
         sentence = _("%(sentence)s, and %(far)s more by video visit", sentence=sentence, far=far)
-    return sentence  # fmt: skip
+    return sentence
+
+
+def _best_of_more(place: dict[str, str], shown: int, near: int, far: int) -> str:
+    """The heading when there are more results than shown: the shown ones, near and by video."""
+    if not far and place["miles"]:
+        return _(
+            "The %(count)s best matches among specialists who treat %(what)s within "
+            "%(miles)s miles of %(zip)s",
+            count=shown,
+            **place,
+        )
+    if not far:
+        return _(
+            "The %(count)s best matches among specialists who treat %(what)s",
+            count=shown,
+            what=place["what"],
+        )
+    if not near:
+        return _(
+            "The %(count)s best matches for %(what)s are farther than %(miles)s miles "
+            "from %(zip)s, by video visit",
+            count=shown,
+            **place,
+        )
+    return _(
+        "The %(count)s best matches for %(what)s: %(near)s within %(miles)s miles of "
+        "%(zip)s, %(far)s farther away by video visit",
+        count=shown,
+        near=near,
+        far=far,
+        **place,
+    )
 
 
 def _search_url(query: MatchQuery, **changes: Any) -> str:

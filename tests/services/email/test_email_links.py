@@ -1,4 +1,4 @@
-"""Links in an email open their page in the email's language: a Spanish email never leads to English.
+"""Links in an email open their page in its language: a Spanish email never leads to English.
 
 The guide email (both parts, and the web address in its PDF) and the
 deletion email are composed as the worker composes them, and every link to
