@@ -95,10 +95,10 @@ LANGUAGES = [
 ]
 
 NEEDS = [
-    ("treatment", "A doctor to plan treatment"),
-    ("second_opinion", "A second opinion"),
-    ("clinical_trial", "A clinical trial"),
-    ("palliative", "Help with symptoms close to home"),
+    ("treatment", _l("A doctor to plan treatment")),
+    ("second_opinion", _l("A second opinion")),
+    ("clinical_trial", _l("A clinical trial")),
+    ("palliative", _l("Help with symptoms close to home")),
 ]
 
 # two-letter codes of the 50 states, DC and Puerto Rico

@@ -28,6 +28,7 @@ from intake.matching.types import QueryError
 @with_appcontext
 def match(zip_code: str | None, veteran: bool, telehealth: bool, **options: str | None) -> None:
     """Print ranked specialists as JSON (the API's /api/v1/match body)."""
+    from intake import translator
     from intake.extensions import db
     from intake.forms import match as match_form
     from intake.services.directory import match_query
@@ -46,4 +47,5 @@ def match(zip_code: str | None, veteran: bool, telehealth: bool, **options: str 
     except QueryError as error:
         option = "--" + error.field.removesuffix("_ok").replace("_", "-")
         raise click.ClickException(f"{option}: {error.message}") from None
-    click.echo(json.dumps(match_query.matches_payload(query, matches), indent=2))
+    words = translator.wording(query.language)  # the API's body: reasons in its language
+    click.echo(json.dumps(match_query.matches_payload(query, matches, words), indent=2))

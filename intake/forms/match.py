@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -33,8 +34,10 @@ from intake.matching.types import (
 
 LANGUAGE_CHOICES = vocab.LANGUAGES
 DISTANCES = (25, 50, 100, 250, 500)
-DISTANCE_CHOICES = [("", "Any distance")] + [(str(d), f"Up to {d} miles") for d in DISTANCES]
-VETERAN_CHOICES = [("yes", "Yes"), ("no", "No")]
+DISTANCE_CHOICES = [("", _l("Any distance"))] + [
+    (str(d), _l("Up to %(miles)s miles", miles=d)) for d in DISTANCES
+]
+VETERAN_CHOICES = [("yes", _l("Yes")), ("no", _l("No"))]
 # Asked for one more than we show, to know honestly whether there are more.
 PAGE_LIMIT = 20
 
@@ -42,7 +45,7 @@ PAGE_LIMIT = 20
 class DiagnosisRadios(Radios):
     """Diagnosis radios whose message for a made-up value says what to choose."""
 
-    invalid_message = "Please choose the type of mesothelioma, or 'Not sure yet'."
+    invalid_message = _l("Please choose the type of mesothelioma, or 'Not sure yet'.")
 
 
 class MatchForm(FlaskForm):
@@ -52,32 +55,38 @@ class MatchForm(FlaskForm):
         csrf = False  # a search changes nothing, and its URL should be shareable
 
     cancer_type = DiagnosisRadios(
-        "Type of mesothelioma",
+        _l("Type of mesothelioma"),
         choices=options(vocab.DIAGNOSIS_TYPES),
-        validators=[InputRequired("Please choose the type of mesothelioma, or 'Not sure yet'.")],
+        validators=[
+            InputRequired(_l("Please choose the type of mesothelioma, or 'Not sure yet'."))
+        ],
     )
     zip = StringField(
-        "ZIP code",
+        _l("ZIP code"),
         filters=[strip_filter],
-        description="We measure the distance to each specialist from here.",
-        validators=[InputRequired("Please enter a ZIP code."), Length(max=10), existing_zip],
+        description=_l("We measure the distance to each specialist from here."),
+        validators=[
+            InputRequired(_l("Please enter a ZIP code.")),
+            Length(max=10, message=_l("Please enter a 5-digit ZIP code, like 10001.")),
+            existing_zip,
+        ],
     )
-    stage = Choice("Stage", choices=options(vocab.STAGES), default=NOT_SURE)
-    cell_type = Choice("Cell type", choices=options(vocab.CELL_TYPES), default=NOT_SURE)
+    stage = Choice(_l("Stage"), choices=options(vocab.STAGES), default=NOT_SURE)
+    cell_type = Choice(_l("Cell type"), choices=options(vocab.CELL_TYPES), default=NOT_SURE)
     veteran = Radios(
-        "Did the patient serve in the US military?",
+        _l("Did the patient serve in the US military?"),
         choices=options(VETERAN_CHOICES),
         validators=[Optional()],
     )
     need = Radios(
-        "What are you looking for?",
+        _l("What are you looking for?"),
         choices=options(vocab.NEEDS),
         default=DEFAULT_NEED,
         validators=[Optional()],
     )
-    language = Choice("Preferred language", choices=options(LANGUAGE_CHOICES), default="en")
-    max_miles = Choice("How far can you travel?", choices=options(DISTANCE_CHOICES), default="")
-    telehealth = BooleanField("Video visits (telehealth) are fine")
+    language = Choice(_l("Preferred language"), choices=options(LANGUAGE_CHOICES), default="en")
+    max_miles = Choice(_l("How far can you travel?"), choices=options(DISTANCE_CHOICES), default="")
+    telehealth = BooleanField(_l("Video visits (telehealth) are fine"))
 
     def to_query(self, limit: int = PAGE_LIMIT + 1) -> MatchQuery:
         """The validated answers as the engine's query."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.guide.types import MatchCard
+from intake.matching.wording import distance_words
 
 Run = tuple[bool, str]  # (bold, text)
 
@@ -109,7 +110,7 @@ def matches_text(
     texts = []
     for n, card in enumerate(cards, start=1):
         new = n == 1 or card.section_title != cards[n - 2].section_title
-        texts.append(_card(n, card, w, card.section_title if new else ""))
+        texts.append(_card(n, card, w, card.section_title if new else "", language))
     return MatchesText(
         heading=w["heading"],
         intro=((False, based + w["intro"]), (True, w["not_endorsement"])),
@@ -121,10 +122,10 @@ def matches_text(
     )
 
 
-def _card(number: int, card: MatchCard, w: dict[str, str], section: str) -> CardText:
+def _card(number: int, card: MatchCard, w: dict[str, str], section: str, language: str) -> CardText:
     place = [card.institution, f"{card.city}, {card.state}"]
     if card.distance_miles is not None:
-        place.append(f"{card.distance_miles:.1f} {w['miles']}")
+        place.append(f"{distance_words(card.distance_miles, language)} {w['miles']}")
     if card.telehealth:
         place.append(w["video"])
     why = ""

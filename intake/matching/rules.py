@@ -261,7 +261,7 @@ class Plan:
         if tier == 1 and self.teams:
             said.append(reasons.team_reason(item, self.team_types(item)))
         said += [
-            reasons.lift_reason(lift, item, self.cell_type, self.language)
+            reasons.lift_reason(lift, self.cell_type, self.language)
             for lift in lifts
             if lift != "fair_spread"
         ]

@@ -195,18 +195,58 @@ class MatchQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a listing was chosen, as a code and the facts of its row it names (no words).
+
+    The words are chosen where a reason is shown, in the reader's language
+    (``wording.py``), so the page, the guide and the API say the same thing.
+    Only the fields a code uses are set.
+    """
+
+    code: str  # see wording.py: fits_stage, surgery, treats, ..., distance
+    treatments: tuple[str, ...] = ()  # in vocabulary order
+    cancer_types: tuple[str, ...] = ()
+    stage: str = ""
+    cell_type: str = ""
+    language: str = ""
+    institution: str = ""
+    miles: float | None = None
+    zip: str = ""
+
+    def values(self) -> dict[str, object]:
+        """The facts it names, for programs (the API's ``reason_codes``)."""
+        found: dict[str, object] = {}
+        for name in ("treatments", "cancer_types", "stage", "cell_type", "language"):
+            value = getattr(self, name)
+            if value:
+                found[name] = list(value) if isinstance(value, tuple) else value
+        if self.institution:
+            found["institution"] = self.institution
+        if self.miles is not None:
+            found.update(miles=self.miles, zip=self.zip)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """One ranked result: the listing, how far it is, its score and why it was chosen."""
 
     listing: Listing
     distance_miles: float
     score: float
-    reasons: tuple[str, ...]  # for patients: what fits their case, then the distance
+    why: tuple[Reason, ...]  # for patients: what fits their case, then the distance
     lifts: tuple[str, ...]  # machine names of every lift applied, fair spread included
     tier: int = 2  # 1 is what the need asks for first (tiers.py); 1-3, or 1-4 for some needs
     within_reach: bool = True  # within the patient's reach, in person or by video
     staff_note: str = ""  # the fair-spread tie-breaker, for staff only
     section: str = "best"  # best, support, video or farther (SECTIONS; PRODUCT.md section 3)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons in English (the catalogue's own words): for staff, the CLI and tests."""
+        from intake.matching.wording import ENGLISH
+
+        return ENGLISH.reasons(self.why)
 
 
 class QueryError(ValueError):

@@ -71,8 +71,10 @@ def test_a_confirmed_deletion_leaves_no_trace_of_the_person_and_keeps_the_counts
         assert submit(client, "/guide", other.guide_form(), process=False).status_code == 303
         guides = smtp.wait_for(2, timeout=90)
         for message in guides:  # every email's footer offers deletion next to unsubscribing
-            assert f"{BASE}/privacy/delete" in message.get_body(("plain",)).get_content()
-            assert f'href="{BASE}/privacy/delete"' in message.get_body(("html",)).get_content()
+            # in the email's language (these people asked in English)
+            assert f"{BASE}/privacy/delete?lang=en" in message.get_body(("plain",)).get_content()
+            html = message.get_body(("html",)).get_content()
+            assert f'href="{BASE}/privacy/delete?lang=en"' in html
 
         def queued() -> bool:
             db.session.rollback()

@@ -30,6 +30,7 @@ from intake.matching.types import (
     MatchQuery,
     format_display_name,
 )
+from intake.matching.wording import ENGLISH, Wording
 from intake.models.base import utcnow
 from intake.models.contact import Case
 from intake.models.specialist import CaseMatch, Specialist
@@ -244,8 +245,8 @@ def _specialist_ids(session: AnySession, listing_ids: list[str]) -> dict[str, in
 # --- What the API and the CLI print ---
 
 
-def match_as_dict(match: Match) -> dict[str, Any]:
-    """One result as the API and the CLI print it."""
+def match_as_dict(match: Match, words: Wording = ENGLISH) -> dict[str, Any]:
+    """One result as the API and the CLI print it, its reasons in ``words``' language."""
     item = match.listing
     return {
         "listing_id": item.listing_id,
@@ -258,7 +259,7 @@ def match_as_dict(match: Match) -> dict[str, Any]:
         "score": match.score,
         "tier": match.tier,
         "section": match.section,
-        "reasons": list(match.reasons),
+        "reasons": list(words.reasons(match.why)),
         "specialty": item.specialty,
         "treatments": [t for t in TREATMENTS if t in item.treatments],
         "telehealth": item.telehealth,
@@ -268,10 +269,14 @@ def match_as_dict(match: Match) -> dict[str, Any]:
         "languages": sorted(item.languages),
         # the fair-spread tie-breaker is for staff, never a reason given to a patient
         "lifts": [lift for lift in match.lifts if lift != "fair_spread"],
+        # the same reasons as codes and the facts they name, for programs that word their own
+        "reason_codes": [{"code": r.code, **r.values()} for r in match.why],
     }
 
 
-def matches_payload(query: MatchQuery, matches: list[Match]) -> dict[str, Any]:
+def matches_payload(
+    query: MatchQuery, matches: list[Match], words: Wording = ENGLISH
+) -> dict[str, Any]:
     """The whole answer: the query as understood, how many results, and the results."""
     return {
         "query": {
@@ -287,5 +292,5 @@ def matches_payload(query: MatchQuery, matches: list[Match]) -> dict[str, Any]:
             "need": query.need,
         },
         "count": len(matches),
-        "results": [match_as_dict(m) for m in matches],
+        "results": [match_as_dict(m, words) for m in matches],
     }

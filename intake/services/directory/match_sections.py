@@ -11,21 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from intake.matching import sections
-from intake.matching.types import CANCER_TYPE_LABELS, NOT_SURE, Listing, Match, MatchQuery
+from intake.matching.types import NOT_SURE, Listing, Match, MatchQuery
+from intake.matching.wording import Wording, distance_words
 from intake.services.directory import match_query
 from intake.services.directory.match_query import AnySession
 
 FIRST_SHOWN = 5  # then "show more": 20 cards are a very long scroll on a phone
 # Past this, the guide says why its first specialist is so far (a day's drive, about).
 FAR_MILES = 100.0
-
-SUPPORTIVE_WORDS = "palliative care or lung specialist"
-SUPPORT_INTRO = (
-    "Palliative care and lung specialists within {reach} miles of {zip} can help with "
-    "breathing, pain and other symptoms, at any stage and alongside treatment."
-)
-TREATING_INTRO = "If you also want to talk about treatment, these specialists treat it."
 
 
 @dataclass
@@ -50,48 +46,89 @@ class PageSection:
         return self.matches[FIRST_SHOWN:]
 
 
-def what_words(query: MatchQuery) -> str:
+def what_words(query: MatchQuery, words: Wording) -> str:
     """'pleural mesothelioma', or 'mesothelioma' when the type is not known."""
-    return (
-        "mesothelioma" if query.cancer_type == NOT_SURE else CANCER_TYPE_LABELS[query.cancer_type]
+    return words.types(() if query.cancer_type == NOT_SURE else (query.cancer_type,))
+
+
+def where(listing: Listing, miles: float, words: Wording) -> dict[str, str]:
+    """The nearest listing's name, distance and place, for a sentence that names it."""
+    place = f"{listing.city}, {listing.state}"
+    return {"name": listing.name, "miles": words.miles(miles), "place": place}
+
+
+def none_within(session: AnySession, query: MatchQuery, kind: str, words: Wording) -> str:
+    """'No <kind> within 500 miles of 59801; the nearest is Dr. X, 612.3 miles away, in ...'."""
+    reach = sections.miles_words(sections.reach_of(query))
+    what = what_words(query, words)
+    found = match_query.nearest(session, query, kind)
+    if kind == "supportive":
+        if found is None:
+            return _(
+                "No palliative care or lung specialist within %(reach)s miles of %(zip)s, "
+                "and none in our directory treats %(what)s.",
+                reach=reach,
+                zip=query.zip,
+                what=what,
+            )
+        return _(
+            "No palliative care or lung specialist within %(reach)s miles of %(zip)s; "
+            "the nearest is %(name)s, %(miles)s miles away, in %(place)s.",
+            reach=reach,
+            zip=query.zip,
+            **where(*found, words),
+        )
+    if found is None:
+        return _(
+            "No specialist who treats %(what)s within %(reach)s miles of %(zip)s, "
+            "and none in our directory treats %(what)s.",
+            reach=reach,
+            zip=query.zip,
+            what=what,
+        )
+    return _(
+        "No specialist who treats %(what)s within %(reach)s miles of %(zip)s; "
+        "the nearest is %(name)s, %(miles)s miles away, in %(place)s.",
+        what=what,
+        reach=reach,
+        zip=query.zip,
+        **where(*found, words),
     )
 
 
-def where(listing: Listing, miles: float) -> str:
-    """'Dr. X, 612.3 miles away, in Omaha, NE'."""
-    return f"{listing.name}, {miles:.1f} miles away, in {listing.city}, {listing.state}"
+def page_sections(
+    session: AnySession, query: MatchQuery, shown: list[Match], words: Wording
+) -> list[PageSection]:
+    """The shown results as the page's sections, with a note for each empty one that matters.
 
-
-def none_within(session: AnySession, query: MatchQuery, kind: str, words: str) -> str:
-    """'No <words> within 500 miles of 59801; the nearest is Dr. X, 612.3 miles away, in ...'."""
-    reach = sections.miles_words(sections.reach_of(query))
-    said = f"No {words} within {reach} miles of {query.zip}"
-    found = match_query.nearest(session, query, kind)
-    if found is None:
-        return f"{said}, and none in our directory treats {what_words(query)}."
-    return f"{said}; the nearest is {where(*found)}."
-
-
-def page_sections(session: AnySession, query: MatchQuery, shown: list[Match]) -> list[PageSection]:
-    """The shown results as the page's sections, with a note for each empty one that matters."""
+    ``words`` are the page's (its language, and the request's catalogue, which the
+    notes written here are looked up in too).
+    """
     reach = sections.reach_of(query)
-    groups = sections.group(shown, query.need, query.zip, reach)
+    groups = sections.group(shown, query.need, query.zip, reach, words.language)
     out = [PageSection(g.key, g.title, list(g.matches)) for g in groups]
     keys = {s.key for s in out}
     palliative = query.need == "palliative"
     if shown and "best" not in keys:
-        kind, words = ("supportive", SUPPORTIVE_WORDS) if palliative else ("treating", "")
-        words = words or f"specialist who treats {what_words(query)}"
-        empty = PageSection("best", sections.title("best", query.need, query.zip, reach))
+        kind = "supportive" if palliative else "treating"
+        title = sections.title("best", query.need, query.zip, reach, words.language)
+        empty = PageSection("best", title)
         empty.note = none_within(session, query, kind, words)
         out.insert(0, empty)
     if shown and not palliative and "support" not in keys:
-        out.append(_support_elsewhere(session, query, reach))
+        out.append(_support_elsewhere(session, query, reach, words))
     for section in out:
         if section.key == "support" and section.matches:
-            section.intro = SUPPORT_INTRO.format(reach=sections.miles_words(reach), zip=query.zip)
+            section.intro = _(
+                "Palliative care and lung specialists within %(reach)s miles of %(zip)s can help "
+                "with breathing, pain and other symptoms, at any stage and alongside treatment.",
+                reach=sections.miles_words(reach),
+                zip=query.zip,
+            )
         if section.key == "treating":
-            section.intro = TREATING_INTRO
+            section.intro = _(
+                "If you also want to talk about treatment, these specialists treat it."
+            )
     start = 1
     for section in out:
         section.start = start
@@ -99,17 +136,22 @@ def page_sections(session: AnySession, query: MatchQuery, shown: list[Match]) ->
     return out
 
 
-def _support_elsewhere(session: AnySession, query: MatchQuery, reach: float) -> PageSection:
+def _support_elsewhere(
+    session: AnySession, query: MatchQuery, reach: float, words: Wording
+) -> PageSection:
     """ "Care close to home" when no supportive care made the list: say where the nearest is."""
-    empty = PageSection("support", sections.title("support", query.need, query.zip, reach))
+    title = sections.title("support", query.need, query.zip, reach, words.language)
+    empty = PageSection("support", title)
     found = match_query.nearest(session, query, "supportive")
     if found is not None and found[1] <= reach:
-        empty.note = (
-            f"The nearest {SUPPORTIVE_WORDS} is {where(*found)}. They can help with breathing, "
-            "pain and other symptoms, at any stage and alongside treatment."
+        empty.note = _(
+            "The nearest palliative care or lung specialist is %(name)s, %(miles)s miles away, "
+            "in %(place)s. They can help with breathing, pain and other symptoms, at any stage "
+            "and alongside treatment.",
+            **where(*found, words),
         )
     else:
-        empty.note = none_within(session, query, "supportive", SUPPORTIVE_WORDS)
+        empty.note = none_within(session, query, "supportive", words)
     return empty
 
 
@@ -150,7 +192,8 @@ def far_note(
         lead = words["palliative"]
     else:
         lead = words["type"] if query.stage == NOT_SURE else words["stage"]
-    text = lead.format(miles=f"{miles:.1f}", place=f"{listing.city}, {listing.state}")
+    shown = distance_words(miles, language)
+    text = lead.format(miles=shown, place=f"{listing.city}, {listing.state}")
     text += words["why"]
     if any(m.listing.telehealth for m in matches):  # the card's own words for it
         text += words["video"]

@@ -17,19 +17,21 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from intake import translator
 from intake.config import PROJECT_ROOT
 from intake.guide.outline import Variant
 from intake.guide.render import GuideRenderer, MatchCard, Org, Personal
 from intake.mail import compose
 from intake.matching import sections
 from intake.matching.types import LANGUAGE_LABELS, Match, MatchQuery
+from intake.matching.wording import ENGLISH, Wording
 from intake.models.base import utcnow
 from intake.models.contact import Case, Contact
 from intake.models.email import PURPOSE_GUIDE, EmailDelivery
 from intake.models.outbox import OutboxMessage
 from intake.models.request import GuideRequest
 from intake.services.directory import match_query, match_sections
-from intake.services.email import emails, fulfilment, unsubscribe
+from intake.services.email import emails, fulfilment, links, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +93,15 @@ def matches_for(
     matches = match_query.find_matches(session, query)
     reach = sections.reach_of(query)
     groups = sections.group(matches, query.need, query.zip, reach, language)
-    cards = tuple(card_for(match, group.title) for group in groups for match in group.matches)
+    words = translator.wording(language)
+    cards = tuple(
+        card_for(match, group.title, words) for group in groups for match in group.matches
+    )
     return cards, match_sections.far_note(session, query, matches, language)
 
 
-def card_for(match: Match, section_title: str = "") -> MatchCard:
-    """A match as the guide prints it: public listing facts, reasons a patient can use."""
+def card_for(match: Match, section_title: str = "", words: Wording = ENGLISH) -> MatchCard:
+    """A match as the guide prints it: public listing facts, reasons in the reader's words."""
     item = match.listing
     return MatchCard(
         name=item.name,
@@ -104,7 +109,7 @@ def card_for(match: Match, section_title: str = "") -> MatchCard:
         city=item.city,
         state=item.state,
         distance_miles=match.distance_miles,
-        reasons=patient_reasons(match),
+        reasons=patient_reasons(match, words),
         phone=item.phone,
         website=item.website,
         telehealth=item.telehealth,
@@ -112,9 +117,9 @@ def card_for(match: Match, section_title: str = "") -> MatchCard:
     )
 
 
-def patient_reasons(match: Match) -> tuple[str, ...]:
+def patient_reasons(match: Match, words: Wording = ENGLISH) -> tuple[str, ...]:
     """The reasons as the guide prints them: the card shows the distance on its own line."""
-    return tuple(r for r in match.reasons if " miles from " not in r)
+    return words.reasons(match.why, distance=False)
 
 
 def personal_for(session: Session, request: GuideRequest, contact: Contact) -> Personal:
@@ -181,11 +186,12 @@ def compose_email(session: Session, delivery: EmailDelivery, address: str) -> co
     context = {
         "first_name": contact.first_name,
         "language": language,
-        "unsubscribe_url": unsubscribe.url_for_token(token),
         "org": organisation(),
         "postal_address": current_app.config["MAIL_POSTAL_ADDRESS"],
-        "callback_url": f"{current_app.config['PUBLIC_BASE_URL']}/callback",
         "pages": None,
+        **links.links_for(
+            language, current_app.config["PUBLIC_BASE_URL"], unsubscribe.url_for_token(token)
+        ),
     }
     config = current_app.config
     subject = (

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from intake.mail import compose
 from intake.models.callback import CallbackRequest
 from intake.models.email import PURPOSE_UNREACHABLE, EmailDelivery
-from intake.services.email import guides, unsubscribe
+from intake.services.email import guides, links, unsubscribe
 
 
 def compose_unreachable(
@@ -24,10 +24,9 @@ def compose_unreachable(
     context = {
         "first_name": contact.first_name,
         "language": language,
-        "unsubscribe_url": unsubscribe.url_for_token(token),
         "org": guides.organisation(),
         "postal_address": config["MAIL_POSTAL_ADDRESS"],
-        "callback_url": f"{config['PUBLIC_BASE_URL']}/callback",
+        **links.links_for(language, config["PUBLIC_BASE_URL"], unsubscribe.url_for_token(token)),
     }
     subject = "Intentamos llamarle" if language == "es" else "We tried to reach you"
     return compose.build(

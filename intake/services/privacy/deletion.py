@@ -31,7 +31,7 @@ from intake.models.email import PURPOSE_DELETION, EmailDelivery
 from intake.models.privacy import DeletionRequest
 from intake.models.request import GuideRequest
 from intake.services import outbox
-from intake.services.email import emails, guides, unsubscribe
+from intake.services.email import emails, guides, links, unsubscribe
 from intake.services.people.contacts import email_hash
 from intake.services.privacy import erasure
 
@@ -194,10 +194,14 @@ def compose_confirmation(
     context = {
         "first_name": first_name,
         "language": language,
-        "confirm_url": url_for_token(token_for(delivery.request_id, contact.id)),
+        "confirm_url": links.in_language(
+            url_for_token(token_for(delivery.request_id, contact.id)), language
+        ),
         "days": int(float(config["DELETION_LINK_DAYS"])),
-        "unsubscribe_url": unsubscribe.url_for_token(unsubscribe_token),
         "org": guides.organisation(),
+        **links.links_for(
+            language, config["PUBLIC_BASE_URL"], unsubscribe.url_for_token(unsubscribe_token)
+        ),
         "postal_address": config["MAIL_POSTAL_ADDRESS"],
     }
     subject = (

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from intake import translator
 from intake.extensions import csrf, db, limiter
 from intake.forms import match as match_form
 from intake.logsafe import describe_failure
@@ -48,7 +49,9 @@ def match() -> ResponseReturnValue:
         matches = match_query.find_matches(db.session, query)
     except QueryError as error:
         return invalid(error.field, error.message)
-    return _json(match_query.matches_payload(query, matches))
+    # the reasons in the patient's language when we write it (Spanish), English otherwise
+    words = translator.wording(query.language)
+    return _json(match_query.matches_payload(query, matches, words))
 
 
 @bp.get("/openapi.json")

@@ -30,6 +30,11 @@ from intake.matching.types import (
 from intake.views.api import openapi_leads
 
 LIFTS = ("cell_type", "telehealth", "va", "language")
+REASON_CODES = (
+    "fits_stage", "surgery", "treats", "treats_with_palliative", "clinical_trials", "team",
+    "palliative_specialist", "lung_specialist", "lung_symptoms", "cell_type", "va", "language",
+    "telehealth", "distance",
+)  # fmt: skip
 PARAMETERS = (
     "zip", "cancer_type", "stage", "cell_type", "veteran", "language", "telehealth",
     "max_miles", "limit", "need",
@@ -59,7 +64,9 @@ def _parameters() -> list[dict[str, Any]]:
                "Cell type, or not_sure."),
         _param("veteran", _BOOLEAN, "Whether the patient served in the US military."),
         _param("language", {"type": "string", "pattern": LANGUAGE_PATTERN, "default": "en"},
-               "Preferred language, a two-letter ISO 639-1 code."),
+               "Preferred language, a two-letter ISO 639-1 code. Listings that speak it are "
+               "lifted, and the reasons are written in it when we write it (en, es); "
+               "in English otherwise."),
         _param("telehealth", _BOOLEAN, "Whether video visits are acceptable."),
         _param("max_miles", {"type": "number", "minimum": 0, "exclusiveMinimum": True},
                "How far the patient can travel; farther listings qualify only by telehealth."),
@@ -117,6 +124,13 @@ def _schemas() -> dict[str, Any]:
         "website": {"type": "string", "nullable": True},
         "languages": _strings(pattern=LANGUAGE_PATTERN),
         "lifts": _strings(enum=list(LIFTS)),
+        "reason_codes": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["code"],
+            "properties": {"code": {"type": "string", "enum": list(REASON_CODES)}},
+            "description": (
+                "The reasons as codes and the facts they name (treatments, cancer_types, "
+                "stage, cell_type, language, institution, miles and zip), in the same order "
+                "as reasons.")}},
     })  # fmt: skip
     query = _object({
         "zip": {"type": "string", "pattern": "^[0-9]{5}$"},

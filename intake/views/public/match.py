@@ -5,21 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel import Locale
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
+from flask_babel import gettext as _
 
 from intake.extensions import db, limiter
 from intake.forms.match import DISTANCES, PAGE_LIMIT, MatchForm
-from intake.matching.types import (
-    SPECIALTY_LABELS,
-    TREATMENT_LABELS,
-    TREATMENTS,
-    Match,
-    MatchQuery,
-    QueryError,
-    language_label,
-)
+from intake.matching.types import Match, MatchQuery, QueryError, language_label
+from intake.matching.wording import SPECIALTY_WORDS, Wording, capitalised
 from intake.services.directory import match_query, match_sections
+from intake.views.language import current_language
 
 bp = Blueprint("match", __name__)
 
@@ -49,7 +46,8 @@ MATCH_RATE_LIMIT = "60 per minute; 600 per day"
 def find_specialists() -> ResponseReturnValue:
     """Show the form; once asked, validate it and show ranked specialists or the errors."""
     asked = any(name in request.args for name in ("zip", "cancer_type"))
-    form = MatchForm(request.args if asked else None)
+    # the page's language is the reader's until they choose another: it lifts doctors who speak it
+    form = MatchForm(request.args if asked else None, language=current_language())
     if not asked:
         return _page(form, None)
     if not form.validate():
@@ -65,27 +63,37 @@ def find_specialists() -> ResponseReturnValue:
     return _page(form, _outcome(query, matches))
 
 
+def page_wording() -> Wording:
+    """Reasons and notes in the page's language, from the request's catalogue."""
+    return Wording(current_language(), gettext)
+
+
 def _page(form: MatchForm, outcome: Outcome | None) -> str:
+    words = page_wording()
     return render_template(
         "public/match.html",
         form=form,
         outcome=outcome,
-        specialty_labels=SPECIALTY_LABELS,
-        treatment_names=treatment_names,
+        specialty_name=lambda code: (
+            gettext(SPECIALTY_WORDS[code]) if code in SPECIALTY_WORDS else code
+        ),
+        treatment_names=lambda codes: capitalised(", ".join(words.treatments(codes))),
         language_names=language_names,
+        say=lambda reason: capitalised(words.reason(reason)),
+        miles=words.miles,
     )
 
 
-def treatment_names(codes: frozenset[str]) -> str:
-    """'Cytoreductive surgery with HIPEC, chemotherapy': vocabulary order, first word capital."""
-    text = ", ".join(TREATMENT_LABELS[code] for code in TREATMENTS if code in codes)
-    return text[:1].upper() + text[1:]
-
-
 def language_names(codes: frozenset[str]) -> str:
-    """'English, Spanish': English first, then the others by name."""
-    others = sorted(language_label(code) for code in codes if code != "en")
-    return ", ".join(["English", *others] if "en" in codes else others)
+    """'English, Spanish' ('Inglés, español'): the page's language first, then the others."""
+    language = current_language()
+    if language == "en":
+        others = sorted(language_label(code) for code in codes if code != "en")
+        return ", ".join(["English", *others] if "en" in codes else others)
+    names = Locale.parse(language).languages  # how the reader's language names each one
+    own = [names[language]] if language in codes else []
+    others = sorted(names.get(code, code) for code in codes if code != language)
+    return capitalised(", ".join([*own, *others]))
 
 
 def _outcome(query: MatchQuery, matches: list[Match]) -> Outcome:
@@ -97,15 +105,11 @@ def _outcome(query: MatchQuery, matches: list[Match]) -> Outcome:
         more=len(matches) > PAGE_LIMIT,
         max_miles=query.max_miles,
         advocate_url=advocate_url(query),
-        sections=match_sections.page_sections(db.session, query, shown),
+        sections=match_sections.page_sections(db.session, query, shown, page_wording()),
     )
     if not shown:
         outcome.suggestions = _suggestions(query)
     return outcome
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def count_sentence(query: MatchQuery, shown: list[Match], more: bool) -> str:
@@ -114,27 +118,76 @@ def count_sentence(query: MatchQuery, shown: list[Match], more: bool) -> str:
     Every number and distance in it is true of the cards shown: those past the
     patient's distance are counted apart, as video visits.
     """
-    what = match_sections.what_words(query)
-    where = f"within {query.max_miles:g} miles of {query.zip}" if query.max_miles else ""
+    what = match_sections.what_words(query, page_wording())
+    limit = f"{query.max_miles:g}" if query.max_miles else ""
+    place = {"what": what, "miles": limit, "zip": query.zip}
     if not shown:
-        place = where or "in our directory"
-        return f"We found no specialists who treat {what} {place}"
+        if limit:
+            return _(
+                "We found no specialists who treat %(what)s within %(miles)s miles of %(zip)s",
+                **place,
+            )
+        return _("We found no specialists who treat %(what)s in our directory", what=what)
     near = [m for m in shown if not query.max_miles or m.distance_miles <= query.max_miles]
     far = len(shown) - len(near)
     if more:  # only the shown cards are counted: there are more of every kind
-        best = f"The {len(shown)} best matches"
-        if not far:
-            return f"{best} among specialists who treat {what} {where}".strip()
-        if not near:
-            past = f"farther than {query.max_miles:g} miles from {query.zip}"
-            return f"{best} for {what} are {past}, by video visit"
-        return f"{best} for {what}: {len(near)} {where}, {far} farther away by video visit"
+        return _best_of_more(place, len(shown), len(near), far)
     if not near:
-        return f"No specialists treat {what} {where}; {far} farther away offer video visits"
-    sentence = f"{_plural(len(near), 'specialist treats', 'specialists treat')} {what} {where}"
+        return _(
+            "No specialists treat %(what)s within %(miles)s miles of %(zip)s; %(far)s "
+            "farther away offer video visits",
+            far=far,
+            **place,
+        )
+    if limit:
+        sentence = ngettext(
+            "%(num)s specialist treats %(what)s within %(miles)s miles of %(zip)s",
+            "%(num)s specialists treat %(what)s within %(miles)s miles of %(zip)s",
+            len(near),
+            **place,
+        )
+    else:
+        sentence = ngettext(
+            "%(num)s specialist treats %(what)s",
+            "%(num)s specialists treat %(what)s",
+            len(near),
+            what=what,
+        )
     if far:
-        sentence += f", and {far} more by video visit"
-    return sentence.strip()
+        sentence = _("%(sentence)s, and %(far)s more by video visit", sentence=sentence, far=far)
+    return sentence
+
+
+def _best_of_more(place: dict[str, str], shown: int, near: int, far: int) -> str:
+    """The heading when there are more results than shown: the shown ones, near and by video."""
+    if not far and place["miles"]:
+        return _(
+            "The %(count)s best matches among specialists who treat %(what)s within "
+            "%(miles)s miles of %(zip)s",
+            count=shown,
+            **place,
+        )
+    if not far:
+        return _(
+            "The %(count)s best matches among specialists who treat %(what)s",
+            count=shown,
+            what=place["what"],
+        )
+    if not near:
+        return _(
+            "The %(count)s best matches for %(what)s are farther than %(miles)s miles "
+            "from %(zip)s, by video visit",
+            count=shown,
+            **place,
+        )
+    return _(
+        "The %(count)s best matches for %(what)s: %(near)s within %(miles)s miles of "
+        "%(zip)s, %(far)s farther away by video visit",
+        count=shown,
+        near=near,
+        far=far,
+        **place,
+    )
 
 
 def _search_url(query: MatchQuery, **changes: Any) -> str:
@@ -161,11 +214,11 @@ def _suggestions(query: MatchQuery) -> list[tuple[str, str]]:
     if query.max_miles:
         wider = [d for d in DISTANCES if d > query.max_miles]
         if wider:
-            label = f"Search up to {wider[0]} miles"
+            label = _("Search up to %(miles)s miles", miles=wider[0])
             suggestions.append((label, _search_url(query, max_miles=str(wider[0]))))
-        suggestions.append(("Search at any distance", _search_url(query, max_miles="")))
+        suggestions.append((_("Search at any distance"), _search_url(query, max_miles="")))
     if not query.telehealth_ok:
-        label = "Include specialists who offer video visits (telehealth)"
+        label = _("Include specialists who offer video visits (telehealth)")
         suggestions.append((label, _search_url(query, telehealth="y")))
     return suggestions
 

@@ -42,11 +42,15 @@ def test_the_guide_lists_the_apis_first_results_in_its_sections(client, demo, zi
     assert [card.name for card in personal.matches] == [r["name"] for r in results]
     for card, result in zip(personal.matches, results, strict=True):
         assert card.reasons == tuple(result["reasons"][:-1])  # the distance has its own line
-        assert result["reasons"][-1] == f"{card.distance_miles:.1f} miles from {zip_code}"
+        # the API answers in the reader's language too (Spanish distances as US Hispanic readers
+        # write them: 1,494.3)
+        far = f"{card.distance_miles:.1f} miles from {zip_code}"
+        lejos = f"a {card.distance_miles:,.1f} millas de {zip_code}"
+        assert result["reasons"][-1] == (lejos if language == "es" else far)
         title = sections.title(result["section"], "treatment", zip_code, 500.0, language)
         assert card.section_title == title
         # a Spanish reader is told which doctors speak Spanish, and only those
-        speaks = "speaks Spanish" in card.reasons
+        speaks = ("habla español" if language == "es" else "speaks Spanish") in card.reasons
         assert speaks == (language == "es" and "es" in result["languages"]), card
 
 

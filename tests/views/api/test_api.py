@@ -9,6 +9,7 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
+from intake import translator
 from intake.matching.types import MatchQuery
 from intake.services.directory import match_query
 from intake.services.directory.specialists import load_demo
@@ -19,7 +20,7 @@ REQUIRED_KEYS = {
 }  # fmt: skip
 EXTRA_KEYS = {
     "specialty", "treatments", "telehealth", "accepts_va", "languages", "lifts", "phone",
-    "website",
+    "website", "reason_codes",
 }  # fmt: skip
 
 
@@ -130,7 +131,8 @@ def test_results_are_the_engines_best_score_first(client, demo, params, query):
     body = _get(client, **params).get_json()
     expected = match_query.find_matches(demo, query)
     assert expected, "the demo data should match this query"
-    assert body["results"] == [match_query.match_as_dict(m) for m in expected]
+    words = translator.wording(query.language)  # the reasons in the patient's language
+    assert body["results"] == [match_query.match_as_dict(m, words) for m in expected]
     assert [r["listing_id"] for r in body["results"]] == [m.listing.listing_id for m in expected]
     scores = [r["score"] for r in body["results"]]
     assert scores == sorted(scores, reverse=True)
