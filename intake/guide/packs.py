@@ -43,11 +43,26 @@ class Pack:
     guide: bytes
 
 
+def return_lines(postal_address: str) -> tuple[str, ...]:
+    """Our postal address as an envelope sets it: who, the street, then "City, ST ZIP".
+
+    ``MAIL_POSTAL_ADDRESS`` is one line ("Name, 100 Street, Suite 2, City, ST 12345");
+    the last two parts share a line, the ones between them are the street.
+    """
+    parts = [part.strip() for part in postal_address.replace("\n", ", ").split(",")]
+    parts = [part for part in parts if part]
+    if len(parts) < 4:
+        return tuple(parts)
+    return (parts[0], ", ".join(parts[1:-2]), ", ".join(parts[-2:]))
+
+
 def sheet_pdf(renderer: GuideRenderer, sheet: AddressSheet) -> bytes:
     """The address sheet as a one-page PDF, in the guide's typeface."""
     import weasyprint
 
-    html = renderer.env.get_template("print/address_sheet.html").render(s=sheet, org=renderer.org)
+    html = renderer.env.get_template("print/address_sheet.html").render(
+        s=sheet, org=renderer.org, from_lines=return_lines(renderer.org.postal_address)
+    )
     document = weasyprint.HTML(string=html, base_url=renderer.static.as_uri() + "/")
     return bytes(document.write_pdf())
 
