@@ -23,9 +23,7 @@ class PrintBatch(Timestamped, Base):
     __tablename__ = "print_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mailed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

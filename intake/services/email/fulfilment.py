@@ -65,7 +65,7 @@ def mailing_list(items: list[FulfilmentItem], positions: bool = False) -> str:
 
     With ``positions``, a first column numbers them as the batch's PDF does.
     """
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for position, item in enumerate(items, start=1):
         request = item.guide_request
         address = request.postal_address or {}
@@ -73,6 +73,7 @@ def mailing_list(items: list[FulfilmentItem], positions: bool = False) -> str:
         name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
         rows.append(
             (
+                *((position,) if positions else ()),
                 item.id,
                 name,
                 address.get("line1", ""),
@@ -84,7 +85,5 @@ def mailing_list(items: list[FulfilmentItem], positions: bool = False) -> str:
                 f"{request.created_at:%Y-%m-%d}",
             )
         )
-        if positions:
-            rows[-1] = (position, *rows[-1])
     columns = ("position", *MAILING_COLUMNS) if positions else MAILING_COLUMNS
     return write_rows(columns, rows)

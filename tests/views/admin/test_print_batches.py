@@ -1,4 +1,4 @@
-"""Print batches: the due printed guides as one PDF, its mailing list in the same order, mailed at once.
+"""Print batches: the due printed guides as one PDF, a mailing list in its order, mailed at once.
 
 The PDF is read back with poppler's ``pdftotext``: a page per form feed.
 Each address sheet ends with "Batch B · i of n · copy C", which is where one
@@ -160,8 +160,8 @@ def test_each_printed_request_has_its_own_pdf(client, db_session, login_as, tmp_
     text = flat("\f".join(pdf_pages(pdf.data, tmp_path)))
     assert "Preparada para Lucía Ramírez" in text and "85 Calle Sol" in text
     assert "Estimado/a Lucía:" in text and f"copy {item.id}" in text
-    events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "fulfilment.copy_pdf"))
-    assert [event.target_id for event in events] == [str(item.id)]
+    copied = select(AuditEvent.target_id).where(AuditEvent.action == "fulfilment.copy_pdf")
+    assert list(db_session.scalars(copied)) == [str(item.id)]
 
 
 def test_an_erased_person_leaves_the_batch(client, db_session, login_as):
