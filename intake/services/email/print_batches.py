@@ -96,9 +96,11 @@ def mailing_list(session: Session, batch: PrintBatch) -> str:
     return fulfilment.mailing_list(items(session, batch), positions=True)
 
 
-def batch_pdf(session: Session, batch: PrintBatch) -> bytes:
-    """The batch as one PDF to print: each reader's address sheet, then their own guide."""
-    listed = items(session, batch)
+def batch_pdf(session: Session, batch: PrintBatch, listed: list[FulfilmentItem]) -> bytes:
+    """The batch as one PDF to print: each reader's address sheet, then their own guide.
+
+    ``listed`` is ``items(session, batch)``, which the caller has already read.
+    """
     return _joined(session, batch.id, listed, f"Print batch {batch.id}")
 
 

@@ -94,10 +94,14 @@ def print_batch_pdf(batch_id: int) -> ResponseReturnValue:
     """The batch as one PDF: each person's address sheet, then their guide, in list order."""
     batch = _batch_or_404(batch_id)
     session = db.session()
-    body = print_batches.batch_pdf(session, batch)
+    listed = print_batches.items(session, batch)
+    if not listed:
+        flash("This batch has no copies left to print.", "error")
+        return redirect(url_for("admin.print_batch", batch_id=batch.id), code=303)
+    body = print_batches.batch_pdf(session, batch, listed)
     audit.record(
         session, current_admin(), "fulfilment.batch_pdf", "print_batch", batch.id,
-        {"count": len(print_batches.items(session, batch))}, request.remote_addr,
+        {"count": len(listed)}, request.remote_addr,
     )  # fmt: skip
     session.commit()
     return _download(body, "application/pdf", f"print-batch-{batch.id}.pdf")

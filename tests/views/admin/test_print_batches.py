@@ -114,6 +114,35 @@ def test_a_batch_of_three_is_one_pdf_of_their_own_guides_in_the_lists_order(
     assert "fulfilment.batch_pdf" in actions and "fulfilment.batch_export" in actions
 
 
+def test_two_people_with_the_same_guide_each_get_their_own_name(
+    client, db_session, login_as, tmp_path
+):
+    twin = {**PERITONEAL, "first_name": "Noor", "last_name": "Haddad",
+            "email": "noor.haddad@example.com", "address_line1": "7 Pine Court"}  # fmt: skip
+    ask_by_post(client, PERITONEAL)
+    ask_by_post(client, twin)
+    login_as("admin")
+    batch = make_batch(client, db_session)
+    pdf = client.get(f"/admin/fulfilment/batches/{batch.id}/guides.pdf").data
+    first, second = (flat(text) for _, text in packs(pdf_pages(pdf, tmp_path)))
+    assert "Prepared for Dana Whitfield" in first and "Noor" not in first
+    assert "Prepared for Noor Haddad" in second and "Dana" not in second
+    assert "400 Elm Street" in first and "7 Pine Court" in second
+
+
+def test_a_batch_with_no_copies_left_says_so(client, db_session, login_as):
+    ask_by_post(client, VETERAN)
+    admin = login_as("admin")
+    batch = make_batch(client, db_session)
+    item = print_batches.items(db_session, batch)[0]
+    erasure.erase_contact(db_session, item.guide_request.contact_id, "request", admin)
+    response = client.get(f"/admin/fulfilment/batches/{batch.id}/guides.pdf")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This batch has no copies left to print." in page
+    assert "No copies left in this batch" in page
+
+
 def test_a_batch_leaves_the_waiting_list_and_is_marked_mailed_whole(client, db_session, login_as):
     ask_by_post(client, VETERAN)
     ask_by_post(client, PERITONEAL)
