@@ -51,9 +51,10 @@ def return_lines(postal_address: str) -> tuple[str, ...]:
     """
     parts = [part.strip() for part in postal_address.replace("\n", ", ").split(",")]
     parts = [part for part in parts if part]
-    if len(parts) < 4:
+    if len(parts) < 3:
         return tuple(parts)
-    return (parts[0], ", ".join(parts[1:-2]), ", ".join(parts[-2:]))
+    lines = (parts[0], ", ".join(parts[1:-2]), ", ".join(parts[-2:]))
+    return tuple(line for line in lines if line)
 
 
 def sheet_pdf(renderer: GuideRenderer, sheet: AddressSheet) -> bytes:
