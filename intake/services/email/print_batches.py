@@ -127,7 +127,9 @@ def sheet_for(
     contact, address = request.contact, request.postal_address or {}
     name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
     place = f"{address.get('city', '')}, {address.get('state', '')} {address.get('zip', '')}"
-    lines = (name, address.get("line1", ""), address.get("line2", ""), place.strip(" ,"))
+    # the apartment or suite on the street's line, as the Postal Service prefers
+    street = " ".join(part for part in (address.get("line1"), address.get("line2")) if part)
+    lines = (name, street, place.strip(" ,"))
     language = request.language if request.language in ("en", "es") else "en"
     return packs.AddressSheet(
         first_name=contact.first_name,

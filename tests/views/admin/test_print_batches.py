@@ -127,7 +127,7 @@ def test_two_people_with_the_same_guide_each_get_their_own_name(
     first, second = (flat(text) for _, text in packs(pdf_pages(pdf, tmp_path)))
     assert "Prepared for Dana Whitfield" in first and "Noor" not in first
     assert "Prepared for Noor Haddad" in second and "Dana" not in second
-    assert "400 Elm Street" in first and "7 Pine Court" in second
+    assert "400 Elm Street Apt 3B" in first and "7 Pine Court Apt 3B" in second
 
 
 def test_a_batch_with_no_copies_left_says_so(client, db_session, login_as):
