@@ -4,8 +4,9 @@ Every endpoint the app serves is named here with its audience:
 
     public        anyone (the patient pages, the API, health checks, sign-in)
     staff         a signed-in advocate or admin (the console, the session keepalive)
-    claim_holder  staff, and for an advocate only the lead they hold (the view checks
-                  the holder; admins may open any lead)
+    claim_holder  staff, and for an advocate only the lead they hold, or their own call
+                  back read ahead before it is due (``services/queue/lead_access.py``
+                  decides; admins may open any lead)
     admin         a signed-in admin
     scraper       a Prometheus scraper: with the ``METRICS_TOKEN`` once one is set (from
                   anywhere, this machine too); without one, from this machine only
