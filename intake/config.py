@@ -123,8 +123,8 @@ def load_settings() -> dict[str, Any]:
         # claims an advocate may hold at once (their own call backs, when due, aside):
         # claim-next hands out one call at a time, not a list of people's phones and emails
         "MAX_OPEN_CLAIMS": max(1, int(_env_number("MAX_OPEN_CLAIMS", 1))),
-        # the team's own time zone, for times on staff pages
-        "STAFF_TIMEZONE": os.environ.get("STAFF_TIMEZONE", "America/New_York"),
+        # the team's own time zone, for every time on staff pages
+        "STAFF_TIMEZONE": staff_timezone(),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
         "OUTBOX_RELAY_SECONDS": _env_number("OUTBOX_RELAY_SECONDS", 15.0),
         # a published job still unfinished this long after is handed out again (doubling
@@ -143,6 +143,25 @@ def load_settings() -> dict[str, Any]:
         # how long the "confirm you want your information deleted" link works
         "DELETION_LINK_DAYS": _env_number("DELETION_LINK_DAYS", 7.0),
     }
+
+
+def staff_timezone() -> str:
+    """``STAFF_TIMEZONE``, an IANA zone name (America/New_York unless set); a wrong one stops.
+
+    Every time on staff pages is shown in it, so a typo must not start a
+    service that would show times in some other zone, or fail on the first page.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = (os.environ.get("STAFF_TIMEZONE") or "").strip() or "America/New_York"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(
+            f"STAFF_TIMEZONE={name!r} is not a time zone name: use one like America/New_York, "
+            "America/Chicago or America/Los_Angeles"
+        ) from None
+    return name
 
 
 def mail_settings(inst: Path) -> dict[str, Any]:

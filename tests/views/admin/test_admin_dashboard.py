@@ -56,7 +56,7 @@ def test_the_page_shows_the_week_in_charts_and_tables(client, admin, db_session)
     assert response.status_code == 200
     assert _cells(html, "Requests per day, by form") == "2|1|3"
     assert html.count("<svg") >= 6 and 'role="img"' in html
-    assert "America/New_York" in html  # the zone the days are counted in is named
+    assert "Eastern Time (New York)" in html  # the zone the days are counted in is named
     assert "No partner API yet" in html
     assert "listings in all" in html  # the listing counts are still on the page
     assert "Zebulon" not in html and "Quartermaine" not in html  # counts only
