@@ -92,7 +92,7 @@ def known_skills(form: FlaskForm, field: Field) -> None:
     """Only skills calls are routed by (``queueing/skills.py``); any other is said at the field."""
     from intake.queueing import skills
 
-    message = skills.problem(field.data or "")
+    message = skills.problem(field.data or "", list_codes=False)
     if message:
         raise ValidationError(message)
 

@@ -27,8 +27,11 @@ def split(text: str | Iterable[str]) -> list[str]:
     return sorted({part.strip().lower() for part in parts if part.strip()})
 
 
-def problem(codes: Iterable[str]) -> str | None:
-    """Why these skills cannot be saved, in words for the field; None when they can."""
+def problem(codes: str | Iterable[str], list_codes: bool = True) -> str | None:
+    """Why these skills cannot be saved, in words; None when they can.
+
+    A form's hint already lists the codes (``list_codes=False``); the command line does not.
+    """
     codes = split(codes)
     if "en" in codes:
         return "English needs no skill: every advocate takes English calls. Remove en."
@@ -36,8 +39,9 @@ def problem(codes: Iterable[str]) -> str | None:
     if not unknown:
         return None
     named = ", ".join(f"“{code}”" for code in unknown)
-    return (
+    said = (
         f"Unknown skill{'s' if len(unknown) > 1 else ''} {named}: no call is routed by "
         f"{'them' if len(unknown) > 1 else 'it'}. Use the code of a language callers can "
-        f"choose, or va for VA benefits: {CODES_IN_WORDS}."
+        "choose (es for Spanish, for example), or va for VA benefits"
     )
+    return f"{said}: {CODES_IN_WORDS}." if list_codes else f"{said}."

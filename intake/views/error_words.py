@@ -153,6 +153,15 @@ ES: dict[int, Words] = {
 ES_4XX = Words("No pudimos hacer eso", f"Nuestro sitio no pudo atender esa solicitud. {_VOLVER}")
 ES_5XX = ES[500]
 ES[502] = ES[504] = ES[503]
+# Staff pages have no "home page or call us": what a colleague needs instead.
+STAFF: dict[int, Words] = {
+    404: Words("We could not find that page",
+               "The link may be old or mistyped, or what it pointed to is gone."),
+    410: Words("This page is gone", "What was here has been removed."),
+    500: Words("Something went wrong on our side",
+               "Please try again in a moment. If it keeps happening, tell an administrator "
+               "what you were doing and when."),
+}  # fmt: skip
 CSRF = {
     "en": Words("This page timed out", CSRF_MESSAGE),
     "es": Words(
@@ -170,8 +179,10 @@ CHROME = {
 }  # fmt: skip
 
 
-def words_for(status: int, language: str = "en") -> Words:
+def words_for(status: int, language: str = "en", staff: bool = False) -> Words:
     """Our heading and message for ``status`` in ``language`` (English unless "es")."""
+    if staff and status in STAFF:
+        return STAFF[status]
     table, four, five = (ES, ES_4XX, ES_5XX) if language == "es" else (EN, EN_4XX, EN_5XX)
     if status in table:
         return table[status]

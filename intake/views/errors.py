@@ -82,7 +82,7 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     if request.path.startswith(("/api/", "/healthz", "/readyz")):
         code = error.name.lower().replace(" ", "_").replace("'", "")  # "not_found": a code
         return {"error": code, "detail": _own_description(error)}, status
-    return _page(status, words_for(status, _language()))
+    return _page(status, words_for(status, _language(), _is_staff_path()))
 
 
 def _own_description(error: HTTPException) -> str:
@@ -96,7 +96,7 @@ def _own_description(error: HTTPException) -> str:
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
     path = redact_links(request.path)  # a secret link's token never reaches the log
     log.error("unhandled error on %s %s: %s", request.method, path, describe_failure(error))
-    return _page(500, words_for(500, _language()))
+    return _page(500, words_for(500, _language(), _is_staff_path()))
 
 
 def _language() -> str:

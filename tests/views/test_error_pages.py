@@ -37,7 +37,7 @@ def test_every_status_has_our_own_page(app, status, path, language):
     for text in _framework_words(status):
         assert text not in html, f"{status} on {path} shows {text!r}"
     staff = path.startswith(("/admin", "/advocate"))
-    words = error_words.words_for(status, "en" if staff else language)
+    words = error_words.words_for(status, "en" if staff else language, staff)
     assert words.title in html.replace("&#39;", "'")
     if staff:  # the staff layout, in English whatever the browser prefers
         assert "Staff area" in html and 'lang="es"' not in html

@@ -40,7 +40,7 @@ def test_the_audit_log_shows_and_filters_by_the_teams_zone(client, db_session, l
     _event(db_session, "lead.view", AFTERNOON, 5001)
     page = client.get("/admin/audit?lead=5001").get_data(as_text=True)
     assert "Nov 29, 2026, 2:14:05 PM EST" in page and "19:14" not in page
-    assert "When (Eastern Time (New York))" in page and "(UTC" not in page
+    assert "Times and days are Eastern Time (New York)" in page and "(UTC" not in page
     assert "Times are Eastern Time (New York)" in page
 
     _event(db_session, "lead.view", LATE_EVENING, 5002)

@@ -32,7 +32,7 @@ def test_an_unknown_skill_is_refused_when_adding_someone(client, db_session, log
         "email": "new@staff.example.org", "role": "advocate", "skills": typed})  # fmt: skip
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and says in html
-    assert 'id="skills-error"' in html and "va VA benefits" in html
+    assert 'id="skills-error"' in html and "es Spanish, zh Chinese" in html  # the hint lists them
     assert db_session.scalar(select(func.count()).select_from(User)) == before
 
 
