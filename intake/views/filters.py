@@ -68,10 +68,10 @@ def local_clock(item: Any, moment: datetime | None = None) -> str:
         zone = ZoneInfo(item.timezone) if item.timezone else None
     except (ZoneInfoNotFoundError, ValueError):
         zone = None
-    if zone is None:
+    if zone is None:  # said in the team's zone, and said to be ours
         return (
-            when.astimezone(ZoneInfo("America/New_York")).strftime("%a %-I:%M %p ET")
-            + " (zone unknown)"
+            when.astimezone(staff_zone()).strftime("%a %-I:%M %p %Z")
+            + " (our time; their zone is unknown)"
         )
     return when.astimezone(zone).strftime("%a %-I:%M %p %Z")
 

@@ -71,3 +71,16 @@ def test_the_staff_pages_say_when_someone_last_signed_in_in_the_teams_zone(
     assert "Times are Eastern Time (New York)" in listing
     settings = client.get(f"/admin/staff/{ana.id}").get_data(as_text=True)
     assert "last signed in Nov 29, 2:14 PM EST" in settings and "UTC" not in settings
+
+
+def test_a_patient_of_unknown_zone_is_given_our_time_and_said_so(app, monkeypatch):
+    from types import SimpleNamespace
+
+    from intake.views.filters import local_clock
+
+    monkeypatch.setitem(app.config, "STAFF_TIMEZONE", "America/Chicago")
+    with app.app_context():
+        unknown = local_clock(SimpleNamespace(timezone=None), AFTERNOON)
+        known = local_clock(SimpleNamespace(timezone="America/Los_Angeles"), AFTERNOON)
+    assert unknown == "Sun 1:14 PM CST (our time; their zone is unknown)"
+    assert known == "Sun 11:14 AM PST"
