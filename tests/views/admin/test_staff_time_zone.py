@@ -28,6 +28,17 @@ def test_the_default_zone_is_new_york_and_a_wrong_one_stops_the_start(monkeypatc
             config.staff_timezone()
 
 
+def test_the_command_line_stops_with_one_clear_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from intake.cli import main
+
+    monkeypatch.setenv("STAFF_TIMEZONE", "Eastern")
+    result = CliRunner().invoke(main, ["db", "current"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Error: STAFF_TIMEZONE='Eastern' is not a time zone name" in result.output
+
+
 def _event(db_session, action: str, at: datetime, lead: int) -> None:
     # written with its time: the log refuses any change once a row is in
     db_session.add(AuditEvent(actor_label="cli", action=action, target_type="queue_item",
