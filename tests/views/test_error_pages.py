@@ -65,3 +65,16 @@ def test_the_json_api_gives_a_code_and_our_words(client):
     body = response.get_json()
     assert response.status_code == 404 and body["error"] == "not_found"
     assert "requested URL" not in body["detail"]
+
+
+def test_a_crash_on_a_staff_page_is_our_staff_page(app, client, login_as, monkeypatch):
+    def broken():
+        raise ValueError("a bug")
+
+    monkeypatch.setitem(app.view_functions, "advocate.me", broken)
+    login_as("advocate")
+    response = client.get("/advocate/me")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "tell an administrator" in response.text and "Back to the queue" in response.text
+    assert "Internal Server Error" not in response.text and "a bug" not in response.text
