@@ -55,6 +55,8 @@ def test_a_lead_not_mine_and_my_call_back_read_ahead(live_server, page, committe
     assert page.get_by_role("heading", name="Callback queue").is_visible()
 
     page.get_by_role("link", name="My call backs").click()
+    page.wait_for_url("**/advocate/callbacks")
+    _keep(page, "my-call-backs")
     page.get_by_role("link", name="Read ahead").click()
     page.wait_for_url(f"**/advocate/leads/{mine.id}")
     banner = page.locator(".banner--gentle").first.inner_text()
