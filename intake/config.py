@@ -125,6 +125,9 @@ def load_settings() -> dict[str, Any]:
         "MAX_OPEN_CLAIMS": max(1, int(_env_number("MAX_OPEN_CLAIMS", 1))),
         # the team's own time zone, for every time on staff pages
         "STAFF_TIMEZONE": staff_timezone(),
+        # when the organisation answers calls: what a caller is promised while no advocate
+        # has shifts set (services/queue/waiting.py); checked here so a typo stops the start
+        "STAFFED_HOURS": staffed_hours(),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
         "OUTBOX_RELAY_SECONDS": _env_number("OUTBOX_RELAY_SECONDS", 15.0),
         # a published job still unfinished this long after is handed out again (doubling
@@ -162,6 +165,21 @@ def staff_timezone() -> str:
             "America/Chicago or America/Los_Angeles"
         ) from None
     return name
+
+
+DEFAULT_STAFFED_HOURS = "Mon-Fri 08:00-20:00 America/New_York"
+
+
+def staffed_hours() -> str:
+    """``STAFFED_HOURS`` as given, once it reads as days, hours and a zone."""
+    from intake.queueing import shifts
+
+    value = (os.environ.get("STAFFED_HOURS") or "").strip() or DEFAULT_STAFFED_HOURS
+    try:
+        shifts.parse_hours(value)
+    except ValueError as exc:
+        raise RuntimeError(f"STAFFED_HOURS is not usable: {exc}") from None
+    return value
 
 
 def mail_settings(inst: Path) -> dict[str, Any]:

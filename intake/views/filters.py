@@ -96,6 +96,21 @@ def needs(item: Any) -> str:
     return ", ".join(parts)
 
 
+def skills(codes: list[str] | None) -> str:
+    """A staff member's skill codes in words: 'Spanish, VA benefits'."""
+    from intake import vocab
+
+    return vocab.skill_words(codes)
+
+
+def priority_words(item: Any) -> str:
+    """A queue item's priority now, in words: 'waiting 12 min past target', 'due in 5 min'."""
+    from intake.models.base import utcnow
+    from intake.services.queue import queue
+
+    return queue.priority_words(item, utcnow())
+
+
 def format_phone(e164: str | None) -> str:
     """'+12125550143' as '(212) 555-0143'."""
     if not e164:
@@ -133,7 +148,7 @@ def case_fact_words(facts: dict[str, Any]) -> str:
 
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
-    for function in (staff_time, staff_epoch, mask_email, local_clock, minutes, needs,
-                     format_phone, mask_phone, case_fact_words):  # fmt: skip
+    for function in (staff_time, staff_epoch, mask_email, local_clock, minutes, needs, skills,
+                     priority_words, format_phone, mask_phone, case_fact_words):  # fmt: skip
         app.add_template_filter(function)
     app.add_template_global(staff_zone_name)

@@ -167,7 +167,7 @@ def _callback(
         if start > now:
             break
         if not calls and wait * 60 >= priority.SPEED_TO_LEAD_TARGET.total_seconds():
-            item.sla_breached_at = item.callable_from + priority.SPEED_TO_LEAD_TARGET
+            item.sla_breached_at = item.clock_from + priority.SPEED_TO_LEAD_TARGET
         item.status, item.claimed_by_id, item.claimed_at = CLAIMED, advocate.id, start
         item.lease_expires_at = start + queue.LEASE
         end = start + timedelta(minutes=rng.randint(2, 12))

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from intake import calling, extensions
+from intake.calling import public_text
 from intake.extensions import db, limiter
 from intake.forms.callback import CallbackForm
 from intake.forms.guide import GuideForm
@@ -121,6 +122,7 @@ def callback_thanks() -> ResponseReturnValue:
         callback_request=received,
         reference=reference,
         expectation=waiting.expectation(db.session(), place, received.best_time),
+        calling_hours=public_text.hours_sentence(place),
     )
 
 
