@@ -76,3 +76,18 @@ def test_an_advocate_holds_one_claim_unless_the_environment_says_more(production
     assert config.load_settings()["MAX_OPEN_CLAIMS"] == 3
     monkeypatch.setenv("MAX_OPEN_CLAIMS", "0")  # never none at all: nobody could claim
     assert config.load_settings()["MAX_OPEN_CLAIMS"] == 1
+
+
+def test_staffed_hours_default_to_weekdays_eight_to_eight_eastern(production_env):
+    production_env.delenv("STAFFED_HOURS", raising=False)
+    assert config.load_settings()["STAFFED_HOURS"] == "Mon-Fri 08:00-20:00 America/New_York"
+    production_env.setenv("STAFFED_HOURS", "Mon-Sat 09:00-17:00 America/Chicago")
+    assert config.load_settings()["STAFFED_HOURS"] == "Mon-Sat 09:00-17:00 America/Chicago"
+
+
+@pytest.mark.parametrize("value", ["Mon-Fri 8am-8pm", "Mon-Fri 08:00-20:00 Eastern", "weekdays"])
+def test_staffed_hours_that_do_not_read_stop_the_start_with_one_clear_line(production_env, value):
+    production_env.setenv("STAFFED_HOURS", value)
+    with pytest.raises(RuntimeError, match="^STAFFED_HOURS is not usable: .*like") as error:
+        config.load_settings()
+    assert "\n" not in str(error.value)

@@ -168,9 +168,13 @@ def refresh(session: Session, item: QueueItem, request: CallbackRequest, now: da
         item.needs_va = bool(request.case.veteran) or item.needs_va
         item.state, item.timezone = request.case.state, request.case.timezone
     if item.status != CLAIMED:
-        # the clock keeps running from the first promise unless the new one is sooner
-        promised = min(item.clock_from, promised_at(session, item, now))
-        schedule(item, session, max(now, item.callable_from), item.best_time, promised)
+        first_clock = item.clock_from
+        schedule(item, session, max(now, item.callable_from), item.best_time,
+                 promised_at(session, item, now))  # fmt: skip
+        if not item.attempts and item.callable_from <= now:
+            # still callable: asking again does not reset how long the call has been owed
+            item.clock_from = min(item.clock_from, first_clock)
+            item.rank_key = priority.rank_key(item.urgency, item.clock_from)
     session.flush()
 
 
