@@ -91,3 +91,24 @@ def test_staffed_hours_that_do_not_read_stop_the_start_with_one_clear_line(produ
     with pytest.raises(RuntimeError, match="^STAFFED_HOURS is not usable: .*like") as error:
         config.load_settings()
     assert "\n" not in str(error.value)
+
+
+def test_the_intake_command_says_a_bad_setting_in_one_line_and_stops(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "SECRET_KEY", "DATA_ENCRYPTION_KEY", "REDIS_URL",
+                        "CELERY_BROKER_URL")}  # fmt: skip
+    env |= {"STAFFED_HOURS": "Mon-Fri 8-20 America/New_York", "INTAKE_INSTANCE_PATH": str(tmp_path)}
+    intake = Path(sys.executable).parent / "intake"
+    done = subprocess.run(
+        [str(intake), "queue", "list"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "Error: STAFFED_HOURS is not usable: 'Mon-Fri 8-20': write days then hours, "
+        "like Mon-Fri 09:00-17:30"
+    ]
