@@ -83,9 +83,7 @@ def minutes_to_wait(staffing: Staffing) -> int | None:
     return QUIET_QUEUE_MINUTES if staffing.ahead == 0 else None
 
 
-def promise(
-    now: datetime, allowed: Callable[[datetime], datetime], staffing: Staffing
-) -> Promise:
+def promise(now: datetime, allowed: Callable[[datetime], datetime], staffing: Staffing) -> Promise:
     """The promise for a caller asking at ``now`` (see the module docstring)."""
     from_shifts = bool(staffing.team_shifts)
     hours = staffing.team_shifts if from_shifts else staffing.staffed_hours

@@ -87,4 +87,6 @@ def test_priority_in_words_counts_from_the_clock():
     assert priority.words(0, nine, nine + timedelta(minutes=17)) == "waiting 12 min past target"
     assert priority.words(0, nine, nine - timedelta(minutes=14)) == "due in 19 min"
     assert priority.words(2, nine, nine - timedelta(minutes=30)) == "retry, due in 30 min"
-    assert priority.words(2, nine, nine + timedelta(hours=1, minutes=5)) == "retry, due 1 h 5 min ago"
+    assert (
+        priority.words(2, nine, nine + timedelta(hours=1, minutes=5)) == "retry, due 1 h 5 min ago"
+    )

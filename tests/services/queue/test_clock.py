@@ -48,8 +48,13 @@ def _ask(session, now=ASKED) -> QueueItem:
     form = leads.CallbackSubmission(
         submission_key=str(uuid.uuid4()),
         person=Person(first_name="Dana", email="dana@example.com", phone="+12125550188"),
-        case=CaseFacts(relationship="self", zip="10001", state="NY",
-                       timezone="America/New_York", diagnosis_type="pleural"),  # fmt: skip
+        case=CaseFacts(
+            relationship="self",
+            zip="10001",
+            state="NY",
+            timezone="America/New_York",
+            diagnosis_type="pleural",
+        ),  # fmt: skip
         best_time="asap",
         language="en",
         email_fallback=False,
@@ -70,8 +75,9 @@ def _metric(session, app) -> str:
     return next(line for line in text.splitlines() if line.startswith("intake_sla_breaches_total"))
 
 
-def test_a_call_promised_after_nine_is_not_late_before_nine_oh_five(app, db_session,
-                                                                  nine_oclock_team):  # fmt: skip
+def test_a_call_promised_after_nine_is_not_late_before_nine_oh_five(
+    app, db_session, nine_oclock_team
+):
     said = waiting.expectation(db_session, PLACE, "asap", ASKED.astimezone(UTC))
     assert "today after 9:00 AM your time" in said
     item = _ask(db_session)
@@ -83,7 +89,10 @@ def test_a_call_promised_after_nine_is_not_late_before_nine_oh_five(app, db_sess
         assert sla.check(db_session, now) == 0
         assert not queue.is_late(item, now)
         assert _breaches(db_session, now) == 0
-        assert dashboard.build(db_session, DayRange.ending(date(2026, 12, 1), 1, NY), now).late_now == 0
+        assert (
+            dashboard.build(db_session, DayRange.ending(date(2026, 12, 1), 1, NY), now).late_now
+            == 0
+        )
         assert queue.priority_words(item, now).startswith("due in")
     assert db_session.scalar(select(func.count()).select_from(StaffAlert)) == 0
     assert _metric(db_session, app).endswith(" 0.0")
@@ -98,8 +107,9 @@ def test_a_call_promised_after_nine_is_not_late_before_nine_oh_five(app, db_sess
     assert _metric(db_session, app).endswith(" 1.0")
 
 
-def test_the_dashboards_wait_to_the_first_call_counts_from_the_promise(db_session,
-                                                                       nine_oclock_team):  # fmt: skip
+def test_the_dashboards_wait_to_the_first_call_counts_from_the_promise(
+    db_session, nine_oclock_team
+):
     item = _ask(db_session)
     called = (NINE + timedelta(minutes=3)).astimezone(UTC)  # 17 min after asking, 3 after 9:00
     claims.claim_next(db_session, nine_oclock_team, called)
