@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +25,11 @@ WAITING = (QUEUED, RETRY)  # may be claimed once callable
 OPEN = (QUEUED, CLAIMED, RETRY)
 CLOSED = (COMPLETED, EXHAUSTED, CANCELLED)
 _OPEN_SQL = "status IN ('queued', 'claimed', 'retry_scheduled')"
+
+
+def _callable_from(context: Any) -> datetime:
+    """An item given no clock counts from when it is callable (nothing else was promised)."""
+    return context.get_current_parameters().get("callable_from") or utcnow()
 
 
 class QueueItem(Timestamped, Base):
@@ -91,7 +97,7 @@ class QueueItem(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     callable_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    clock_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    clock_from: Mapped[datetime] = mapped_column(UTCDateTime, default=_callable_from)
     rank_key: Mapped[float] = mapped_column(Float, default=0.0)
     urgency: Mapped[int] = mapped_column(Integer, default=0)  # minutes of wait it counts as
     best_time: Mapped[str] = mapped_column(String(20), default="asap")
