@@ -111,7 +111,7 @@ def delay_chart(f: Figures, width: float = charts.WIDTH) -> charts.Chart:
         charts.Series("p90", "90th percentile", tuple(d.p90 for d in f.delays)),
     ]
     return charts.line_chart(
-        "Minutes from request to first call", _labels(f), series, "Day requested", "Minutes",
+        "Minutes to first call", _labels(f), series, "Day requested", "Minutes",
         target=f.target_minutes, target_label=f"Target {charts.number(f.target_minutes)} min",
         cap=DELAY_CAP_MINUTES, width=width,
     )  # fmt: skip

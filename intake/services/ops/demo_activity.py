@@ -163,7 +163,8 @@ def _callback(
     while item.status in (QUEUED, RETRY):
         # most first calls within minutes; some slip past the target
         wait = rng.choice((1, 2, 2, 3, 3, 4, 4, 6, 9, 25)) if not calls else rng.randint(2, 40)
-        start = item.callable_from + timedelta(minutes=wait, seconds=rng.randrange(60))
+        waits_from = item.callable_from if calls else item.clock_from  # as the queue counts
+        start = waits_from + timedelta(minutes=wait, seconds=rng.randrange(60))
         if start > now:
             break
         if not calls and wait * 60 >= priority.SPEED_TO_LEAD_TARGET.total_seconds():

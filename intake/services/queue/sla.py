@@ -86,7 +86,8 @@ def send_alert(session: Session, alert_id: int, transport: object) -> bool:
         return False
     config = current_app.config
     body = (
-        f"{alert.count} callback request(s) have waited more than 5 minutes for a first call.\n\n"
+        f"{alert.count} callback request(s) have waited more than 5 minutes for a first call, "
+        "counted from when we told the person the call could come.\n\n"
         f"Open the queue: {config['PUBLIC_BASE_URL']}/advocate/\n"
     )
     from intake.mail.compose import plain_message
