@@ -169,8 +169,8 @@ def refresh(session: Session, item: QueueItem, request: CallbackRequest, now: da
         item.state, item.timezone = request.case.state, request.case.timezone
     if item.status != CLAIMED:
         first_clock = item.clock_from
-        schedule(item, session, max(now, item.callable_from), item.best_time,
-                 promised_at(session, item, now))  # fmt: skip
+        promised = None if item.attempts else promised_at(session, item, now)
+        schedule(item, session, max(now, item.callable_from), item.best_time, promised)
         if not item.attempts and item.callable_from <= now:
             # still callable: asking again does not reset how long the call has been owed
             item.clock_from = min(item.clock_from, first_clock)
