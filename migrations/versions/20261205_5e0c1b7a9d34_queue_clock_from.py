@@ -7,7 +7,7 @@ two; items already queued keep counting from ``callable_from``, which is all
 that was known about them.
 
 Revision ID: 5e0c1b7a9d34
-Revises: 2c7e91d4a5b8
+Revises: b4d1e7a9c362
 Create Date: 2026-12-05 07:30:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e0c1b7a9d34"
-down_revision = "2c7e91d4a5b8"
+down_revision = "b4d1e7a9c362"
 branch_labels = None
 depends_on = None
 
