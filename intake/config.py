@@ -97,7 +97,8 @@ def load_settings() -> dict[str, Any]:
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url,
         **mail_settings(inst),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # unset: this machine's default port; `intake serve` sets it to the port it serves on
+        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # a Redis outage must never cost a person their submission: count in memory meanwhile
         "RATELIMIT_SWALLOW_ERRORS": True,
