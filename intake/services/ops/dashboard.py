@@ -44,13 +44,16 @@ def build(session: Session, days: DayRange, now: datetime | None = None) -> Figu
     delays, contact = _calls(session, days, target)
     depth_day = min(days.last, days.day_of(now))
     hours = [hour for hour in figures.hours_of(depth_day, days.zone) if hour <= now]
+    live = depth_day == days.day_of(now)  # today: the hours so far, then now itself
+    depth = _depth(session, [*hours, now] if live else hours)
+    depth_now = depth.pop() if live else None
     return Figures(
         days=days, now=now,
         requests=_requests(session, days),
         delays=delays, target_minutes=target, contact=contact,
         queue_now=_queue_now(session), late_now=sla.late_now(session, now),
         depth_day=depth_day, depth_hours=[h.astimezone(days.zone) for h in hours],
-        depth=_depth(session, hours),
+        depth=depth, depth_now=depth_now,
         emails=_emails(session, days),
         breaches=figures.per_day(days, _column(session, QueueItem.sla_breached_at, days)),
         partners=partner_leads(session, days),
