@@ -94,6 +94,8 @@ class NowMark:
     y: float
     label: str
     tip: str
+    label_x: float
+    label_y: float
     anchor: str  # the label's text-anchor: "end" near the right edge so it stays inside
 
 
@@ -265,6 +267,11 @@ def line_chart(
 
 def _now_mark(now: Now, series: Series, band: float, axis: float, width: float,
               unit: str) -> NowMark:  # fmt: skip
+    """The label sits beside the rule, after it (before it near the right edge), and at the
+    top of the plot or, when the point is up there, at the bottom: never on the line."""
     x, y = round(LEFT + band * (now.at + 0.5), 2), _y(min(now.value, axis), axis)
     tip = f"{now.label}: {number(now.value, unit)} {series.name}"
-    return NowMark(x, y, now.label, tip, "end" if x > width - RIGHT - 40 else "middle")
+    late = x > width - RIGHT - 90
+    label_y = TOP + 12 if y > (TOP + HEIGHT - BOTTOM) / 2 else HEIGHT - BOTTOM - 8
+    return NowMark(x, y, now.label, tip, x - 5 if late else x + 5, label_y,
+                   "end" if late else "start")  # fmt: skip
