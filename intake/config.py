@@ -72,6 +72,9 @@ def _new_data_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
 def load_settings() -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     inst = instance_path()
@@ -98,7 +101,7 @@ def load_settings() -> dict[str, Any]:
         "CELERY_BROKER_URL": broker_url,
         **mail_settings(inst),
         # unset: this machine's default port; `intake serve` sets it to the port it serves on
-        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # a Redis outage must never cost a person their submission: count in memory meanwhile
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -39,8 +39,8 @@ def serve(host: str, port: int, web_workers: int) -> None:
             "or choose another port with --port."
         )
     local = public_base_url(None, host, port)
-    env = {**os.environ, "INTAKE_DEMO": "1",
-           "PUBLIC_BASE_URL": public_base_url(os.environ.get("PUBLIC_BASE_URL"), host, port)}  # fmt: skip
+    public = public_base_url(os.environ.get("PUBLIC_BASE_URL"), host, port)
+    env = {**os.environ, "INTAKE_DEMO": "1", "PUBLIC_BASE_URL": public}
     mailbox_port = None
     if current_app.config["LOCAL_MAILBOX"]:  # no SMTP_HOST: keep outgoing mail for /admin/mailbox
         mailbox_port = _mailbox_port(int(current_app.config["MAILBOX_PORT"]))
@@ -49,16 +49,15 @@ def serve(host: str, port: int, web_workers: int) -> None:
         click.echo("  Note: running as root. Fine for this demo on your own machine; in production "
                    "run the service as its own unprivileged user.", err=True)  # fmt: skip
     children: list[subprocess.Popen[bytes]] = []
-    signal.signal(signal.SIGTERM, lambda *_: (_stop(children), sys.exit(0)))
-    servers = []
-    if mailbox_port is not None:
-        children.append(_start(["intake", "mailbox", "serve"], env))
-        servers.append((children[-1], "127.0.0.1", mailbox_port))
-    children.append(_start(_worker_command(), env))
-    children.append(_start(_web_command(host, port, web_workers), env))
-    servers.append((children[-1], host, port))
+
+    def on_term(*_: object) -> None:
+        _stop(children)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
+    servers = _start_all(children, env, (host, port, web_workers), mailbox_port)
     if not _wait_until_listening(servers, children):
-        raise click.ClickException("Intake stopped while starting: the reason is in the lines above.")
+        raise click.ClickException("Intake stopped while starting: the reason is just above.")
     click.secho(f"\n  Intake is running: {local}/\n", fg="green", bold=True)
     if mailbox_port is not None:
         click.echo(
@@ -66,6 +65,27 @@ def serve(host: str, port: int, web_workers: int) -> None:
             "(sign in as the demo admin)\n"
         )
     _supervise(children)
+
+
+Server = tuple[subprocess.Popen[bytes], str, int]  # a child and the address it listens on
+
+
+def _start_all(
+    children: list[subprocess.Popen[bytes]],
+    env: dict[str, str],
+    web: tuple[str, int, int],
+    mailbox_port: int | None,
+) -> list[Server]:
+    """Start the mailbox (if any), the worker with beat, and gunicorn; those that listen."""
+    host, port, web_workers = web
+    servers = []
+    if mailbox_port is not None:
+        children.append(_start(["intake", "mailbox", "serve"], env))
+        servers.append((children[-1], "127.0.0.1", mailbox_port))
+    children.append(_start(_worker_command(), env))
+    children.append(_start(_web_command(host, port, web_workers), env))
+    servers.append((children[-1], host, port))
+    return servers
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -122,10 +142,8 @@ def _mailbox_port(configured: int) -> int:
             f"The local mailbox's port {configured} (MAILBOX_PORT) is in use: stop what holds "
             "it, or set MAILBOX_PORT to a free port."
         )
-    chosen = next(
-        (n for n in range(configured + 1, configured + 100) if port_free("127.0.0.1", n)),
-        None,
-    ) or _any_free_port()
+    nearby = (n for n in range(configured + 1, configured + 100) if port_free("127.0.0.1", n))
+    chosen = next(nearby, None) or _any_free_port()
     click.echo(
         f"  Port {configured} is in use (another copy of Intake?): the local mailbox listens "
         f"on port {chosen} instead."
@@ -147,10 +165,7 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-def _wait_until_listening(
-    servers: list[tuple[subprocess.Popen[bytes], str, int]],
-    children: list[subprocess.Popen[bytes]],
-) -> bool:
+def _wait_until_listening(servers: list[Server], children: list[subprocess.Popen[bytes]]) -> bool:
     """Wait for each server to accept connections; False (everything stopped) if one exits first.
 
     So "Intake is running" is only said once it is true.

@@ -134,8 +134,7 @@ def mailbox_message(message_id: str) -> ResponseReturnValue:
 # What the mailbox shows of a message: no scripts, no requests, no navigation, and no
 # access to this site (a sandboxed document has an origin of its own)
 SANDBOX = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-ancestors 'self'"
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 )
 # attachments a browser shows itself, safely, under the sandbox; any other kind is downloaded
 SHOWN_INLINE = frozenset({"application/pdf", "text/plain", "image/png", "image/jpeg", "image/gif"})

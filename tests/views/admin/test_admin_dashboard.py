@@ -122,6 +122,6 @@ def test_the_queue_depth_says_when_it_was_sampled_and_ends_with_now(
     html = client.get(PAGE).get_data(as_text=True)
     assert "Sampled on the hour; the last point is now, 08:43." in html
     table = html.split("<caption>Open queue items through Dec 5</caption>", 1)[1]
-    assert "<th scope=\"row\">08:00</th><td>0</td>" in table
-    assert "<th scope=\"row\">Now, 08:43</th><td>8</td>" in table
+    assert '<th scope="row">08:00</th><td>0</td>' in table
+    assert '<th scope="row">Now, 08:43</th><td>8</td>' in table
     assert 'class="chart__dot chart__dot--now"' in html

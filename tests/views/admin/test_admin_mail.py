@@ -149,7 +149,7 @@ def test_an_attachment_of_another_kind_is_only_ever_downloaded(
         mail_from="Support <support@example.org>", to_name="Maria", to_address="m@example.com",
         subject="A page", text="Dear Maria", html="<p>Dear Maria</p>", msg_id="<2@example.org>",
         unsubscribe_url="https://example.org/u/T", unsubscribe_mailto_url="mailto:u@example.org",
-        attachments=(compose.Attachment("page.html", b"<script>alert(1)</script>", "text", "html"),),
+        attachments=(compose.Attachment("page.html", b"<script>1</script>", "text", "html"),),
     )  # fmt: skip
     message_id = mailbox.store(local_mailbox, message.data)
     login_as("admin")
