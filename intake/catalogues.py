@@ -103,5 +103,5 @@ def untranslated(root: Path, language: str) -> list[str]:
             if not all(strings):
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            translated.update(ids)
+            translated.update(str(one) for one in ids)
     return sorted(extracted_messages(root) - translated)

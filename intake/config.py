@@ -72,6 +72,9 @@ def _new_data_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
 def load_settings() -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     inst = instance_path()
@@ -97,7 +100,8 @@ def load_settings() -> dict[str, Any]:
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url,
         **mail_settings(inst),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # unset: this machine's default port; `intake serve` sets it to the port it serves on
+        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # a Redis outage must never cost a person their submission: count in memory meanwhile
         "RATELIMIT_SWALLOW_ERRORS": True,
@@ -123,8 +127,11 @@ def load_settings() -> dict[str, Any]:
         # claims an advocate may hold at once (their own call backs, when due, aside):
         # claim-next hands out one call at a time, not a list of people's phones and emails
         "MAX_OPEN_CLAIMS": max(1, int(_env_number("MAX_OPEN_CLAIMS", 1))),
-        # the team's own time zone, for times on staff pages
-        "STAFF_TIMEZONE": os.environ.get("STAFF_TIMEZONE", "America/New_York"),
+        # the team's own time zone, for every time on staff pages
+        "STAFF_TIMEZONE": staff_timezone(),
+        # when the organisation answers calls: what a caller is promised while no advocate
+        # has shifts set (services/queue/waiting.py); checked here so a typo stops the start
+        "STAFFED_HOURS": staffed_hours(),
         "OUTBOX_PUBLISH_AFTER_COMMIT": _env_bool("OUTBOX_PUBLISH_AFTER_COMMIT", True),
         "OUTBOX_RELAY_SECONDS": _env_number("OUTBOX_RELAY_SECONDS", 15.0),
         # a published job still unfinished this long after is handed out again (doubling
@@ -143,6 +150,40 @@ def load_settings() -> dict[str, Any]:
         # how long the "confirm you want your information deleted" link works
         "DELETION_LINK_DAYS": _env_number("DELETION_LINK_DAYS", 7.0),
     }
+
+
+def staff_timezone() -> str:
+    """``STAFF_TIMEZONE``, an IANA zone name (America/New_York unless set); a wrong one stops.
+
+    Every time on staff pages is shown in it, so a typo must not start a
+    service that would show times in some other zone, or fail on the first page.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = (os.environ.get("STAFF_TIMEZONE") or "").strip() or "America/New_York"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(
+            f"STAFF_TIMEZONE={name!r} is not a time zone name: use one like America/New_York, "
+            "America/Chicago or America/Los_Angeles"
+        ) from None
+    return name
+
+
+DEFAULT_STAFFED_HOURS = "Mon-Fri 08:00-20:00 America/New_York"
+
+
+def staffed_hours() -> str:
+    """``STAFFED_HOURS`` as given, once it reads as days, hours and a zone."""
+    from intake.queueing import shifts
+
+    value = (os.environ.get("STAFFED_HOURS") or "").strip() or DEFAULT_STAFFED_HOURS
+    try:
+        shifts.parse_hours(value)
+    except ValueError as exc:
+        raise RuntimeError(f"STAFFED_HOURS is not usable: {exc}") from None
+    return value
 
 
 def mail_settings(inst: Path) -> dict[str, Any]:

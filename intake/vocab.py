@@ -94,6 +94,21 @@ LANGUAGES = [
     ("ht", _l("Haitian Creole (Kreyòl ayisyen)")),
 ]
 
+# What routes a call to an advocate (a staff account's skills): a language besides English,
+# by its English name as staff say it, and VA benefits.
+SKILLS = [(code, name.split(" (")[0]) for code, name in LANGUAGES if code != "en"] + [
+    ("va", "VA benefits")
+]
+
+
+def skill_words(codes: list[str] | None) -> str:
+    """A staff member's skills as words: 'Spanish, VA benefits' ('' for none)."""
+    names = dict(SKILLS)
+    words = [names.get(code.strip().lower(), f"{code} (not a skill calls are routed by)")
+             for code in codes or () if code and code.strip()]  # fmt: skip
+    return ", ".join(words)
+
+
 NEEDS = [
     ("treatment", _l("A doctor to plan treatment")),
     ("second_opinion", _l("A second opinion")),

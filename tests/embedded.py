@@ -76,9 +76,33 @@ def run_intake(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def embedded_service(folder: Path) -> Iterator[Embedded]:
-    """Migrate, load the demo and serve, as the README's first command does."""
+def holding_port(port: int) -> Iterator[None]:
+    """Something listening on ``port`` meanwhile (another copy's mailbox, say).
+
+    If something else already holds it, the port is just as taken: nothing to do.
+    """
+    sock = socket.socket()
+    try:
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+        except OSError:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                pass  # it is held by someone else: still taken
+        yield
+    finally:
+        sock.close()
+
+
+@contextmanager
+def embedded_service(folder: Path, default_mailbox_port: bool = False) -> Iterator[Embedded]:
+    """Migrate, load the demo and serve, as the README's first command does.
+
+    ``default_mailbox_port``: leave ``MAILBOX_PORT`` unset, as a new user does (2525).
+    """
     env = embedded_environment(folder / "instance")
+    if default_mailbox_port:
+        env.pop("MAILBOX_PORT")
     run_intake(env, "db", "upgrade")
     run_intake(env, "demo")
     port = free_port()

@@ -76,3 +76,39 @@ def test_an_advocate_holds_one_claim_unless_the_environment_says_more(production
     assert config.load_settings()["MAX_OPEN_CLAIMS"] == 3
     monkeypatch.setenv("MAX_OPEN_CLAIMS", "0")  # never none at all: nobody could claim
     assert config.load_settings()["MAX_OPEN_CLAIMS"] == 1
+
+
+def test_staffed_hours_default_to_weekdays_eight_to_eight_eastern(production_env):
+    production_env.delenv("STAFFED_HOURS", raising=False)
+    assert config.load_settings()["STAFFED_HOURS"] == "Mon-Fri 08:00-20:00 America/New_York"
+    production_env.setenv("STAFFED_HOURS", "Mon-Sat 09:00-17:00 America/Chicago")
+    assert config.load_settings()["STAFFED_HOURS"] == "Mon-Sat 09:00-17:00 America/Chicago"
+
+
+@pytest.mark.parametrize("value", ["Mon-Fri 8am-8pm", "Mon-Fri 08:00-20:00 Eastern", "weekdays"])
+def test_staffed_hours_that_do_not_read_stop_the_start_with_one_clear_line(production_env, value):
+    production_env.setenv("STAFFED_HOURS", value)
+    with pytest.raises(RuntimeError, match="^STAFFED_HOURS is not usable: .*like") as error:
+        config.load_settings()
+    assert "\n" not in str(error.value)
+
+
+def test_the_intake_command_says_a_bad_setting_in_one_line_and_stops(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "SECRET_KEY", "DATA_ENCRYPTION_KEY", "REDIS_URL",
+                        "CELERY_BROKER_URL")}  # fmt: skip
+    env |= {"STAFFED_HOURS": "Mon-Fri 8-20 America/New_York", "INTAKE_INSTANCE_PATH": str(tmp_path)}
+    intake = Path(sys.executable).parent / "intake"
+    done = subprocess.run(
+        [str(intake), "queue", "list"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "Error: STAFFED_HOURS is not usable: 'Mon-Fri 8-20': write days then hours, "
+        "like Mon-Fri 09:00-17:30"
+    ]

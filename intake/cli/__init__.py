@@ -7,6 +7,9 @@ console script, which loads the app and finds them there.
 
 from __future__ import annotations
 
+from typing import Any
+
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
@@ -51,7 +54,14 @@ def register(app: Flask) -> None:
 def _build_main() -> FlaskGroup:
     from intake import create_app
 
-    return FlaskGroup(create_app=create_app, help="Mesothelioma intake service commands.")
+    def app_or_stop() -> Any:
+        """The app; a setting that stops the start (a bad key or zone) is one line, not a trace."""
+        try:
+            return create_app()
+        except RuntimeError as problem:
+            raise click.ClickException(str(problem)) from None
+
+    return FlaskGroup(create_app=app_or_stop, help="Mesothelioma intake service commands.")
 
 
 main = _build_main()

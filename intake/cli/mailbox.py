@@ -24,5 +24,13 @@ def serve_mailbox() -> None:
     if not config["LOCAL_MAILBOX"]:
         raise click.ClickException("SMTP_HOST is set: mail goes to that server, not a mailbox")
     folder = Path(config["MAILBOX_DIR"])
-    click.echo(f"Local mailbox on 127.0.0.1:{config['MAILBOX_PORT']}, keeping mail in {folder}")
-    mailbox.serve(folder, "127.0.0.1", int(config["MAILBOX_PORT"]))
+    port = int(config["MAILBOX_PORT"])
+    try:
+        controller = mailbox.start(folder, "127.0.0.1", port)
+    except OSError as error:  # the port is taken: one line, not a traceback
+        raise click.ClickException(
+            f"The local mailbox cannot listen on port {port} ({error.strerror or error}): "
+            "set MAILBOX_PORT to a free port."
+        ) from None
+    click.echo(f"Local mailbox on 127.0.0.1:{port}, keeping mail in {folder}")
+    mailbox.serve(controller)

@@ -78,6 +78,28 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Now:
+    """The current value of a series sampled at set times, placed between the samples."""
+
+    at: float  # a position along the categories: 8.72 is 43 minutes past the ninth
+    value: float
+    label: str  # "now, 08:43"
+
+
+@dataclass(frozen=True)
+class NowMark:
+    """Where ``Now`` is drawn: a dot joined to the last sample, a rule and its label."""
+
+    x: float
+    y: float
+    label: str
+    tip: str
+    label_x: float
+    label_y: float
+    anchor: str  # the label's text-anchor: "end" near the right edge so it stays inside
+
+
+@dataclass(frozen=True)
 class Chart:
     """Everything the template needs to draw one chart."""
 
@@ -91,6 +113,7 @@ class Chart:
     lines: tuple[Polyline, ...] = ()
     dots: tuple[Dot, ...] = ()
     target: Target | None = None
+    now: NowMark | None = None
     empty: bool = False
     width: float = WIDTH
     height: float = HEIGHT
@@ -203,18 +226,21 @@ def line_chart(
     cap: float | None = None,
     width: float = WIDTH,
     hours: bool = False,
+    now: Now | None = None,
 ) -> Chart:
     """Lines with a dot per value, broken where a value is missing; an optional target line.
 
     Values over ``cap`` are drawn on the top edge with a distinct dot (their
     tip and the table give the value), so one outlier cannot flatten the rest.
+    ``now`` is the first series' current value, joined to its last sample.
     """
     values = [v for s in series for v in s.values if v is not None]
     # leave headroom over the target so its line and label sit inside the plot
-    largest = max([*values, (target or 0) * 1.25], default=0)
+    largest = max([*values, (target or 0) * 1.25, now.value if now else 0], default=0)
     axis, step = axis_top(min(largest, cap) if cap else largest, whole)
     band = _band(len(categories), width)
     lines, dots = [], []
+    last = ""  # the first series' last point, where the "now" point joins it
     for s in series:
         run: list[str] = []
         for n, value in enumerate(s.values):
@@ -224,12 +250,28 @@ def line_chart(
                 continue
             x, y = round(LEFT + band * (n + 0.5), 2), _y(min(value, axis), axis)
             run.append(f"{x},{y}")
+            last = run[-1] if s is series[0] else last
             tip = f"{categories[n]}: {number(value, unit)} {s.name}"
             dots.append(Dot(x, y, s.key, tip, over=value > axis))
         lines.extend([Polyline(s.key, " ".join(run))] if len(run) > 1 else [])
+    mark = _now_mark(now, series[0], band, axis, width, unit) if now and series else None
+    if mark is not None and last:
+        lines.append(Polyline(series[0].key, f"{last} {mark.x},{mark.y}"))
     line = Target(_y(target, axis), target_label) if target is not None else None
     return Chart(
         title, x_label, y_label, tuple(series), _y_ticks(axis, step, unit),
         _x_ticks(categories, width, from_first=hours), lines=tuple(lines), dots=tuple(dots),
-        target=line, empty=not dots, width=width,
+        target=line, now=mark, empty=not dots and mark is None, width=width,
     )  # fmt: skip
+
+
+def _now_mark(now: Now, series: Series, band: float, axis: float, width: float,
+              unit: str) -> NowMark:  # fmt: skip
+    """The label sits beside the rule, after it (before it near the right edge), and at the
+    top of the plot or, when the point is up there, at the bottom: never on the line."""
+    x, y = round(LEFT + band * (now.at + 0.5), 2), _y(min(now.value, axis), axis)
+    tip = f"{now.label}: {number(now.value, unit)} {series.name}"
+    late = x > width - RIGHT - 90
+    label_y = TOP + 12 if y > (TOP + HEIGHT - BOTTOM) / 2 else HEIGHT - BOTTOM - 8
+    return NowMark(x, y, now.label, tip, x - 5 if late else x + 5, label_y,
+                   "end" if late else "start")  # fmt: skip

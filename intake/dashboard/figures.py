@@ -85,14 +85,19 @@ class DelayDay:
 
 
 def delays_per_day(
-    days: DayRange, pairs: Iterable[tuple[datetime, datetime]], target_minutes: float
+    days: DayRange, pairs: Iterable[tuple[datetime, ...]], target_minutes: float
 ) -> list[DelayDay]:
-    """Median and 90th percentile wait per request day, from (requested, first call) pairs."""
+    """Median and 90th percentile wait per request day, from (requested, first call) pairs.
+
+    A third value is where the wait starts when that is not the request: the
+    queue's ``clock_from`` (a call promised "after 9:00 AM" waits from 9:00).
+    """
     waits: dict[date, list[float]] = {day: [] for day in days.days()}
-    for requested, called in pairs:
+    for requested, called, *clock in pairs:
         bucket = waits.get(days.day_of(requested))
+        start = clock[0] if clock else requested
         if bucket is not None:
-            bucket.append(max(0.0, (called - requested).total_seconds() / 60))
+            bucket.append(max(0.0, (called - start).total_seconds() / 60))
     return [
         DelayDay(day, len(w), percentile(w, 0.5), percentile(w, 0.9),
                  sum(1 for m in w if m > target_minutes))

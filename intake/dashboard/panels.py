@@ -69,6 +69,12 @@ class Figures:
     breaches: list[int]
     partners: PartnerLeads
     listings: dict[str, int]
+    depth_now: int | None = None  # open items now, when ``depth_day`` is today
+
+    @property
+    def depth_now_label(self) -> str:
+        """'now, 08:43' in the days' zone: the chart's last point, named with its time."""
+        return f"now, {self.now.astimezone(self.days.zone):%H:%M}"
 
     @property
     def contact_total(self) -> ContactDay:
@@ -111,7 +117,7 @@ def delay_chart(f: Figures, width: float = charts.WIDTH) -> charts.Chart:
         charts.Series("p90", "90th percentile", tuple(d.p90 for d in f.delays)),
     ]
     return charts.line_chart(
-        "Minutes from request to first call", _labels(f), series, "Day requested", "Minutes",
+        "Minutes to first call", _labels(f), series, "Day requested", "Minutes",
         target=f.target_minutes, target_label=f"Target {charts.number(f.target_minutes)} min",
         cap=DELAY_CAP_MINUTES, width=width,
     )  # fmt: skip
@@ -133,9 +139,13 @@ def depth_chart(f: Figures, width: float = charts.WIDTH) -> charts.Chart:
         labels += [f"{n:02d}" for n in range(len(labels), 24)]
     values = tuple([*map(float, f.depth), *[None] * (len(labels) - len(f.depth))])
     series = [charts.Series("depth", "open items", values)]
+    now = None
+    if f.depth_now is not None and f.depth_hours:  # between the last hour sampled and the next
+        past = (f.now - f.depth_hours[-1]).total_seconds() / 3600
+        now = charts.Now(len(f.depth_hours) - 1 + min(past, 0.99), f.depth_now, f.depth_now_label)
     return charts.line_chart(
         f"Queue depth through {day_label(f.depth_day)}", labels, series, "Hour of the day",
-        "Open items", whole=True, width=width, hours=True,
+        "Open items", whole=True, width=width, hours=True, now=now,
     )  # fmt: skip
 
 

@@ -8,8 +8,14 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from intake.forms.fields import options
+from intake.forms.fields import known_skills, options
+from intake.queueing.skills import CODES_IN_WORDS
 from intake.services.staff.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+SKILLS_HINT = (
+    "The languages they take calls in, and va if they know VA benefits, by code, separated "
+    f"by commas (e.g. es, va). Codes: {CODES_IN_WORDS}. English needs none."
+)
 
 
 def _strip(value: Any) -> Any:
@@ -45,7 +51,8 @@ class SecondFactorForm(FlaskForm):
 
 
 class NewStaffForm(FlaskForm):
-    """A new staff account: who, which role; they choose their own password through a link."""
+    """A new staff account: who, which role, their skills; the worker emails them a link with
+    which they choose their own password (no admin sees it)."""
 
     email = StringField(
         "Work email",
@@ -66,8 +73,8 @@ class NewStaffForm(FlaskForm):
     skills = StringField(
         "Skills",
         filters=[_strip],
-        description="Language codes and va, separated by commas, e.g. es, va",
-        validators=[Length(max=100)],
+        description=SKILLS_HINT,
+        validators=[Length(max=100), known_skills],
     )
 
 

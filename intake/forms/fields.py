@@ -97,6 +97,15 @@ def no_control_characters(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("Please remove line breaks and special characters."))
 
 
+def known_skills(form: FlaskForm, field: Field) -> None:
+    """Only skills calls are routed by (``queueing/skills.py``); any other is said at the field."""
+    from intake.queueing import skills
+
+    message = skills.problem(field.data or "", list_codes=False)
+    if message:
+        raise ValidationError(message)
+
+
 def person_name(form: FlaskForm, field: Field) -> None:
     """Names in any alphabet, with spaces, hyphens, apostrophes and periods."""
     value = field.data or ""

@@ -11,7 +11,9 @@ from wtforms import DateTimeLocalField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from intake import vocab
+from intake.forms.auth import SKILLS_HINT
 from intake.forms.fields import (
+    known_skills,
     no_control_characters,
     options,
     strip_filter,
@@ -83,8 +85,8 @@ class QueueSettingsForm(FlaskForm):
     skills = StringField(
         "Skills",
         filters=[strip_filter],
-        description="Language codes and va, separated by commas, e.g. es, va",
-        validators=[Optional(), Length(max=100), no_control_characters],
+        description=SKILLS_HINT,
+        validators=[Optional(), Length(max=100), no_control_characters, known_skills],
     )
     timezone = StringField(
         "Their time zone",

@@ -4,8 +4,9 @@ Laying out a 30-50 page guide takes WeasyPrint about two seconds, far too
 slow to do per email, and almost all of it is the same for everyone with
 the same diagnosis facts and topics (``outline.Variant``).  So the body is
 rendered once per variant and kept (in memory and on disk, in a folder named
-by a digest of the templates, stylesheet, fonts and WeasyPrint's version, so
-any change to them starts a fresh cache).  The body carries a neutral cover
+by a digest of the templates, stylesheet, fonts, WeasyPrint's version and
+the organisation's details the body prints (name, phone, website, address),
+so any change to them starts a fresh cache).  The body carries a neutral cover
 ("Prepared for you") and, when the reader gave a ZIP, an empty "Specialists
 near you" page in their places.
 
@@ -75,6 +76,11 @@ def format_date(day: date, language: str) -> str:
     return f"{months[day.month - 1]} {day.day}, {day.year}"
 
 
+def org_digest(org: Org) -> str:
+    """A digest of everything the body prints about us: a new phone number is a new body."""
+    return hashlib.sha256(repr(org).encode()).hexdigest()[:16]
+
+
 def source_digest(*folders: Path) -> str:
     """A digest of every file the rendering reads, and of WeasyPrint's version."""
     import weasyprint
@@ -99,7 +105,8 @@ class GuideRenderer:
             undefined=jinja2.StrictUndefined,
         )
         self.static, self.org = static, org
-        self.digest = source_digest(templates / "guide", static / "guide", static / "fonts")
+        sources = source_digest(templates / "guide", static / "guide", static / "fonts")
+        self.digest = f"{sources}-{org_digest(org)}"
         self.cache_dir = cache_dir / self.digest if cache_dir else None
         self.disk = DiskCache(self.cache_dir)
         self._memory: Lru[str, Body] = Lru(MEMORY_ENTRIES)

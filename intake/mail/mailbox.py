@@ -194,13 +194,16 @@ def start(folder: Path, host: str, port: int) -> Any:
     # aiosmtpd logs every command at INFO, recipients' addresses included: never personal data
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(_Handler(folder), hostname=host, port=port, data_size_limit=25 << 20)
-    controller.start()
+    try:
+        controller.start()
+    except BaseException:
+        controller.loop.close()  # a port in use: aiosmtpd leaves its loop open, which warns at exit
+        raise
     return controller
 
 
-def serve(folder: Path, host: str, port: int) -> None:
-    """Run the catcher until SIGTERM or Ctrl-C (``intake mailbox serve``, ``intake serve``)."""
-    controller = start(folder, host, port)
+def serve(controller: Any) -> None:
+    """Keep a started catcher running until SIGTERM or Ctrl-C (``intake mailbox serve``)."""
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:

@@ -6,7 +6,7 @@ from intake.models.callback import CallbackRequest
 from intake.models.consent import ConsentRecord
 from intake.models.contact import Case, CaseContact, CaseFact, Contact, PossibleMatch
 from intake.models.email import EmailDelivery, EmailSuppression
-from intake.models.fulfilment import FulfilmentItem
+from intake.models.fulfilment import FulfilmentItem, PrintBatch
 from intake.models.outbox import OutboxMessage
 from intake.models.partner import ApiKey, IdempotencyRecord, Partner
 from intake.models.privacy import DeletionRequest
@@ -38,6 +38,7 @@ __all__ = [
     "OutboxMessage",
     "Partner",
     "PossibleMatch",
+    "PrintBatch",
     "QueueItem",
     "Specialist",
     "StaffAlert",

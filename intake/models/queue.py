@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,12 +27,21 @@ CLOSED = (COMPLETED, EXHAUSTED, CANCELLED)
 _OPEN_SQL = "status IN ('queued', 'claimed', 'retry_scheduled')"
 
 
+def _callable_from(context: Any) -> datetime:
+    """An item given no clock counts from when it is callable (nothing else was promised)."""
+    return context.get_current_parameters().get("callable_from") or utcnow()
+
+
 class QueueItem(Timestamped, Base):
     """A callback owed: queued -> claimed -> completed, or retry_scheduled, exhausted, cancelled.
 
     ``callable_from`` is the first minute the patient's rules allow (calling
     hours in their zone, their state's law, the window they chose, a time
-    they asked for); staffing never moves it.  ``rank_key`` orders items of
+    they asked for); staffing never moves it.  ``clock_from`` is where the
+    speed-to-lead clock starts: the later of that and the time the person
+    was promised ("after 9:00 AM"), so the console's late marker, the
+    admins' alert, the dashboard and the claim order all count from what we
+    said (``intake.queueing.promise``).  ``rank_key`` orders items of
     the same class by urgency and wait (see ``intake.queueing.priority``);
     ``requested_at`` is the original request's time, kept through retries so
     a retried call never loses its place.  One open item per phone number:
@@ -87,6 +97,7 @@ class QueueItem(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     callable_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    clock_from: Mapped[datetime] = mapped_column(UTCDateTime, default=_callable_from)
     rank_key: Mapped[float] = mapped_column(Float, default=0.0)
     urgency: Mapped[int] = mapped_column(Integer, default=0)  # minutes of wait it counts as
     best_time: Mapped[str] = mapped_column(String(20), default="asap")

@@ -116,3 +116,19 @@ def parse_line(text: str) -> dict[str, Any]:
         lo, hi = _DAY_INDEX[first[:3]], _DAY_INDEX[(last or first)[:3]]
         days.update(range(lo, hi + 1) if lo <= hi else [*range(lo, 7), *range(0, hi + 1)])
     return {"days": sorted(days), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+
+
+def parse_hours(text: str) -> list[Shift]:
+    """The organisation's staffed hours, 'Mon-Fri 08:00-20:00 America/New_York' (more day
+    parts may be joined with ';', the zone comes last); ValueError says what is wrong."""
+    body, _, zone = text.strip().rpartition(" ")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{text!r}: end with a time zone, like Mon-Fri 08:00-20:00 America/New_York"
+        ) from None
+    parts = [parse_line(part) for part in body.split(";") if part.strip()]
+    if not parts:
+        raise ValueError(f"{text!r}: give days and hours, like Mon-Fri 08:00-20:00 {zone}")
+    return parse_shifts(parts, zone)

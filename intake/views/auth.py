@@ -225,7 +225,7 @@ def _refuse_code(user: User) -> None:
 @bp.route("/staff/set-password/<token>", methods=["GET", "POST"])
 @limiter.limit(ATTEMPTS_PER_ADDRESS, methods=["POST"])
 def set_password(token: str) -> ResponseReturnValue:
-    """Choose a password through the one-time link an admin gave you."""
+    """Choose a password through the one-time link we emailed you (an admin asked for it)."""
     try:
         user = staff_accounts.user_for_link(db.session(), token)
     except staff_accounts.LinkError as exc:

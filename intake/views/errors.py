@@ -1,4 +1,9 @@
-"""Friendly error pages: never a stack trace, and a CSRF failure keeps what was typed."""
+"""Friendly error pages: never a stack trace, and a CSRF failure keeps what was typed.
+
+Every status has our own heading and message (``error_words``): in Spanish for a
+browser that prefers it on the public pages, in English on staff pages, which
+keep the staff layout.  Werkzeug's own sentences never reach a page.
+"""
 
 from __future__ import annotations
 
@@ -12,28 +17,20 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from intake.logsafe import describe_failure, redact_links
 from intake.views.api.problems import Problem, problem_response
+from intake.views.error_words import (  # noqa: F401 (tests)
+    CHROME,
+    CSRF,
+    CSRF_MESSAGE,
+    LANGUAGES,
+    TOO_LARGE_MESSAGE,
+    TOO_MANY_MESSAGE,
+    words_for,
+)
+from intake.views.language import current_language
 
 log = logging.getLogger(__name__)
 
-TOO_MANY_MESSAGE = (
-    "We have had a lot of requests from your connection in a short time. Please wait a few "
-    "minutes and try again. Nothing you already sent is lost."
-)
-CSRF_MESSAGE = (
-    "For your security this page timed out before it was sent. Nothing was saved yet: "
-    "please check your details and press the button again."
-)
-
-TOO_LARGE_MESSAGE = (
-    "What you sent was much longer than our forms accept, so nothing was saved. "
-    "Please go back, shorten it and try again, or call us."
-)
-
-
-OWN_WORDS = {
-    404: "The link may be old or mistyped. You can start again from our home page, or call us.",
-    405: "This page cannot be used that way. Please go back and try again from the page itself.",
-}
+STAFF_PATHS = ("/advocate", "/admin", "/login", "/logout", "/staff")
 API_WORDS = {
     404: "Nothing is at this address. The partner API's endpoints are listed at /api/docs.",
     405: "This endpoint does not take this method: the Allow header names the ones it takes.",
@@ -60,7 +57,6 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     from intake.forms.guide import GuideForm
     from intake.forms.privacy import DeletionRequestForm
     from intake.services.people import consent
-    from intake.views.language import current_language
 
     forms: dict[str, tuple[str, Any]] = {
         "public.guide": ("public/guide.html", GuideForm),
@@ -70,44 +66,66 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     if request.endpoint in forms:
         template, form_class = forms[request.endpoint]
         form = form_class()
-        form.form_errors.append(CSRF_MESSAGE)
+        form.form_errors.append(CSRF[_language()].message)
         # the consent words of the page's language, as the form's own view shows them
         kind = request.endpoint.removeprefix("public.")
         wordings = consent.shown_on(kind, current_language()) if kind in consent.FORM_TEXTS else {}
         return render_template(template, form=form, wordings=wordings), 400
-    return _page(400, "This page timed out", CSRF_MESSAGE)
+    return _page(400, CSRF[_language()])
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
+    status = error.code or 500
     if request.path.startswith("/api/v1/leads"):
         # routing errors (404, 405) never reach the partner API's own handler: same shape here
-        detail = API_WORDS.get(error.code or 0, error.description or error.name)
-        response = problem_response(Problem(error.code or 500, detail))
+        detail = API_WORDS.get(status) or _own_description(error)
+        response = problem_response(Problem(status, detail))
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
     if request.path.startswith(("/api/", "/healthz", "/readyz")):
-        return {"error": error.name, "detail": error.description}, error.code or 500
-    titles = {404: "We could not find that page", 429: "Too many requests", 405: "Not allowed"}
-    if error.code in OWN_WORDS:  # not Werkzeug's stock sentences
-        return _page(error.code, titles[error.code], OWN_WORDS[error.code])
-    if error.code == 413:
-        return _page(413, "That was too much to send", TOO_LARGE_MESSAGE)
-    if error.code == 429:
-        return _page(429, titles[429], TOO_MANY_MESSAGE)
-    return _page(error.code or 500, titles.get(error.code or 0, error.name), error.description)
+        code = error.name.lower().replace(" ", "_").replace("'", "")  # "not_found": a code
+        return {"error": code, "detail": _own_description(error)}, status
+    return _page(status, words_for(status, _language(), _is_staff_path()))
+
+
+def _own_description(error: HTTPException) -> str:
+    """A description a view chose for this error, else our own words (never Werkzeug's)."""
+    stock = type(error).description
+    if error.description and error.description != stock:
+        return error.description
+    return words_for(error.code or 500).message
 
 
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
     path = redact_links(request.path)  # a secret link's token never reaches the log
     log.error("unhandled error on %s %s: %s", request.method, path, describe_failure(error))
-    return _page(
-        500, "Something went wrong on our side", "Please try again in a moment, or call us."
-    )
+    return _page(500, words_for(500, _language(), _is_staff_path()))
 
 
-def _page(status: int, title: str, message: str | None) -> ResponseReturnValue:
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+def _language() -> str:
+    """The public page's language (the switch, its cookie, the browser); staff pages English."""
+    if _is_staff_path():
+        return "en"
+    language = current_language()
+    return language if language in LANGUAGES else "en"
+
+
+def _is_staff_path() -> bool:
+    return any(request.path == p or request.path.startswith(p + "/") for p in STAFF_PATHS)
+
+
+def _page(status: int, words: Any) -> ResponseReturnValue:
+    """Our page for an error: the staff layout on staff pages, the public one elsewhere."""
+    language = _language()
+    context = {"status": status, "title": words.title, "message": words.message,
+               "language": language, "chrome": CHROME[language]}  # fmt: skip
+    if _is_staff_path():
+        try:
+            return render_template("errors/staff_error.html", **context), status
+        except Exception as failure:  # the staff layout reads the session: never a bare 500
+            log.error("staff error page failed: %s", describe_failure(failure))
+    return render_template("errors/error.html", **context), status
 
 
 def _security_headers(response):  # type: ignore[no-untyped-def]

@@ -8,14 +8,44 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 
+# How staff pages name the team's zone; any other zone is named by its city and IANA name.
+ZONE_NAMES = {
+    "America/New_York": "Eastern Time (New York)",
+    "America/Chicago": "Central Time (Chicago)",
+    "America/Denver": "Mountain Time (Denver)",
+    "America/Phoenix": "Mountain Standard Time (Phoenix, no daylight saving)",
+    "America/Los_Angeles": "Pacific Time (Los Angeles)",
+    "America/Anchorage": "Alaska Time (Anchorage)",
+    "Pacific/Honolulu": "Hawaii Time (Honolulu)",
+    "America/Puerto_Rico": "Atlantic Time (Puerto Rico)",
+    "UTC": "UTC",
+}
+# strftime patterns: a moment on a page, one in a long list (with the year), a day
+STYLES = {
+    "short": "%b %-d, %-I:%M %p %Z",
+    "full": "%b %-d, %Y, %-I:%M:%S %p %Z",
+    "day": "%b %-d, %Y",
+}
 
-def staff_time(value: datetime | None) -> str:
-    """'Nov 29, 2:14 PM EST' in the team's time zone (``STAFF_TIMEZONE``)."""
+
+def staff_zone() -> ZoneInfo:
+    """The team's zone (``STAFF_TIMEZONE``, checked when the settings were read)."""
+    return ZoneInfo(current_app.config.get("STAFF_TIMEZONE") or "America/New_York")
+
+
+def staff_zone_name() -> str:
+    """'Eastern Time (New York)': the zone staff pages name beside their times."""
+    key = staff_zone().key
+    if key in ZONE_NAMES:
+        return ZONE_NAMES[key]
+    return f"{key.rsplit('/', 1)[-1].replace('_', ' ')} time ({key})"
+
+
+def staff_time(value: datetime | None, style: str = "short") -> str:
+    """'Nov 29, 2:14 PM EST' in the team's time zone (``STAFF_TIMEZONE``); styles in STYLES."""
     if value is None:
         return ""
-    zone = ZoneInfo(current_app.config.get("STAFF_TIMEZONE", "America/New_York"))
-    local = value.astimezone(zone)
-    return local.strftime("%b %-d, %-I:%M %p %Z")
+    return value.astimezone(staff_zone()).strftime(STYLES[style])
 
 
 def staff_epoch(seconds: float) -> str:
@@ -38,10 +68,10 @@ def local_clock(item: Any, moment: datetime | None = None) -> str:
         zone = ZoneInfo(item.timezone) if item.timezone else None
     except (ZoneInfoNotFoundError, ValueError):
         zone = None
-    if zone is None:
+    if zone is None:  # said in the team's zone, and said to be ours
         return (
-            when.astimezone(ZoneInfo("America/New_York")).strftime("%a %-I:%M %p ET")
-            + " (zone unknown)"
+            when.astimezone(staff_zone()).strftime("%a %-I:%M %p %Z")
+            + " (our time; their zone is unknown)"
         )
     return when.astimezone(zone).strftime("%a %-I:%M %p %Z")
 
@@ -64,6 +94,21 @@ def needs(item: Any) -> str:
     if item.needs_va:
         parts.append("VA benefits")
     return ", ".join(parts)
+
+
+def skills(codes: list[str] | None) -> str:
+    """A staff member's skill codes in words: 'Spanish, VA benefits'."""
+    from intake import vocab
+
+    return vocab.skill_words(codes)
+
+
+def priority_words(item: Any) -> str:
+    """A queue item's priority now, in words: 'waiting 12 min past target', 'due in 5 min'."""
+    from intake.models.base import utcnow
+    from intake.services.queue import queue
+
+    return queue.priority_words(item, utcnow())
 
 
 def format_phone(e164: str | None) -> str:
@@ -103,6 +148,7 @@ def case_fact_words(facts: dict[str, Any]) -> str:
 
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
-    for function in (staff_time, staff_epoch, mask_email, local_clock, minutes, needs,
-                     format_phone, mask_phone, case_fact_words):  # fmt: skip
+    for function in (staff_time, staff_epoch, mask_email, local_clock, minutes, needs, skills,
+                     priority_words, format_phone, mask_phone, case_fact_words):  # fmt: skip
         app.add_template_filter(function)
+    app.add_template_global(staff_zone_name)

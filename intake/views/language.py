@@ -9,6 +9,8 @@ English: our team's language (PRODUCT.md section 8).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request, url_for
 from flask_babel import get_locale
 
@@ -17,7 +19,9 @@ from intake.config import PROJECT_ROOT
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-ENGLISH_ONLY_BLUEPRINTS = frozenset({"admin", "advocate", "auth", "api", "api_leads", "api_docs", "ops"})
+ENGLISH_ONLY_BLUEPRINTS = frozenset(
+    {"admin", "advocate", "auth", "api", "api_leads", "api_docs", "ops"}
+)
 TRANSLATIONS = PROJECT_ROOT / "translations"
 
 
@@ -57,7 +61,7 @@ def current_language() -> str:
 
 def switch_url(language: str) -> str:
     """This page's own address in `language` (other query arguments kept)."""
-    arguments = request.args.to_dict(flat=False)
+    arguments: dict[str, Any] = request.args.to_dict(flat=False)
     arguments["lang"] = [language]
     endpoint = request.endpoint if request.method == "GET" and request.endpoint else None
     if endpoint is None or request.url_rule is None:
@@ -76,7 +80,11 @@ def remember_choice(response: Response) -> Response:
     chosen = chosen_language()
     if chosen and request.cookies.get(COOKIE) != chosen:
         response.set_cookie(
-            COOKIE, chosen, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+            COOKIE,
+            chosen,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
             secure=request.is_secure,
         )
     response.vary.add("Accept-Language")

@@ -4,8 +4,9 @@ Every endpoint the app serves is named here with its audience:
 
     public        anyone (the patient pages, the API, health checks, sign-in)
     staff         a signed-in advocate or admin (the console, the session keepalive)
-    claim_holder  staff, and for an advocate only the lead they hold (the view checks
-                  the holder; admins may open any lead)
+    claim_holder  staff, and for an advocate only the lead they hold, or their own call
+                  back read ahead before it is due (``services/queue/lead_access.py``
+                  decides; admins may open any lead)
     admin         a signed-in admin
     scraper       a Prometheus scraper: with the ``METRICS_TOKEN`` once one is set (from
                   anywhere, this machine too); without one, from this machine only
@@ -55,8 +56,11 @@ _ADMIN = (
     "admin.edit_specialist", "admin.deactivate_specialist", "admin.reactivate_specialist",
     "admin.export_specialists", "admin.import_specialists", "admin.confirm_import",
     "admin.failed_emails", "admin.resend_email", "admin.printed_copies", "admin.mark_mailed",
-    "admin.export_mailing_list", "admin.mailbox_list", "admin.mailbox_message",
-    "admin.mailbox_html", "admin.mailbox_attachment", "admin.staff_list", "admin.staff_settings",
+    "admin.export_mailing_list", "admin.create_print_batch", "admin.print_batch",
+    "admin.print_batch_pdf", "admin.print_batch_mailing_list", "admin.mark_batch_mailed",
+    "admin.printed_copy_pdf", "admin.mailbox_list", "admin.mailbox_message",
+    "admin.mailbox_html", "admin.mailbox_attachment", "admin.mailbox_attachment_download",
+    "admin.staff_list", "admin.staff_settings",
     "admin.reset_second_step", "admin.new_staff", "admin.password_link", "admin.deactivate_staff",
     "admin.reactivate_staff", "admin.audit_page", "admin.audit_export",
     "admin.people_page", "admin.export_person", "admin.erase_person",

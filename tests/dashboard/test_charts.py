@@ -155,3 +155,20 @@ def test_hours_are_labelled_from_midnight():
     hours = [f"{n:02d}" for n in range(24)]
     chart = line_chart("T", hours, [Series("d", "d", tuple([1.0] * 24))], "h", "n", hours=True)
     assert chart.x_ticks[0].label == "00" and chart.x_ticks[1].label == "03"
+
+
+def test_a_now_point_joins_the_last_sample_and_its_label_keeps_off_the_line():
+    hours = [f"{n:02d}" for n in range(24)]
+    values = (0.0, 0.0, 0.0, *[None] * 21)
+    high = line_chart("Depth", hours, [Series("depth", "open items", values)], "Hour", "Open",
+                      whole=True, hours=True, now=charts.Now(2.7, 8, "now, 02:42"))  # fmt: skip
+    mark = high.now
+    assert mark is not None and mark.tip == "now, 02:42: 8 open items"
+    assert mark.y == TOP  # the top of the axis (0..8)
+    assert high.lines[-1].points == f"{high.dots[-1].x},{high.dots[-1].y} {mark.x},{mark.y}"
+    assert mark.label_y > (TOP + BOTTOM) / 2 and mark.anchor == "start" and mark.label_x > mark.x
+    low = line_chart("Depth", hours, [Series("depth", "open items", (4.0,) * 23 + (None,))],
+                     "Hour", "Open", whole=True, hours=True,
+                     now=charts.Now(22.9, 0, "now, 22:54"))  # fmt: skip
+    assert low.now is not None and low.now.label_y < (TOP + BOTTOM) / 2
+    assert low.now.anchor == "end" and low.now.label_x < low.now.x  # stays inside on the right

@@ -120,3 +120,13 @@ def test_names_in_other_scripts_are_kept(renderer):
     name = "مریم رضایی"  # Persian: shaped right to left by Pango
     pdf = renderer.render(PERITONEAL_2, Personal(name, date(2026, 11, 29)))
     assert PdfReader(io.BytesIO(pdf)).pages[0].extract_text()  # renders, no exception
+
+
+def test_a_new_phone_number_starts_a_fresh_cache(tmp_path):
+    """The body prints the phone: a renderer for the new number never reads the old body."""
+    old = GuideRenderer(PROJECT_ROOT / "templates", PROJECT_ROOT / "static", tmp_path, ORG)
+    assert "1-800-555-0199" in read(old.render(PERITONEAL_2, Personal()))[1]
+    new_org = Org(ORG.name, "1-888-555-0123", ORG.website, ORG.postal_address)
+    new = GuideRenderer(PROJECT_ROOT / "templates", PROJECT_ROOT / "static", tmp_path, new_org)
+    text = read(new.render(PERITONEAL_2, Personal()))[1]
+    assert "1-888-555-0123" in text and "1-800-555-0199" not in text

@@ -14,7 +14,9 @@ def test_every_extracted_string_has_its_spanish() -> None:
     found = extracted_messages(ROOT)
     assert len(found) > 20, "the extraction found almost nothing: is babel.cfg read?"
     missing = untranslated(ROOT, "es")
-    assert not missing, f"{len(missing)} strings without Spanish (run scripts/translations): {missing[:10]}"
+    assert not missing, (
+        f"{len(missing)} strings without Spanish (run scripts/translations): {missing[:10]}"
+    )
 
 
 def test_the_check_fails_for_a_new_untranslated_string(tmp_path: Path) -> None:
@@ -24,7 +26,7 @@ def test_the_check_fails_for_a_new_untranslated_string(tmp_path: Path) -> None:
     (tmp_path / "templates" / "public").mkdir(parents=True)
     (tmp_path / "templates" / "public" / "new.html").write_text(
         '<p>{{ _("A sentence nobody translated yet") }}</p>'
-        '<p>{% trans %}Mesothelioma Patient Support{% endtrans %}</p>'
+        "<p>{% trans %}Mesothelioma Patient Support{% endtrans %}</p>"
     )
     assert untranslated(tmp_path, "es") == ["A sentence nobody translated yet"]
 
@@ -44,7 +46,9 @@ def test_a_fuzzy_or_empty_translation_does_not_count(tmp_path: Path) -> None:
 
 
 def test_catalogues_compile_when_stale_and_not_again(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "translations", tmp_path / "translations", ignore=shutil.ignore_patterns("*.mo"))
+    shutil.copytree(
+        ROOT / "translations", tmp_path / "translations", ignore=shutil.ignore_patterns("*.mo")
+    )
     written = compile_stale(tmp_path / "translations")
     assert [path.name for path in written] == ["messages.mo"]
     assert compile_stale(tmp_path / "translations") == []

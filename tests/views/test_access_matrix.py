@@ -67,7 +67,8 @@ def world(app, client, db_session):
     values = {"item_id": item.id, "user_id": spare.id, "listing_id": "SPC-0001",
               "delivery_id": 1, "message_id": "nothing-here", "index": 0, "token": "x",
               "filename": "css/site.css", "lead_id": str(uuid.uuid4()),
-              "key_id": spare_key.key.id, "contact_id": item.contact_id}  # fmt: skip
+              "key_id": spare_key.key.id, "contact_id": item.contact_id,
+              "batch_id": 1}  # fmt: skip
 
     def hold() -> None:
         """The holder holds the claim again (releasing it is one of the routes tried)."""

@@ -1,4 +1,8 @@
-"""Printed guides to post: queued by a request, marked mailed by staff, exported as CSV."""
+"""Printed guides to post: queued by a request, marked mailed by staff, exported as CSV.
+
+Copies put in a print batch (``print_batches.py``) leave the list of those
+waiting: the batch's own page lists them, in the order they were printed.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +28,11 @@ def queue_print(session: Session, request: GuideRequest) -> FulfilmentItem | Non
 
 
 def waiting(session: Session) -> list[FulfilmentItem]:
-    """Copies not yet mailed, oldest first: the day's work list."""
+    """Copies not yet mailed nor in a batch, oldest first: the day's work list."""
     return list(
         session.scalars(
             select(FulfilmentItem)
-            .where(FulfilmentItem.status == QUEUED)
+            .where(FulfilmentItem.status == QUEUED, FulfilmentItem.batch_id.is_(None))
             .order_by(FulfilmentItem.created_at, FulfilmentItem.id)
         )
     )
@@ -56,16 +60,20 @@ def mark_mailed(session: Session, item_ids: list[int], by: User) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mailing_list(items: list[FulfilmentItem]) -> str:
-    """The waiting copies as a CSV mailing list, every cell safe for a spreadsheet."""
-    rows = []
-    for item in items:
+def mailing_list(items: list[FulfilmentItem], positions: bool = False) -> str:
+    """These copies as a CSV mailing list in their order, every cell safe for a spreadsheet.
+
+    With ``positions``, a first column numbers them as the batch's PDF does.
+    """
+    rows: list[tuple[object, ...]] = []
+    for position, item in enumerate(items, start=1):
         request = item.guide_request
         address = request.postal_address or {}
         contact = request.contact
         name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
         rows.append(
             (
+                *((position,) if positions else ()),
                 item.id,
                 name,
                 address.get("line1", ""),
@@ -77,4 +85,5 @@ def mailing_list(items: list[FulfilmentItem]) -> str:
                 f"{request.created_at:%Y-%m-%d}",
             )
         )
-    return write_rows(MAILING_COLUMNS, rows)
+    columns = ("position", *MAILING_COLUMNS) if positions else MAILING_COLUMNS
+    return write_rows(columns, rows)

@@ -39,15 +39,20 @@ GUIDE_MATCHES = 5
 
 
 def renderer() -> GuideRenderer:
-    """This process's renderer (its variant cache lives as long as the process)."""
+    """This process's renderer for today's settings (its variant cache lives with it).
+
+    The cached bodies print our name, phone, website and address, so a
+    renderer made before any of them changed is replaced, not reused.
+    """
+    org = organisation()
     existing = current_app.extensions.get("guide_renderer")
-    if existing is None:
+    if existing is None or existing.org != org:
         cache = current_app.config.get("GUIDE_CACHE_DIR")
         existing = GuideRenderer(
             PROJECT_ROOT / "templates",
             PROJECT_ROOT / "static",
             Path(cache) if cache else None,
-            organisation(),
+            org,
         )
         current_app.extensions["guide_renderer"] = existing
     return existing

@@ -44,13 +44,16 @@ def build(session: Session, days: DayRange, now: datetime | None = None) -> Figu
     delays, contact = _calls(session, days, target)
     depth_day = min(days.last, days.day_of(now))
     hours = [hour for hour in figures.hours_of(depth_day, days.zone) if hour <= now]
+    live = depth_day == days.day_of(now)  # today: the hours so far, then now itself
+    depth = _depth(session, [*hours, now] if live else hours)
+    depth_now = depth.pop() if live else None
     return Figures(
         days=days, now=now,
         requests=_requests(session, days),
         delays=delays, target_minutes=target, contact=contact,
         queue_now=_queue_now(session), late_now=sla.late_now(session, now),
         depth_day=depth_day, depth_hours=[h.astimezone(days.zone) for h in hours],
-        depth=_depth(session, hours),
+        depth=depth, depth_now=depth_now,
         emails=_emails(session, days),
         breaches=figures.per_day(days, _column(session, QueueItem.sla_breached_at, days)),
         partners=partner_leads(session, days),
@@ -85,14 +88,17 @@ def _calls(
     rows = session.execute(
         select(
             QueueItem.requested_at, func.min(CallAttempt.started_at),
-            func.count(CallAttempt.id), spoke,
+            func.count(CallAttempt.id), spoke, func.min(QueueItem.clock_from),
         )
         .outerjoin(CallAttempt, CallAttempt.queue_item_id == QueueItem.id)
         .where(QueueItem.requested_at >= days.start(), QueueItem.requested_at < days.end())
         .group_by(QueueItem.id, QueueItem.requested_at)
     ).all()  # fmt: skip
+    # the wait counts from the item's clock, as the console's and the alert's lateness do
     delays = figures.delays_per_day(
-        days, ((requested, first) for requested, first, _n, _s in rows if first), target
+        days,
+        ((requested, first, clock) for requested, first, _n, _s, clock in rows if first),
+        target,
     )
     requested = figures.per_day(days, (row[0] for row in rows))
     called = figures.per_day(days, (row[0] for row in rows if row[2]))

@@ -163,11 +163,12 @@ def _callback(
     while item.status in (QUEUED, RETRY):
         # most first calls within minutes; some slip past the target
         wait = rng.choice((1, 2, 2, 3, 3, 4, 4, 6, 9, 25)) if not calls else rng.randint(2, 40)
-        start = item.callable_from + timedelta(minutes=wait, seconds=rng.randrange(60))
+        waits_from = item.callable_from if calls else item.clock_from  # as the queue counts
+        start = waits_from + timedelta(minutes=wait, seconds=rng.randrange(60))
         if start > now:
             break
         if not calls and wait * 60 >= priority.SPEED_TO_LEAD_TARGET.total_seconds():
-            item.sla_breached_at = item.callable_from + priority.SPEED_TO_LEAD_TARGET
+            item.sla_breached_at = item.clock_from + priority.SPEED_TO_LEAD_TARGET
         item.status, item.claimed_by_id, item.claimed_at = CLAIMED, advocate.id, start
         item.lease_expires_at = start + queue.LEASE
         end = start + timedelta(minutes=rng.randint(2, 12))

@@ -156,7 +156,7 @@ def candidates(skills: Skills, uncovered: frozenset[str]) -> tuple[Any, ...]:
     queries = [mine]
     for tier in _tiers(skills, uncovered):
         queries += [
-            _one(tier, first, _CANDIDATE.callable_from <= _LATE),
+            _one(tier, first, _CANDIDATE.clock_from <= _LATE),
             _one(tier, first),
             _one(tier, _CANDIDATE.attempts > 0),
         ]

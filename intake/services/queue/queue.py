@@ -25,10 +25,11 @@ from intake.models.queue import (
     QueueItem,
 )
 from intake.models.user import User
-from intake.queueing import priority
+from intake.queueing import priority, promise
 from intake.services.people import consent
 from intake.services.people.contacts import phone_hash
 from intake.services.people.inserts import insert_if_absent
+from intake.services.queue import waiting
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,37 @@ def urgency_of(request: CallbackRequest) -> priority.Urgency:
     )
 
 
-def schedule(item: QueueItem, session: Session, after: datetime, chosen: str | None) -> None:
+def schedule(
+    item: QueueItem,
+    session: Session,
+    after: datetime,
+    chosen: str | None,
+    promised: datetime | None = None,
+) -> None:
     """Make the item callable from ``after`` when a call may start then, else the first minute
     the rules allow (rounding a callable moment up to the next minute would hold a new
-    request back for up to a minute of its five-minute speed-to-lead target)."""
+    request back for up to a minute of its five-minute speed-to-lead target).  A first
+    call's clock starts then too, or at the time ``promised`` to the person if that is
+    later; a retry keeps the first call's clock (the dashboard's wait to the first call)."""
     recent = recent_attempts(session, item.phone_hash, after)
     place = place_of(item)
     if calling.check(place, after, chosen, recent).allowed:
         item.callable_from = after
     else:
         item.callable_from = calling.next_allowed(place, after, chosen, recent)
-    item.rank_key = priority.rank_key(item.urgency, item.callable_from)
+    if not item.attempts:
+        item.clock_from = promise.clock_start(item.callable_from, promised or item.callable_from)
+    item.rank_key = priority.rank_key(item.urgency, clock_of(item))
+
+
+def clock_of(item: QueueItem) -> datetime:
+    """Where the item's wait counts from: a first call's ``clock_from``, a retry's callable time."""
+    return item.callable_from if item.attempts else item.clock_from
+
+
+def promised_at(session: Session, item: QueueItem, now: datetime) -> datetime:
+    """The moment the confirmation page promised someone asking at ``now`` (the same rule)."""
+    return waiting.promise_for(session, place_of(item), item.best_time, now).at
 
 
 def enqueue(session: Session, request: CallbackRequest, now: datetime | None = None) -> QueueItem:
@@ -104,7 +125,7 @@ def enqueue(session: Session, request: CallbackRequest, now: datetime | None = N
             return existing
         item = insert_if_absent(session, QueueItem, _new_item(request, digest, now))
         if item is not None:
-            schedule(item, session, now, item.best_time)
+            schedule(item, session, now, item.best_time, promised_at(session, item, now))
             session.flush()
             return item
         # lost a race: the request already has its item (a repeated job), or another
@@ -127,6 +148,7 @@ def _new_item(request: CallbackRequest, digest: str, now: datetime) -> dict[str,
         "status": QUEUED,
         "requested_at": request.created_at or now,
         "callable_from": now,
+        "clock_from": now,
         "rank_key": 0.0,
         "urgency": urgency_of(request).minutes,
         "best_time": request.best_time,
@@ -146,7 +168,13 @@ def refresh(session: Session, item: QueueItem, request: CallbackRequest, now: da
         item.needs_va = bool(request.case.veteran) or item.needs_va
         item.state, item.timezone = request.case.state, request.case.timezone
     if item.status != CLAIMED:
-        schedule(item, session, max(now, item.callable_from), item.best_time)
+        first_clock = item.clock_from
+        promised = None if item.attempts else promised_at(session, item, now)
+        schedule(item, session, max(now, item.callable_from), item.best_time, promised)
+        if not item.attempts and item.callable_from <= now:
+            # still callable: asking again does not reset how long the call has been owed
+            item.clock_from = min(item.clock_from, first_clock)
+            item.rank_key = priority.rank_key(item.urgency, item.clock_from)
     session.flush()
 
 
@@ -233,14 +261,24 @@ def sort_key(item: QueueItem, now: datetime) -> tuple[Any, ...]:
     if item.status == CLAIMED:
         return (0, 0, item.claimed_at or now)
     if item.callable_from <= now:
-        first, past, score = priority.priority(item.attempts, item.urgency, item.callable_from, now)
+        first, past, score = priority.priority(item.attempts, item.urgency, clock_of(item), now)
         return (1, -first, -past, -score, item.requested_at)
     return (2, item.callable_from, item.requested_at)
 
 
+def is_late(item: QueueItem, now: datetime) -> bool:
+    """A first call still waiting past the target, counted from ``clock_from``."""
+    return item.status != CLAIMED and priority.sla_breached(item.attempts, item.clock_from, now)
+
+
 def priority_score(item: QueueItem, now: datetime) -> float:
-    """The priority as one number for lists (larger is called first)."""
-    first, past, score = priority.priority(item.attempts, item.urgency, item.callable_from, now)
+    """The priority as one number, for the command line's list (larger is called first)."""
+    first, past, score = priority.priority(item.attempts, item.urgency, clock_of(item), now)
     if item.callable_from > now:
         return 0.0
     return round(first * 100_000 + past * 10_000 + min(score, 9_999.0), 1)
+
+
+def priority_words(item: QueueItem, now: datetime) -> str:
+    """The priority as an advocate reads it: 'waiting 12 min past target', 'due in 5 min'."""
+    return priority.words(item.attempts, clock_of(item), now)

@@ -1,5 +1,10 @@
 """Speed to lead: first calls past the 5-minute target are flagged, counted and escalated.
 
+The target counts from each item's ``clock_from``: the later of the request
+and the time the person was promised, so a call promised "after 9:00 AM"
+is late at 9:05, not at 8:51.  The console's banner and marker, this alert,
+the dashboard and ``/metrics`` all read that one column.
+
 The beat task stamps each first call still waiting at the target
 (``sla_breached_at``, counted for the metrics), every advocate's console
 shows how many are late right now, and the admins on duty get one email
@@ -37,7 +42,7 @@ def late_now(session: Session, now: datetime | None = None) -> int:
             .where(
                 QueueItem.status.in_(WAITING),
                 QueueItem.attempts == 0,
-                QueueItem.callable_from <= now - priority.SPEED_TO_LEAD_TARGET,
+                QueueItem.clock_from <= now - priority.SPEED_TO_LEAD_TARGET,
             )
         )
         or 0
@@ -53,7 +58,7 @@ def check(session: Session, now: datetime | None = None) -> int:
             QueueItem.status.in_(WAITING),
             QueueItem.attempts == 0,
             QueueItem.sla_breached_at.is_(None),
-            QueueItem.callable_from <= now - priority.SPEED_TO_LEAD_TARGET,
+            QueueItem.clock_from <= now - priority.SPEED_TO_LEAD_TARGET,
         )
         .values(sla_breached_at=now)
         .returning(QueueItem.id)
@@ -81,7 +86,8 @@ def send_alert(session: Session, alert_id: int, transport: object) -> bool:
         return False
     config = current_app.config
     body = (
-        f"{alert.count} callback request(s) have waited more than 5 minutes for a first call.\n\n"
+        f"{alert.count} callback request(s) have waited more than 5 minutes for a first call, "
+        "counted from when we told the person the call could come.\n\n"
         f"Open the queue: {config['PUBLIC_BASE_URL']}/advocate/\n"
     )
     from intake.mail.compose import plain_message

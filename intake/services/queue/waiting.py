@@ -1,102 +1,128 @@
 """What the confirmation page can honestly promise about when the call will come.
 
-The first moment a call can come is the first minute the calling rules allow
-(hours in the person's zone, their state's law, the window they chose) at
-which an advocate is also working.  If that is now, the estimate comes from
-the queue ahead and how fast advocates have been taking calls in the last
-hour, rounded up to a step we can keep ("usually within 15 minutes");
-otherwise it names that moment in the person's own time ("tomorrow after
-8:00 AM your time").  It never promises what the queue cannot keep.
+The rule is ``intake.queueing.promise``; this module feeds it what the
+database knows (every advocate's shifts, who is on shift now, the queue
+ahead, the last hour's pace) and the ``STAFFED_HOURS`` setting for when no
+shifts are set, then says it in a sentence in the person's own time.  The
+same promised moment starts the item's speed-to-lead clock
+(``queue.enqueue``), so what the page says and what counts as late agree.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from flask import current_app, has_app_context
 from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake import calling
+from intake.calling import public_text
+from intake.config import DEFAULT_STAFFED_HOURS
 from intake.models.base import utcnow
 from intake.models.queue import WAITING, QueueItem
-from intake.queueing import shifts
+from intake.queueing import promise, shifts
 from intake.services.queue import staffing
 
-PROMISE_STEPS = (10, 15, 30, 60)  # minutes we may promise, rounded up to the next step
-SEARCH_STEPS = 14
+
+def staffed_hours() -> list[shifts.Shift]:
+    """The organisation's staffed hours (``STAFFED_HOURS``, checked when the app starts)."""
+    text = current_app.config.get("STAFFED_HOURS") if has_app_context() else None
+    return shifts.parse_hours(text or DEFAULT_STAFFED_HOURS)
+
+
+def staffing_at(session: Session, now: datetime) -> promise.Staffing:
+    """Everything the promise may rest on, read now."""
+    team = staffing.advocates(session)
+    team_shifts = [shift for user in team for shift in staffing.shifts_of(user)]
+    working = sum(1 for user in team if shifts.on_shift(staffing.shifts_of(user), now))
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(QueueItem)
+        .where(QueueItem.status.in_(WAITING), QueueItem.callable_from <= now)
+    )
+    taken = session.scalar(
+        select(func.count())
+        .select_from(QueueItem)
+        .where(QueueItem.claimed_at >= now - timedelta(hours=1))
+    )
+    return promise.Staffing(team_shifts, staffed_hours(), working, ahead or 0, taken or 0)
+
+
+def _allowed(place: calling.Place, chosen: str | None) -> Callable[[datetime], datetime]:
+    return lambda moment: calling.next_allowed(place, moment, chosen)
+
+
+def promise_for(
+    session: Session, place: calling.Place, chosen: str | None, now: datetime
+) -> promise.Promise:
+    """What we may promise someone at ``place`` who asks at ``now``."""
+    return promise.promise(now, _allowed(place, chosen), staffing_at(session, now))
 
 
 def first_call_at(
     session: Session, place: calling.Place, chosen: str | None, now: datetime
 ) -> datetime:
     """The first allowed minute at which someone is also working (``now`` if that is now)."""
-    team_shifts = staffing.all_shifts(session)
-    moment = calling.next_allowed(place, now, chosen)
-    if not team_shifts:  # no shifts set: staffing unknown, so the rules alone decide
-        return moment
-    for _ in range(SEARCH_STEPS):
-        if shifts.on_shift(team_shifts, moment):
-            return moment
-        staffed = shifts.next_staffed(team_shifts, moment)
-        if staffed is None:
-            return moment
-        moment = calling.next_allowed(place, staffed, chosen)
-    return moment
-
-
-def minutes_to_wait(session: Session, now: datetime) -> int | None:
-    """Minutes the queue ahead will take at the last hour's pace, None when there is no pace."""
-    ahead = (
-        session.scalar(
-            select(func.count())
-            .select_from(QueueItem)
-            .where(QueueItem.status.in_(WAITING), QueueItem.callable_from <= now)
-        )
-        or 0
-    )
-    claimed = (
-        session.scalar(
-            select(func.count())
-            .select_from(QueueItem)
-            .where(QueueItem.claimed_at >= now - timedelta(hours=1))
-        )
-        or 0
-    )
-    if claimed == 0:
-        return None if ahead else 5
-    return math.ceil((ahead + 1) / (claimed / 60.0))
+    return promise_for(session, place, chosen, now).at
 
 
 def expectation(session: Session, place: calling.Place, chosen: str | None,
                 now: datetime | None = None) -> str:  # fmt: skip
-    """One plain sentence for the confirmation page, in the page's language."""
+    """One plain sentence (two without shifts) for the confirmation page, in its language."""
     now = now or utcnow()
-    first = first_call_at(session, place, chosen, now)
-    if first - now < timedelta(minutes=1):
-        minutes = minutes_to_wait(session, now)
-        step = next((s for s in PROMISE_STEPS if minutes is not None and minutes <= s), None)
-        if step is not None:
+    kept = promise_for(session, place, chosen, now)
+    hours = (
+        ""
+        if kept.from_shifts
+        else " " + gettext("Our advocates work %(hours)s.", hours=hours_words())
+    )
+    if kept.is_now(now):
+        if kept.minutes is not None:
             return gettext(
                 "A patient advocate will call you soon, usually within %(minutes)s minutes.",
-                minutes=step,
+                minutes=kept.minutes,
             )
-        return gettext("A patient advocate will call you today, as soon as one is free.")
-    moment = reader_when(first, place, now)
+        if kept.from_shifts:
+            return gettext("A patient advocate will call you today, as soon as one is free.")
+        return gettext("A patient advocate will call you as soon as one is free.") + hours
+    moment = reader_when(kept.at, place, now)
     if place.timezone:
         local = now.astimezone(ZoneInfo(place.timezone))
         # the hour is a number in Spanish grammar: "es la 1:30", "son las 11:30"
-        return ngettext(
-            "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
-            "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
-            _hour(local),
-            now=_clock(local),
-            moment=moment,
+        return (
+            ngettext(
+                "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
+                "It is %(now)s where you are, so a patient advocate will call you %(moment)s.",
+                _hour(local),
+                now=_clock(local),
+                moment=moment,
+            )
+            + hours
         )
-    return gettext("A patient advocate will call you %(moment)s.", moment=moment)
+    return gettext("A patient advocate will call you %(moment)s.", moment=moment) + hours
+
+
+def hours_words() -> str:
+    """The staffed hours as a caller reads them, in the page's language."""
+    return promise.hours_words(staffed_hours(), gettext, _said_time)
+
+
+def calling_hours(place: calling.Place) -> str:
+    """The caller's state calling hours as one sentence, in the page's language."""
+    return public_text.hours_sentence(place, gettext, _said_time)
+
+
+def _said_time(moment: time) -> str:
+    """A time of day as the reader writes it: "8:00 AM" and "noon", or "8:00 a.m." in Spanish."""
+    if _babel_locale() == "en_US":
+        return public_text.english_clock(moment)
+    said = format_time(moment, "h:mm a", locale=_babel_locale())
+    return said.replace(" ", "\u00a0")
 
 
 def when(moment: datetime, place: calling.Place, now: datetime, whose: str = "your") -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -71,7 +71,8 @@ def _day(args: Any, name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
-def _filtered(filters: Filters) -> Select[Any]:
+def _filtered(filters: Filters, zone: tzinfo) -> Select[Any]:
+    """The rows the filters ask for; their days are calendar days in ``zone`` (the team's)."""
     query = select(AuditEvent)
     if filters.person:
         actors = select(User.id).where(User.email.contains(filters.person.lower(), autoescape=True))
@@ -86,16 +87,22 @@ def _filtered(filters: Filters) -> Select[Any]:
             AuditEvent.target_type == "queue_item", AuditEvent.target_id == str(filters.lead)
         )
     if filters.since:
-        query = query.where(AuditEvent.at >= datetime.combine(filters.since, time(), UTC))
+        query = query.where(AuditEvent.at >= _midnight(filters.since, zone))
     if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), time(), UTC)
-        query = query.where(AuditEvent.at < end)
+        query = query.where(AuditEvent.at < _midnight(filters.until + timedelta(days=1), zone))
     return query
 
 
-def page(session: Session, filters: Filters, before: int | None = None) -> list[AuditEvent]:
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    """The first instant of ``day`` in ``zone``, in UTC (a DST day is 23 or 25 hours)."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def page(
+    session: Session, filters: Filters, before: int | None = None, zone: tzinfo = UTC
+) -> list[AuditEvent]:
     """One page of matching rows, newest first, older than ``before`` when given."""
-    query = _filtered(filters)
+    query = _filtered(filters, zone)
     if before is not None:
         query = query.where(AuditEvent.id < before)
     return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE)))
@@ -109,9 +116,11 @@ def actions(session: Session) -> list[str]:
 COLUMNS = ("id", "at_utc", "who", "action", "target_type", "target_id", "detail", "ip")
 
 
-def export(session: Session, filters: Filters, admin: User, ip: str | None) -> str:
+def export(
+    session: Session, filters: Filters, admin: User, ip: str | None, zone: tzinfo = UTC
+) -> str:
     """The matching rows as CSV (formula-safe); the export itself is audited in this transaction."""
-    rows = session.scalars(_filtered(filters).order_by(AuditEvent.id).limit(MAX_EXPORT)).all()
+    rows = session.scalars(_filtered(filters, zone).order_by(AuditEvent.id).limit(MAX_EXPORT)).all()
     text = csv_cells.write_rows(COLUMNS, (
         (e.id, e.at.isoformat(timespec="seconds"), e.actor_label, e.action, e.target_type or "",
          e.target_id or "", _detail(e.detail), e.ip or "")

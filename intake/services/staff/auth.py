@@ -7,7 +7,6 @@ by typing someone's email ten times would lock the real person out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from intake.models.base import utcnow
 from intake.models.user import ROLES, User
+from intake.queueing import skills as skill_rules
 from intake.services.staff import audit
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes on every attempt would be a denial of service
-SKILL_RE = re.compile(r"^(?:[a-z]{2}|va)$")
 
 # argon2id with the parameters written out (RFC 9106's second recommendation, the low-memory
 # profile: 3 passes over 64 MiB, 4 lanes), so a library upgrade that changes its defaults does
@@ -68,12 +67,11 @@ def check_password(password: str) -> None:
 
 
 def clean_skills(skills: Iterable[str]) -> list[str]:
-    """Skills are language codes (``es``) or ``va`` (VA benefits), kept sorted and unique."""
-    cleaned = sorted({skill.strip().lower() for skill in skills if skill.strip()})
-    bad = [skill for skill in cleaned if not SKILL_RE.match(skill)]
-    if bad:
-        raise AccountError(f"Unknown skill(s): {', '.join(bad)} (use language codes or va).")
-    return cleaned
+    """Only skills calls are routed by (``queueing/skills.py``), kept sorted and unique."""
+    problem = skill_rules.problem(skills)
+    if problem:
+        raise AccountError(problem)
+    return skill_rules.split(skills)
 
 
 def set_password(user: User, password: str) -> None:

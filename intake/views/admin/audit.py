@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from intake.extensions import db
 from intake.services.staff import audit_log
 from intake.views.admin.specialists import current_admin
+from intake.views.filters import staff_zone
 
 
 def register(bp: Blueprint) -> None:
@@ -19,10 +20,11 @@ def register(bp: Blueprint) -> None:
 
 
 def audit_page() -> ResponseReturnValue:
-    """Newest first, 100 a page; the filters' mistakes are said at their field."""
+    """Newest first, 100 a page, times and days in the team's zone; mistakes said at the field."""
     filters, errors = audit_log.parse(request.args)
     before = request.args.get("before", "")
-    rows = audit_log.page(db.session(), filters, int(before) if before.isdigit() else None)
+    older_than = int(before) if before.isdigit() else None
+    rows = audit_log.page(db.session(), filters, older_than, staff_zone())
     return render_template(
         "admin/audit.html", rows=rows, filters=filters, errors=errors,
         actions=audit_log.actions(db.session()), more=len(rows) == audit_log.PAGE,
@@ -35,9 +37,11 @@ def audit_export() -> ResponseReturnValue:
     filters, errors = audit_log.parse(request.args)
     if errors:
         return audit_page()
-    text = audit_log.export(db.session(), filters, current_admin(), request.remote_addr)
+    text = audit_log.export(
+        db.session(), filters, current_admin(), request.remote_addr, staff_zone()
+    )
     db.session.commit()
-    filename = f"audit-log-{date.today().isoformat()}.csv"
+    filename = f"audit-log-{datetime.now(staff_zone()).date().isoformat()}.csv"
     return Response(
         text, mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},

@@ -18,6 +18,7 @@ from intake.views.admin import fulfilment as admin_fulfilment
 from intake.views.admin import imports as admin_import
 from intake.views.admin import mail as admin_mail
 from intake.views.admin import people as admin_people
+from intake.views.admin import print_batches as admin_print_batches
 from intake.views.admin import specialists as admin_specialists
 from intake.views.admin import staff as admin_staff
 
@@ -46,6 +47,7 @@ admin_specialists.register(bp)
 admin_import.register(bp)
 admin_mail.register(bp)
 admin_fulfilment.register(bp)
+admin_print_batches.register(bp)
 admin_staff.register(bp)
 admin_audit.register(bp)
 admin_people.register(bp)

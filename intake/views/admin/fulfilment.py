@@ -1,4 +1,7 @@
-"""Admin pages for printed guides: the list to post, marking them mailed, the mailing-list CSV."""
+"""Admin pages for printed guides: the list to post, marking them mailed, the mailing-list CSV.
+
+Print batches, made from this page, have their own views (``print_batches.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from intake.extensions import db
-from intake.services.email import fulfilment
+from intake.services.email import fulfilment, print_batches
 from intake.services.staff import audit
 from intake.views.admin.specialists import current_admin
 
@@ -30,7 +33,11 @@ def printed_copies() -> ResponseReturnValue:
     )  # fmt: skip
     session.commit()
     return render_template(
-        "admin/fulfilment.html", waiting=waiting, mailed=fulfilment.recently_mailed(session)
+        "admin/fulfilment.html",
+        waiting=waiting,
+        batches=print_batches.open_batches(session),
+        batch_limit=print_batches.BATCH_LIMIT,
+        mailed=fulfilment.recently_mailed(session),
     )
 
 

@@ -42,6 +42,11 @@ def register(bp: Blueprint) -> None:
         view_func=mailbox_attachment,
         methods=["GET"],
     )
+    bp.add_url_rule(
+        "/mailbox/<message_id>/attachments/<int:index>/download",
+        view_func=mailbox_attachment_download,
+        methods=["GET"],
+    )
 
 
 def failed_emails() -> ResponseReturnValue:
@@ -126,31 +131,48 @@ def mailbox_message(message_id: str) -> ResponseReturnValue:
     return render_template("admin/mailbox_message.html", letter=letter, withheld=withheld)
 
 
+# What the mailbox shows of a message: no scripts, no requests, no navigation, and no
+# access to this site (a sandboxed document has an origin of its own)
+SANDBOX = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+)
+# attachments a browser shows itself, safely, under the sandbox; any other kind is downloaded
+SHOWN_INLINE = frozenset({"application/pdf", "text/plain", "image/png", "image/jpeg", "image/gif"})
+
+
 def mailbox_html(message_id: str) -> ResponseReturnValue:
     """The HTML part alone, for the sandboxed frame: no scripts, no requests, no navigation."""
     letter = _readable_letter(message_id)
     response = Response(letter.html or "", mimetype="text/html")
-    response.headers["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        "frame-ancestors 'self'"
-    )
+    response.headers["Content-Security-Policy"] = SANDBOX
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 def mailbox_attachment(message_id: str, index: int) -> ResponseReturnValue:
-    """Download one attachment (the guide PDF, say)."""
+    """Open one attachment in the browser (the guide PDF, as the person would read it)."""
+    return _attachment(message_id, index, inline=True)
+
+
+def mailbox_attachment_download(message_id: str, index: int) -> ResponseReturnValue:
+    """Save one attachment as a file."""
+    return _attachment(message_id, index, inline=False)
+
+
+def _attachment(message_id: str, index: int, inline: bool) -> ResponseReturnValue:
     letter = _readable_letter(message_id)
     if not 0 <= index < len(letter.attachments):
         abort(404)
     part = letter.attachments[index]
-    name = part.filename or f"attachment-{index + 1}"
+    name = _safe_filename(part.filename or f"attachment-{index + 1}")
+    disposition = "inline" if inline and part.content_type in SHOWN_INLINE else "attachment"
     return Response(
         part.payload,
         mimetype=part.content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{_safe_filename(name)}"',
+            "Content-Disposition": f'{disposition}; filename="{name}"',
             "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": SANDBOX,
         },
     )
 

@@ -12,7 +12,7 @@ from intake.extensions import db
 from intake.forms.auth import NewStaffForm
 from intake.forms.outcome import QueueSettingsForm
 from intake.models.user import User
-from intake.queueing import shifts
+from intake.queueing import shifts, skills
 from intake.services.staff import audit, auth, mfa, staff_accounts, staff_sessions
 from intake.views.admin.specialists import current_admin
 
@@ -51,9 +51,7 @@ def staff_settings(user_id: int) -> ResponseReturnValue:
     elif form.validate_on_submit():
         parsed = _parse(form)
         if parsed is not None:
-            user.skills = sorted(
-                {s.strip().lower() for s in (form.skills.data or "").split(",") if s.strip()}
-            )
+            user.skills = skills.split(form.skills.data or "")
             user.timezone, user.shifts = form.timezone.data, parsed
             fields = {"fields": ["skills", "timezone", "shifts"]}
             audit.record(db.session(), current_admin(), "user.queue_settings", "user", user.id,

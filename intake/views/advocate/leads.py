@@ -1,8 +1,10 @@
 """A lead's page in the advocate console: everything on the case, the outcome form, the lease.
 
-Only the advocate holding the claim (or an admin) may open a lead: an
-advocate sees what their work needs and no more.  Each opening is one audit
-event; so is each outcome, release and household link.
+Only the advocate holding the claim (or an admin) may work a lead; an
+advocate may also read their own call back before it is due, to prepare
+(``services/queue/lead_access.py`` decides).  Anyone else is told why, on our
+own page with the way back to the queue.  Each opening is one audit event;
+so is each outcome, release and household link.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from intake.models.base import utcnow
 from intake.models.queue import QueueItem
 from intake.models.user import User
 from intake.services.inbox import references
-from intake.services.queue import lead_page, outcomes, queue
+from intake.services.queue import lead_access, lead_page, outcomes, queue
 from intake.services.staff import audit
 
 
 def register(bp: Blueprint) -> None:
     """Attach the lead routes to the advocate blueprint (which checks the role)."""
+    bp.register_error_handler(NotYours, not_yours)
     bp.add_url_rule("/leads/<int:item_id>", view_func=lead, methods=["GET"])
     bp.add_url_rule("/leads/<int:item_id>/outcome", view_func=log_outcome, methods=["POST"])
     bp.add_url_rule("/leads/<int:item_id>/renew", view_func=renew, methods=["POST"])
@@ -42,36 +45,73 @@ def _staff() -> User:
     return cast(User, current_user._get_current_object())
 
 
+class NotYours(Exception):
+    """This lead is not the signed-in advocate's to open (or to act on): say why."""
+
+    def __init__(self, verdict: lead_access.Access) -> None:
+        super().__init__(verdict.reason)
+        self.verdict = verdict
+
+
+def not_yours(error: NotYours) -> ResponseReturnValue:
+    """Our own page for a lead someone may not open: the reason, and the way back to the queue."""
+    return render_template("advocate/not_yours.html", reason=error.verdict.message), 403
+
+
 def _item_or_403(item_id: int) -> QueueItem:
     """The item, if this person may work it: its claim holder, or an admin."""
     item = db.session.get(QueueItem, item_id)
     if item is None:
         abort(404)
-    staff = _staff()
-    if not staff.is_admin and item.claimed_by_id != staff.id:
-        abort(403)
+    verdict = lead_access.may_act(item, _staff(), utcnow())
+    if verdict.mode != lead_access.WORK:
+        raise NotYours(verdict)
     return item
 
 
-def _render(item: QueueItem, form: OutcomeForm, household: HouseholdForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render(
+    item: QueueItem, form: OutcomeForm, household: HouseholdForm, status: int = 200,
+    read_only: bool = False,
+) -> tuple[str, int]:  # fmt: skip
     data = lead_page.lead_for(db.session(), item)
     household.person.choices = [(str(s.contact.id), s.contact.first_name) for s in data.suggestions]
+    due = _due_words(item) if read_only else ""
     return (
         render_template(
             "advocate/lead.html", lead=data, form=form, household=household, vocab=vocab,
-            outcomes=outcomes.OUTCOMES, steps=outcomes.NEXT_STEPS,
+            outcomes=outcomes.OUTCOMES, steps=outcomes.NEXT_STEPS, read_only=read_only, due=due,
         ),
         status,
     )  # fmt: skip
 
 
+def _due_words(item: QueueItem) -> str:
+    """When a call back read ahead is due: 'tomorrow after 10:00 AM their time'."""
+    from intake.services.queue.waiting import when
+
+    return when(item.callable_from, queue.place_of(item), utcnow(), whose="their")
+
+
 def lead(item_id: int) -> ResponseReturnValue:
-    """The lead page (an audited view of personal data); opening it renews the claim."""
-    item = _item_or_403(item_id)
-    queue.renew(db.session(), item, _staff())
-    audit.record(db.session(), _staff(), "lead.view", "queue_item", item.id, ip=request.remote_addr)
+    """The lead page (an audited view of personal data); opening it renews the claim.
+
+    An advocate's own call back before it is due opens read-only (audited as
+    such): no claim is taken and no outcome form is shown.
+    """
+    item = db.session.get(QueueItem, item_id)
+    if item is None:
+        abort(404)
+    verdict = lead_access.access_for(item, _staff(), utcnow())
+    if verdict.mode == lead_access.REFUSED:
+        raise NotYours(verdict)
+    read_only = verdict.mode == lead_access.READ_ONLY
+    if not read_only:
+        queue.renew(db.session(), item, _staff())
+    detail = {"mode": "read_only"} if read_only else None
+    audit.record(db.session(), _staff(), "lead.view", "queue_item", item.id, detail,
+                 request.remote_addr)  # fmt: skip
     db.session.commit()
-    return _render(item, OutcomeForm(), HouseholdForm())
+    return _render(item, OutcomeForm(), HouseholdForm(), read_only=read_only)
 
 
 def log_outcome(item_id: int) -> ResponseReturnValue:

@@ -45,7 +45,8 @@ def _queue_context() -> dict[str, object]:
         "waiting": [i for i in items if i.status != "claimed" and i.callable_from > now],
         "late": sla.late_now(session, now),
         "mine": [i for i in items if i.claimed_by_id == current_staff().id],
-        "score": lambda item: queue.priority_score(item, now),
+        "priority": lambda item: queue.priority_words(item, now),
+        "is_late": lambda item: queue.is_late(item, now),
     }
 
 

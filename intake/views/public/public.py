@@ -132,6 +132,7 @@ def callback_thanks() -> ResponseReturnValue:
         callback_request=received,
         reference=reference,
         expectation=waiting.expectation(db.session(), place, received.best_time),
+        calling_hours=waiting.calling_hours(place),
     )
 
 

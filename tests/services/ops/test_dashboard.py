@@ -139,3 +139,24 @@ def test_an_empty_range_is_all_zeros_not_an_error(db_session):
     assert empty.delays[0].median is None and empty.contact[0].rate is None
     assert empty.depth == [0] * 24
     assert panels.requests_chart(empty).empty and panels.delay_chart(empty).empty
+
+
+def test_queue_depth_ends_with_now_between_the_hourly_samples(db_session):
+    """8 callbacks asked for after 08:00 and open at 08:43: the 08:00 sample is 0, now is 8."""
+    now = datetime(2026, 12, 5, 13, 43, tzinfo=UTC)  # 08:43 in New York
+    for minute in range(5, 45, 5):
+        _item(db_session, datetime(2026, 12, 5, 13, minute, tzinfo=UTC))
+    f = dashboard.build(db_session, DayRange.ending(date(2026, 12, 5), 7, NY), now=now)
+    assert f.depth[8] == 0 and len(f.depth) == 9  # midnight to 08:00, sampled on the hour
+    assert f.depth_now == 8 and f.depth_now_label == "now, 08:43"
+    chart = panels.depth_chart(f)
+    assert chart.now is not None and chart.now.tip == "now, 08:43: 8 open items"
+    eight, band = chart.dots[8].x, chart.dots[1].x - chart.dots[0].x
+    assert eight + 0.7 * band < chart.now.x < eight + band  # 43 minutes on from 08:00
+    assert chart.now.y < chart.dots[8].y  # higher on the plot than the 08:00 point's 0
+
+
+def test_a_range_that_ended_before_today_has_no_now_point(db_session):
+    f = dashboard.build(db_session, DayRange(date(2026, 11, 2), date(2026, 11, 3), NY), now=NOW)
+    assert f.depth_now is None and len(f.depth) == 24
+    assert panels.depth_chart(f).now is None

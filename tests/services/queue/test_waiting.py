@@ -54,6 +54,9 @@ def test_hawaii_in_the_morning_on_the_mainland_waits_for_hawaii_hours(db_session
     assert "today after 8:00 AM your time" in sentence and "5:00 AM" in sentence
 
 
-def test_without_any_shifts_set_the_rules_alone_decide(db_session):
+def test_without_any_shifts_set_the_staffed_hours_and_the_rules_decide(db_session):
     advocate(db_session)
     assert waiting.first_call_at(db_session, NEW_YORK, "asap", MONDAY_10_NY) == MONDAY_10_NY
+    saturday = MONDAY_10_NY - timedelta(days=2)  # not a staffed day: Monday 8:00 AM
+    monday_8 = MONDAY_10_NY - timedelta(hours=2)
+    assert waiting.first_call_at(db_session, NEW_YORK, "asap", saturday) == monday_8

@@ -56,7 +56,7 @@ def test_the_page_shows_the_week_in_charts_and_tables(client, admin, db_session)
     assert response.status_code == 200
     assert _cells(html, "Requests per day, by form") == "2|1|3"
     assert html.count("<svg") >= 6 and 'role="img"' in html
-    assert "America/New_York" in html  # the zone the days are counted in is named
+    assert "Eastern Time (New York)" in html  # the zone the days are counted in is named
     assert "No partner API yet" in html
     assert "listings in all" in html  # the listing counts are still on the page
     assert "Zebulon" not in html and "Quartermaine" not in html  # counts only
@@ -106,3 +106,22 @@ def test_a_signed_in_admin_with_totp_sees_it(client, db_session):
     user = make_user(db_session, "admin", "dash@staff.example.org")
     assert sign_in(client, db_session, user).status_code == 303
     assert client.get(PAGE).status_code == 200
+
+
+def test_the_queue_depth_says_when_it_was_sampled_and_ends_with_now(
+    client, admin, db_session, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from tests.services.ops.test_dashboard import _item
+
+    now = datetime(2026, 12, 5, 13, 43, tzinfo=UTC)  # 08:43 in New York
+    monkeypatch.setattr(dashboard, "utcnow", lambda: now)
+    for minute in range(5, 45, 5):
+        _item(db_session, datetime(2026, 12, 5, 13, minute, tzinfo=UTC))
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "Sampled on the hour; the last point is now, 08:43." in html
+    table = html.split("<caption>Open queue items through Dec 5</caption>", 1)[1]
+    assert '<th scope="row">08:00</th><td>0</td>' in table
+    assert '<th scope="row">Now, 08:43</th><td>8</td>' in table
+    assert 'class="chart__dot chart__dot--now"' in html

@@ -114,11 +114,49 @@ def test_the_local_mailbox_shows_messages_safely(client, db_session, login_as, l
     framed = client.get(f"/admin/mailbox/{message_id}/html")
     assert framed.headers["Content-Security-Policy"].startswith("sandbox;")
     assert "default-src 'none'" in framed.headers["Content-Security-Policy"]
-    attachment = client.get(f"/admin/mailbox/{message_id}/attachments/0")
-    assert attachment.get_data() == b"%PDF-1.7 test"
-    assert "attachment;" in attachment.headers["Content-Disposition"]
     assert client.get("/admin/mailbox/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert client.get(f"/admin/mailbox/{message_id}/attachments/5").status_code == 404
+    assert client.get(f"/admin/mailbox/{message_id}/attachments/5/download").status_code == 404
+
+
+def test_the_guide_pdf_opens_in_the_browser_and_can_be_downloaded(
+    client, db_session, login_as, local_mailbox
+):
+    message_id = mailbox.store(local_mailbox, _sample())
+    login_as("admin")
+    page = client.get(f"/admin/mailbox/{message_id}").get_data(as_text=True)
+    opened = client.get(f"/admin/mailbox/{message_id}/attachments/0")
+    assert opened.get_data() == b"%PDF-1.7 test" and opened.mimetype == "application/pdf"
+    assert opened.headers["Content-Disposition"] == 'inline; filename="mesothelioma-guide.pdf"'
+    assert opened.headers["X-Content-Type-Options"] == "nosniff"
+    assert opened.headers["Content-Security-Policy"].startswith("sandbox;")
+    assert "default-src 'none'" in opened.headers["Content-Security-Policy"]
+    saved = client.get(f"/admin/mailbox/{message_id}/attachments/0/download")
+    assert saved.get_data() == b"%PDF-1.7 test"
+    assert saved.headers["Content-Disposition"] == 'attachment; filename="mesothelioma-guide.pdf"'
+    assert saved.headers["Content-Security-Policy"].startswith("sandbox;")
+    for link in (f"/admin/mailbox/{message_id}/attachments/0",
+                 f"/admin/mailbox/{message_id}/attachments/0/download"):  # fmt: skip
+        assert f'href="{link}"' in page
+
+
+def test_an_attachment_of_another_kind_is_only_ever_downloaded(
+    client, db_session, login_as, local_mailbox
+):
+    from intake.mail import compose
+
+    message = compose.build(
+        mail_from="Support <support@example.org>", to_name="Maria", to_address="m@example.com",
+        subject="A page", text="Dear Maria", html="<p>Dear Maria</p>", msg_id="<2@example.org>",
+        unsubscribe_url="https://example.org/u/T", unsubscribe_mailto_url="mailto:u@example.org",
+        attachments=(compose.Attachment("page.html", b"<script>1</script>", "text", "html"),),
+    )  # fmt: skip
+    message_id = mailbox.store(local_mailbox, message.data)
+    login_as("admin")
+    opened = client.get(f"/admin/mailbox/{message_id}/attachments/0")
+    assert opened.status_code == 200
+    assert opened.headers["Content-Disposition"].startswith("attachment;")
+    assert opened.headers["Content-Security-Policy"].startswith("sandbox;")
 
 
 def test_the_mailbox_is_a_404_when_mail_goes_to_a_real_server(client, db_session, login_as, app,
