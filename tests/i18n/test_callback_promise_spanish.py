@@ -1,4 +1,4 @@
-"""The callback thank-you page's promise and calling hours, in Spanish: the same facts as English."""
+"""The callback thank-you page's promise and calling hours in Spanish: the same facts as English."""
 
 from __future__ import annotations
 
@@ -45,9 +45,7 @@ def test_without_shifts_the_spanish_promise_names_the_staffed_hours(
         ("33101", "Solo llamamos entre las 8:00 a.m. y las 8:00 p.m., su hora local."),
     ],
 )  # fmt: skip
-def test_the_calling_hours_line_is_the_state_rule_in_spanish(
-    client, monkeypatch, zip_code, hours
-):
+def test_the_calling_hours_line_is_the_state_rule_in_spanish(client, monkeypatch, zip_code, hours):
     page = _spanish_thanks(
         client, monkeypatch, TUESDAY_9_30, **{**GOOD_CALLBACK, "zip": zip_code}
     ).replace("\u00a0", " ")
