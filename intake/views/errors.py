@@ -1,8 +1,9 @@
 """Friendly error pages: never a stack trace, and a CSRF failure keeps what was typed.
 
-Every status has our own heading and message (``error_words``): in Spanish for a
-browser that prefers it on the public pages, in English on staff pages, which
-keep the staff layout.  Werkzeug's own sentences never reach a page.
+Every status has our own heading and message (``error_words``), chosen from the
+message catalogue in the public page's language (the switch, its cookie, the
+browser), in English on staff pages, which keep the staff layout.  Werkzeug's
+own sentences never reach a page.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from intake.logsafe import describe_failure, redact_links
 from intake.views.api.problems import Problem, problem_response
+from intake.catalogues import LANGUAGES
 from intake.views.error_words import (  # noqa: F401 (tests)
-    CHROME,
     CSRF,
     CSRF_MESSAGE,
-    LANGUAGES,
     TOO_LARGE_MESSAGE,
     TOO_MANY_MESSAGE,
+    in_language,
     words_for,
 )
 from intake.views.language import current_language
@@ -66,12 +67,12 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     if request.endpoint in forms:
         template, form_class = forms[request.endpoint]
         form = form_class()
-        form.form_errors.append(CSRF[_language()].message)
+        form.form_errors.append(in_language(CSRF, _language()).message)
         # the consent words of the page's language, as the form's own view shows them
         kind = request.endpoint.removeprefix("public.")
         wordings = consent.shown_on(kind, current_language()) if kind in consent.FORM_TEXTS else {}
         return render_template(template, form=form, wordings=wordings), 400
-    return _page(400, CSRF[_language()])
+    return _page(400, in_language(CSRF, _language()))
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
@@ -119,7 +120,7 @@ def _page(status: int, words: Any) -> ResponseReturnValue:
     """Our page for an error: the staff layout on staff pages, the public one elsewhere."""
     language = _language()
     context = {"status": status, "title": words.title, "message": words.message,
-               "language": language, "chrome": CHROME[language]}  # fmt: skip
+               "language": language}  # fmt: skip
     if _is_staff_path():
         try:
             return render_template("errors/staff_error.html", **context), status
