@@ -16,9 +16,9 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from intake.catalogues import LANGUAGES
 from intake.logsafe import describe_failure, redact_links
 from intake.views.api.problems import Problem, problem_response
-from intake.catalogues import LANGUAGES
 from intake.views.error_words import (  # noqa: F401 (tests)
     CSRF,
     CSRF_MESSAGE,
