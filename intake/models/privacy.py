@@ -43,3 +43,6 @@ class DeletionRequest(Base):
     # the confirmation link stops working then (``DELETION_LINK_DAYS``)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the language of the page the form was sent from (en, es): the email and the page its
+    # link opens speak it; rows from before it was kept have none (their latest request's)
+    language: Mapped[str | None] = mapped_column(String(5))

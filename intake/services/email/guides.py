@@ -215,7 +215,8 @@ def compose_email(session: Session, delivery: EmailDelivery, address: str) -> co
         msg_id=compose.message_id(
             PURPOSE_GUIDE, request.id, contact.id, compose.domain_of(config["MAIL_FROM"])
         ),
-        unsubscribe_url=unsubscribe.url_for_token(token),
+        # a mail client's one-click unsubscribe answers in the email's language too
+        unsubscribe_url=links.in_language(unsubscribe.url_for_token(token), language),
         unsubscribe_mailto_url=compose.unsubscribe_mailto(config["MAIL_FROM"], token),
         attachments=(compose.Attachment(filename, shared + own, shared_prefix=shared),),
         dkim=dkim_key(),

@@ -39,7 +39,8 @@ def compose_unreachable(
         msg_id=compose.message_id(
             PURPOSE_UNREACHABLE, request.id, contact.id, compose.domain_of(config["MAIL_FROM"])
         ),
-        unsubscribe_url=unsubscribe.url_for_token(token),
+        # a mail client's one-click unsubscribe answers in the email's language too
+        unsubscribe_url=links.in_language(unsubscribe.url_for_token(token), language),
         unsubscribe_mailto_url=compose.unsubscribe_mailto(config["MAIL_FROM"], token),
         dkim=guides.dkim_key(),
     )

@@ -10,7 +10,7 @@ mailbox can open the link, and pressing its button erases what the address
 can prove is theirs: every contact whose own email it is (``confirm``, see
 ``services/privacy/erasure.py``), never someone linked to them only by a phone
 number or a household link.  The email greets them only by a name that
-came with that address.
+came with that address, in the language of the page they asked on.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.catalogues import LANGUAGES
 from intake.mail import compose
 from intake.models import privacy
 from intake.models.base import utcnow
@@ -42,9 +43,20 @@ RESEND_AFTER = timedelta(hours=1)
 _SALT = "privacy-delete-v1"
 
 
-def request_deletion(session: Session, address: str) -> DeletionRequest:
-    """Store a request for this normalised address and its job; the same work for anyone."""
-    row = DeletionRequest(address_hash=email_hash(address), status=privacy.RECEIVED)
+def request_deletion(
+    session: Session, address: str, language: str | None = None
+) -> DeletionRequest:
+    """Store a request for this normalised address and its job; the same work for anyone.
+
+    ``language`` is the page's: someone who asks on the Spanish page reads a
+    Spanish email, whatever language their guide or callback was in (without
+    one, the email follows their latest request).
+    """
+    row = DeletionRequest(
+        address_hash=email_hash(address),
+        status=privacy.RECEIVED,
+        language=language if language in LANGUAGES else None,
+    )
     session.add(row)
     session.flush()
     outbox.enqueue_job(session, TASK_PROCESS, row.id)
@@ -166,8 +178,13 @@ def greeting_name(session: Session, contact: Contact) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def _language(session: Session, contact_id: int) -> str:
-    """The language of the person's latest request (en or es)."""
+def _language(session: Session, asked: DeletionRequest | None, contact_id: int) -> str:
+    """The language of the page the deletion was asked on; else the latest request's (en, es).
+
+    A request stored before the page's language was kept has only the second.
+    """
+    if asked is not None and asked.language in LANGUAGES:
+        return asked.language
     latest: list[tuple[datetime, str]] = []
     for model in (GuideRequest, CallbackRequest):
         row = session.execute(
@@ -179,7 +196,7 @@ def _language(session: Session, contact_id: int) -> str:
         if row is not None:
             latest.append((row[0], row[1]))
     language = max(latest)[1] if latest else "en"
-    return language if language in ("en", "es") else "en"
+    return language if language in LANGUAGES else "en"
 
 
 def compose_confirmation(
@@ -187,7 +204,7 @@ def compose_confirmation(
 ) -> compose.Outgoing:
     """The email with the confirmation link, in the person's language."""
     contact, config = delivery.contact, current_app.config
-    language = _language(session, contact.id)
+    language = _language(session, session.get(DeletionRequest, delivery.request_id), contact.id)
     domain = compose.domain_of(config["MAIL_FROM"])
     unsubscribe_token = unsubscribe.token_for(contact.id, address)
     first_name = greeting_name(session, contact)
@@ -217,7 +234,8 @@ def compose_confirmation(
         text=render_template(f"emails/deletion.{language}.txt", **context),
         html=render_template(f"emails/deletion.{language}.html", **context),
         msg_id=compose.message_id(PURPOSE_DELETION, delivery.request_id, contact.id, domain),
-        unsubscribe_url=unsubscribe.url_for_token(unsubscribe_token),
+        # a mail client's one-click unsubscribe answers in the email's language too
+        unsubscribe_url=links.in_language(unsubscribe.url_for_token(unsubscribe_token), language),
         unsubscribe_mailto_url=compose.unsubscribe_mailto(config["MAIL_FROM"], unsubscribe_token),
         dkim=guides.dkim_key(),
     )

@@ -20,6 +20,7 @@ from intake.forms.privacy import DeletionRequestForm
 from intake.logsafe import describe_failure
 from intake.models import privacy
 from intake.services.privacy import deletion
+from intake.views.language import current_language
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def delete_request() -> ResponseReturnValue:
         return render_template("public/privacy_delete.html", form=form, sent=False), status
     if not form.is_robot:
         try:
-            deletion.request_deletion(db.session(), form.email.data)
+            deletion.request_deletion(db.session(), form.email.data, current_language())
             db.session.commit()
         except Exception as exc:  # nothing half-saved; the person keeps what they typed
             db.session.rollback()
