@@ -96,6 +96,13 @@ def needs(item: Any) -> str:
     return ", ".join(parts)
 
 
+def language_name(code: str | None) -> str:
+    """A lead's language as staff say it: 'Spanish', never 'es' ('' when none was given)."""
+    from intake.matching.types import language_label
+
+    return language_label(code) if code else ""
+
+
 def skills(codes: list[str] | None) -> str:
     """A staff member's skill codes in words: 'Spanish, VA benefits'."""
     from intake import vocab
@@ -149,6 +156,7 @@ def case_fact_words(facts: dict[str, Any]) -> str:
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
     for function in (staff_time, staff_epoch, mask_email, local_clock, minutes, needs, skills,
-                     priority_words, format_phone, mask_phone, case_fact_words):  # fmt: skip
+                     language_name, priority_words, format_phone, mask_phone,
+                     case_fact_words):  # fmt: skip
         app.add_template_filter(function)
     app.add_template_global(staff_zone_name)
