@@ -1,0 +1,129 @@
+"""Finds English words in text a Spanish reader is shown: a page, an email part, a PDF's text.
+
+What counts as English is our own English writing (the catalogue's msgids, the
+English emails and guide pages, the English words of the guide's drawn pages)
+plus the small words every English sentence has, less every word our Spanish
+writing uses too ("no", "video", "hospital"). Names and brand words are not
+English here: the people, places and institutions of the demo listings, the
+organisation's name, "VA", "PDF", the procedures' short names, email addresses
+and web addresses are taken out of the text before it is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"
+
+# brand words and abbreviations a Spanish text keeps as they are
+BRAND_WORDS = (
+    "Mesothelioma Patient Support",
+    "VA",
+    "PDF",
+    "HIPEC",
+    "PIPAC",
+    "P/D",
+    "EPP",
+    "MD",
+    "DO",
+    "PhD",
+    "Dr.",
+    "English",  # the language switch names each language in its own words
+)
+# words no Spanish sentence of ours uses; they catch English we never wrote ourselves
+COMMON_ENGLISH = """
+    the and you your we our us of for with to from is are was be been this that these those it
+    its what which who when where why how please thank thanks call me back near miles here there
+    not only more less can will would should could may might do does did have has had get got
+    free guide email emails unsubscribe delete privacy error page found forbidden server request
+    try again later sorry yes help specialist specialists doctor doctors offers treats speaks
+    clinical trials surgery stage about home next step steps link button send sent
+""".split()
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:org|com|net|gov|edu)(?:/\S*)?", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# template code, tags and a message's placeholders are not words anybody reads
+_TAG = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}|<[^>]+>|%\(\w+\)[sd]|{\w+}", re.S)
+
+
+def _words(text: str) -> set[str]:
+    return {word.lower() for word in _WORD.findall(text)}
+
+
+def _template_text(path: Path) -> str:
+    return _TAG.sub(" ", path.read_text(encoding="utf-8"))
+
+
+def _drawn_words(language: str) -> str:
+    """The guide's "Specialists near you" words, kept in Python for both ways of drawing it."""
+    from intake.guide.matches_text import _WORDS
+
+    return " ".join(_WORDS[language].values())
+
+
+@lru_cache(maxsize=1)
+def names() -> tuple[str, ...]:
+    """Every proper name a page may show: brand words, then the demo listings' people and places.
+
+    Longest first, so "Westbrook Cancer Center" goes before "Westbrook".
+    """
+    found: set[str] = set(BRAND_WORDS)
+    with (ROOT / "data" / "specialists_demo.csv").open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            for column in ("first_name", "last_name", "institution", "address", "city"):
+                if row[column]:
+                    found.add(row[column])
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def english_only() -> frozenset[str]:
+    """Words of our English writing that our Spanish writing never uses."""
+    with CATALOGUE.open("rb") as po:
+        catalogue = read_po(po)
+    english, spanish = [], []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strs = message.string if isinstance(message.string, tuple) else (message.string,)
+        english.extend(_TAG.sub(" ", s) for s in ids)
+        spanish.extend(_TAG.sub(" ", s) for s in strs if s)
+    templates = ROOT / "templates"
+    english += [_template_text(p) for p in (templates / "guide" / "en").glob("*.html")]
+    english += [_template_text(p) for p in (templates / "emails").glob("*.en.*")]
+    spanish += [_template_text(p) for p in (templates / "guide" / "es").glob("*.html")]
+    spanish += [_template_text(p) for p in (templates / "emails").glob("*.es.*")]
+    english.append(_drawn_words("en"))
+    spanish.append(_drawn_words("es"))
+    spoken = _words(_without_names(" ".join(spanish)))
+    written = _words(_without_names(" ".join(english))) | set(COMMON_ENGLISH)
+    return frozenset(written - spoken)
+
+
+def _without_names(text: str) -> str:
+    text = _EMAIL.sub(" ", text)
+    text = _URL.sub(" ", text)
+    for name in names():
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
+    return text
+
+
+def english_words(text: str) -> list[str]:
+    """The English words in ``text``, in order (names, brand words and addresses left out)."""
+    english = english_only()
+    return [w for w in _WORD.findall(_without_names(text)) if w.lower() in english]
+
+
+def assert_no_english(text: str, where: str) -> None:
+    """Fail naming the English words and the lines they are on."""
+    found = english_words(text)
+    if found:
+        lines = [line.strip() for line in text.splitlines() if english_words(line)]
+        raise AssertionError(f"English on {where}: {sorted(set(found))}\n" + "\n".join(lines))
