@@ -73,7 +73,9 @@ def names() -> tuple[str, ...]:
 
     Longest first, so "Westbrook Cancer Center" goes before "Westbrook".
     """
-    found: set[str] = set(BRAND_WORDS)
+    from intake.vocab import US_STATES
+
+    found: set[str] = set(BRAND_WORDS) | set(US_STATES)  # "New Haven, CT"
     with (ROOT / "data" / "specialists_demo.csv").open(encoding="utf-8") as rows:
         for row in csv.DictReader(rows):
             for column in ("first_name", "last_name", "institution", "address", "city"):
@@ -107,23 +109,24 @@ def english_only() -> frozenset[str]:
     return frozenset(written - spoken)
 
 
-def _without_names(text: str) -> str:
+def _without_names(text: str, also: tuple[str, ...] = ()) -> str:
     text = _EMAIL.sub(" ", text)
     text = _URL.sub(" ", text)
-    for name in names():
+    for name in (*also, *names()):
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
     return text
 
 
-def english_words(text: str) -> list[str]:
-    """The English words in ``text``, in order (names, brand words and addresses left out)."""
+def english_words(text: str, also: tuple[str, ...] = ()) -> list[str]:
+    """The English words in ``text``, in order (names, brand words, addresses and ``also``
+    left out: the sender's postal address, say)."""
     english = english_only()
-    return [w for w in _WORD.findall(_without_names(text)) if w.lower() in english]
+    return [w for w in _WORD.findall(_without_names(text, also)) if w.lower() in english]
 
 
-def assert_no_english(text: str, where: str) -> None:
+def assert_no_english(text: str, where: str, also: tuple[str, ...] = ()) -> None:
     """Fail naming the English words and the lines they are on."""
-    found = english_words(text)
+    found = english_words(text, also)
     if found:
-        lines = [line.strip() for line in text.splitlines() if english_words(line)]
+        lines = [line.strip() for line in text.splitlines() if english_words(line, also)]
         raise AssertionError(f"English on {where}: {sorted(set(found))}\n" + "\n".join(lines))
