@@ -57,7 +57,8 @@ def _no_english(text: str, where: str) -> None:
     """No English but names: our postal address (every email's footer) is a place's name."""
     from flask import current_app
 
-    assert_no_english(text, where, also=(current_app.config["MAIL_POSTAL_ADDRESS"],))
+    address = current_app.config["MAIL_POSTAL_ADDRESS"]
+    assert_no_english(text, where, also=(address, *address.split(", ")))  # whole, or a line each
 
 
 def _step(page: Any, name: str) -> str:
@@ -123,8 +124,19 @@ def _pdf_pages(pdf: bytes, tmp_path: Path) -> list[str]:
 
 def _picture_pdf_page(pdf_path: Path, number: int, name: str) -> None:
     subprocess.run(  # noqa: S603
-        ["pdftoppm", "-png", "-r", "70", "-f", str(number), "-l", str(number), "-singlefile",
-         str(pdf_path), str(SHOTS / name)],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "70",
+            "-f",
+            str(number),
+            "-l",
+            str(number),
+            "-singlefile",
+            str(pdf_path),
+            str(SHOTS / name),
+        ],
         check=True,
     )
 
@@ -173,7 +185,12 @@ def test_a_spanish_family_meets_no_english_from_the_first_page_to_the_last(
     (attachment,) = [part for part in message.iter_attachments()]
     pdf = attachment.get_content()
     pages = _pdf_pages(pdf, tmp_path)
-    _no_english(pages[0], "the guide's cover")
+    (SHOTS / "guide-email.txt").write_text(text)
+    (SHOTS / "guide-pdf.txt").write_text("\f".join(pages))
+    assert attachment.get_filename() == "guia-mesotelioma.pdf"
+    for number, words in enumerate(pages, start=1):  # the whole guide, not only two pages
+        _no_english(words, f"page {number} of the guide")
+    assert "Su guía sobre el\nmesotelioma" in pages[0] and "Rosa" in pages[0]  # the cover
     (matches,) = [p for p in pages if "Especialistas cerca de usted" in p and "Teléfono:" in p]
     _no_english(matches, "the guide's Specialists near you page")
     assert "habla español" in matches, matches  # Dr. Castellano speaks Spanish
@@ -210,7 +227,10 @@ def test_a_spanish_family_meets_no_english_from_the_first_page_to_the_last(
     deletion = _mail(app, smtp, 2)
     _no_english(str(deletion["Subject"]), "the deletion email's subject")
     deletion_text, deletion_html = _parts(deletion)
+    (SHOTS / "deletion-email.txt").write_text(f"SUBJECT {deletion['Subject']}\n" + deletion_text)
     _no_english(deletion_text, "the deletion email's text part")
     _read_html_email(page, deletion_html, "13-delete-email-html")
     page.goto(_link(deletion_text, "/privacy/delete/"))
     _step(page, "14-delete-confirm")
+    page.locator("main button[type=submit]").first.click()
+    _step(page, "15-deleted")

@@ -37,14 +37,17 @@ BRAND_WORDS = (
     "English",  # the language switch names each language in its own words
 )
 # words no Spanish sentence of ours uses; they catch English we never wrote ourselves
-COMMON_ENGLISH = """
+COMMON_ENGLISH = re.findall(
+    r"\w+",
+    """
     the and you your we our us of for with to from is are was be been this that these those it
     its what which who when where why how please thank thanks call me back near miles here there
     not only more less can will would should could may might do does did have has had get got
     free guide email emails unsubscribe delete privacy error page found forbidden server request
     try again later sorry yes help specialist specialists doctor doctors offers treats speaks
     clinical trials surgery stage about home next step steps link button send sent
-""".split()
+""",
+)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:org|com|net|gov|edu)(?:/\S*)?", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -112,8 +115,9 @@ def english_only() -> frozenset[str]:
 def _without_names(text: str, also: tuple[str, ...] = ()) -> str:
     text = _EMAIL.sub(" ", text)
     text = _URL.sub(" ", text)
-    for name in (*also, *names()):
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
+    for name in (*also, *names()):  # a name may break across lines, as on a PDF page
+        spaced = r"\s+".join(re.escape(part) for part in name.split())
+        text = re.sub(rf"(?<!\w){spaced}(?!\w)", " ", text)
     return text
 
 
