@@ -4,13 +4,16 @@ A browser that asks for Spanish opens the landing page, asks for the guide
 (first with a mistake), reads the thank-you page, then the email the worker
 sent (both parts) and its PDF (the cover and "Specialists near you"), follows
 the email's "call me back" link to the callback form and its thank-you page,
-and its unsubscribe and delete-my-data links. Every step's visible text is
-checked for English words (tests/i18n/english.py: names and brand words
-allowed), and pictured for review.
+and its unsubscribe and delete-my-data links, on another phone whose browser
+asks for English (each link a fresh visit: the email's language goes with it).
+Every step's visible text, and its title and labels read aloud, is checked for
+English words (tests/i18n/english.py: names and brand words allowed), and
+pictured for review.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import subprocess
@@ -20,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from intake.models import CallbackRequest, GuideRequest, QueueItem
 from intake.services.directory import match_query, specialists
 from tests.i18n.english import assert_no_english
-from tests.worker.conftest import relay
+from tests.worker.conftest import relay, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 # where the pictures of each step go for review (not committed)
@@ -59,6 +64,19 @@ def _no_english(text: str, where: str) -> None:
 
     address = current_app.config["MAIL_POSTAL_ADDRESS"]
     assert_no_english(text, where, also=(address, *address.split(", ")))  # whole, or a line each
+
+
+@pytest.fixture
+def english_phone(browser: Any) -> Any:
+    """Another phone, whose browser asks for English: where a family member opens the email."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en-US,en;q=0.9"},
+    )
+    tab = context.new_page()
+    yield tab
+    context.close()
 
 
 def _step(page: Any, name: str) -> str:
@@ -141,6 +159,48 @@ def _picture_pdf_page(pdf_path: Path, number: int, name: str) -> None:
     )
 
 
+def _spanish_speakers() -> set[tuple[str, str]]:
+    """(name, institution) of every demo listing whose doctor speaks Spanish."""
+    with (Path(__file__).resolve().parents[2] / "data" / "specialists_demo.csv").open() as rows:
+        return {
+            (f"{row['first_name']} {row['last_name']}", row["institution"])
+            for row in csv.DictReader(rows)
+            if "es" in row["languages"].split(";")
+        }
+
+
+def _spanish_said_where_true(matches: str) -> int:
+    """Each card on the guide's page says "habla español" exactly when its doctor does; how many."""
+    speakers, said = _spanish_speakers(), 0
+    for card in re.split(r"\n(?=Dr\. )", matches)[1:]:
+        name, place = card.split("\n")[:2]
+        doctor = (name.removeprefix("Dr. ").rsplit(",", 1)[0], place.split(" · ")[0])
+        speaks = "habla español" in " ".join(card.split())
+        assert speaks == (doctor in speakers), f"{doctor}: says habla español {speaks}\n{card}"
+        said += speaks
+    return said
+
+
+def _languages(app: Any, session: Any) -> dict[str, list[str]] | None:
+    """The language kept on the guide request, the callback request and its queue item."""
+    session.rollback()
+    found = {
+        name: list(session.scalars(select(model.language)))
+        for name, model in (
+            ("guide", GuideRequest),
+            ("callback", CallbackRequest),
+            ("queue", QueueItem),
+        )
+    }
+    return found if all(found.values()) else None
+
+
+def _follow(page: Any, text: str, path: str) -> None:
+    """Open the email's link to ``path`` as a fresh visit: no language remembered from before."""
+    page.context.clear_cookies()
+    page.goto(_link(text, path))
+
+
 def _link(text: str, path: str) -> str:
     found = re.search(rf"http://\S+{re.escape(path)}\S*", text)
     assert found, f"no {path} link in the email:\n{text}"
@@ -148,7 +208,16 @@ def _link(text: str, path: str) -> str:
 
 
 def test_a_spanish_family_meets_no_english_from_the_first_page_to_the_last(
-    app, live_server, worker, smtp, demo_listings, spanish_phone, tmp_path, monkeypatch
+    app,
+    live_server,
+    worker,
+    smtp,
+    demo_listings,
+    spanish_phone,
+    english_phone,
+    tmp_path,
+    monkeypatch,
+    committed_db,
 ):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", live_server)  # the emails' links reach it
     page = spanish_phone
@@ -193,14 +262,16 @@ def test_a_spanish_family_meets_no_english_from_the_first_page_to_the_last(
     assert "Su guía sobre el\nmesotelioma" in pages[0] and "Rosa" in pages[0]  # the cover
     (matches,) = [p for p in pages if "Especialistas cerca de usted" in p and "Teléfono:" in p]
     _no_english(matches, "the guide's Specialists near you page")
-    assert "habla español" in matches, matches  # Dr. Castellano speaks Spanish
+    assert _spanish_said_where_true(matches) >= 1, matches
     assert "millas de 10001" in matches, matches
     number = pages.index(matches) + 1
     _picture_pdf_page(tmp_path / "guide.pdf", 1, "05-guide-pdf-cover")
     _picture_pdf_page(tmp_path / "guide.pdf", number, "06-guide-pdf-specialists")
 
-    # "call me back" from the email, the callback form and its thank-you page
-    page.goto(_link(text, "/callback"))
+    # "call me back" from the email, opened on a phone whose browser asks for English: the
+    # email's language goes with its links
+    page = english_phone
+    _follow(page, text, "/callback")
     _step(page, "07-callback")
     page.get_by_label("Nombre", exact=True).fill("Rosa")
     page.get_by_label("Número de teléfono", exact=True).fill("(212) 555-0143")
@@ -211,15 +282,18 @@ def test_a_spanish_family_meets_no_english_from_the_first_page_to_the_last(
     page.wait_for_url("**/callback/thanks**")
     called = _step(page, "08-callback-thanks")
     assert "Gracias, le llamaremos" in called
+    # the person's language goes on with them: their guide, and the advocate who calls
+    languages = wait_for(lambda: _languages(app, committed_db), what="the worker to queue the call")
+    assert languages == {"guide": ["es"], "callback": ["es"], "queue": ["es"]}, languages
 
     # the email's unsubscribe link: the page, the button, and what it says after
-    page.goto(_link(text, "/unsubscribe/"))
+    _follow(page, text, "/unsubscribe/")
     _step(page, "09-unsubscribe")
     page.locator("main button[type=submit]").click()
     _step(page, "10-unsubscribed")
 
     # the email's delete-my-data link, the request, and the link the worker then emails
-    page.goto(_link(text, "/privacy/delete"))
+    _follow(page, text, "/privacy/delete")
     _step(page, "11-delete")
     page.locator("#email").fill(ADDRESS)
     page.locator("main button[type=submit]").click()
@@ -230,7 +304,7 @@ def test_a_spanish_family_meets_no_english_from_the_first_page_to_the_last(
     (SHOTS / "deletion-email.txt").write_text(f"SUBJECT {deletion['Subject']}\n" + deletion_text)
     _no_english(deletion_text, "the deletion email's text part")
     _read_html_email(page, deletion_html, "13-delete-email-html")
-    page.goto(_link(deletion_text, "/privacy/delete/"))
+    _follow(page, deletion_text, "/privacy/delete/")
     _step(page, "14-delete-confirm")
     page.locator("main button[type=submit]").first.click()
     _step(page, "15-deleted")
