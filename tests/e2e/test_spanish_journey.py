@@ -28,7 +28,7 @@ from sqlalchemy import select
 from intake.models import CallbackRequest, GuideRequest, QueueItem
 from intake.services.directory import match_query, specialists
 from tests.i18n.english import assert_no_english
-from tests.worker.conftest import relay, wait_for
+from tests.worker.conftest import relay
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 # where the pictures of each step go for review (not committed)
@@ -103,19 +103,26 @@ def _unseen_words(page: Any) -> str:
     )
 
 
-def _mail(app: Any, smtp: Any, count: int) -> EmailMessage:
-    """The ``count``-th email the worker sent, relaying due jobs and sweeping forms as beat does.
+def _as_beat_does(app: Any, check: Any, what: str) -> Any:
+    """Wait for ``check()``, relaying due jobs and sweeping received forms as beat would.
 
     Beat's sweep is production's safety net for a form whose announcement was lost (the
-    previous test's in-thread worker can swallow one): do what it does every few seconds.
+    previous test's in-thread worker can swallow one): do what it does every second.
     """
+    deadline = time.monotonic() + 60
     with app.app_context():
-        deadline = time.monotonic() + 60
-        while len(smtp.raw) < count and time.monotonic() < deadline:
+        while not (found := check()):
+            assert time.monotonic() < deadline, f"waited 60 s for {what}"
             relay(app)
             app.extensions["celery"].send_task("submissions.sweep")
             time.sleep(1)
-    return smtp.wait_for(count, timeout=1)[count - 1]
+    return found
+
+
+def _mail(app: Any, smtp: Any, count: int) -> EmailMessage:
+    """The ``count``-th email the worker sent."""
+    _as_beat_does(app, lambda: len(smtp.raw) >= count, f"email number {count}")
+    return smtp.messages[count - 1]
 
 
 def _parts(message: EmailMessage) -> tuple[str, str]:
@@ -181,7 +188,7 @@ def _spanish_said_where_true(matches: str) -> int:
     return said
 
 
-def _languages(app: Any, session: Any) -> dict[str, list[str]] | None:
+def _languages(session: Any) -> dict[str, list[str]] | None:
     """The language kept on the guide request, the callback request and its queue item."""
     session.rollback()
     found = {
@@ -283,7 +290,7 @@ def test_a_spanish_family_meets_no_english_from_the_first_page_to_the_last(
     called = _step(page, "08-callback-thanks")
     assert "Gracias, le llamaremos" in called
     # the person's language goes on with them: their guide, and the advocate who calls
-    languages = wait_for(lambda: _languages(app, committed_db), what="the worker to queue the call")
+    languages = _as_beat_does(app, lambda: _languages(committed_db), "the worker to queue the call")
     assert languages == {"guide": ["es"], "callback": ["es"], "queue": ["es"]}, languages
 
     # the email's unsubscribe link: the page, the button, and what it says after

@@ -1,9 +1,11 @@
 """Finds English words in text a Spanish reader is shown: a page, an email part, a PDF's text.
 
-What counts as English is our own English writing (the catalogue's msgids, the
-English emails and guide pages, the English words of the guide's drawn pages)
-plus the small words every English sentence has, less every word our Spanish
-writing uses too ("no", "video", "hospital"). Names and brand words are not
+What counts as English: the words of our own English writing (the catalogue's
+msgids, the English emails and guide pages, the English words of the guide's
+drawn pages) that our Spanish writing never uses ("no", "video", "hospital"
+are both), and the small words every English sentence has, which no Spanish
+sentence does ("the", "you", "with"): those catch English that slipped into
+the Spanish writing itself. Names and brand words are not
 English here: the people, places and institutions of the demo listings, the
 organisation's name, "VA", "PDF", the procedures' short names, email addresses
 and web addresses are taken out of the text before it is read.
@@ -35,16 +37,22 @@ BRAND_WORDS = (
     "PhD",
     "Dr.",
     "English",  # the language switch names each language in its own words
+    # US programs' own English names, which the Spanish guide gives beside its words so a
+    # reader knows them on a form or a phone call
+    "Extra Help",
+    "intent to file",
+    "Aid and Attendance",
 )
-# words no Spanish sentence of ours uses; they catch English we never wrote ourselves
+# words that are never Spanish: always English, even where our Spanish writing itself slipped
+# into English (that writing is what is checked); nearly every English sentence has a few
 COMMON_ENGLISH = re.findall(
     r"\w+",
     """
     the and you your we our us of for with to from is are was be been this that these those it
-    its what which who when where why how please thank thanks call me back near miles here there
+    its what which who when where why how please thank thanks call back near here there
     not only more less can will would should could may might do does did have has had get got
-    free guide email emails unsubscribe delete privacy error page found forbidden server request
-    try again later sorry yes help specialist specialists doctor doctors offers treats speaks
+    free guide email emails unsubscribe delete privacy page found forbidden server request
+    try again later sorry yes help specialist specialists doctors offers treats speaks
     clinical trials surgery stage about home next step steps link button send sent
 """,
 )
@@ -105,11 +113,10 @@ def english_only() -> frozenset[str]:
     english += [_template_text(p) for p in (templates / "emails").glob("*.en.*")]
     spanish += [_template_text(p) for p in (templates / "guide" / "es").glob("*.html")]
     spanish += [_template_text(p) for p in (templates / "emails").glob("*.es.*")]
-    english.append(_drawn_words("en"))
-    spanish.append(_drawn_words("es"))
+    english.append(_drawn_words("en"))  # (never the Spanish ones: they are what is checked)
     spoken = _words(_without_names(" ".join(spanish)))
-    written = _words(_without_names(" ".join(english))) | set(COMMON_ENGLISH)
-    return frozenset(written - spoken)
+    written = _words(_without_names(" ".join(english)))
+    return frozenset(written - spoken) | frozenset(COMMON_ENGLISH)
 
 
 def _without_names(text: str, also: tuple[str, ...] = ()) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.i18n.english import assert_no_english, english_words
+from tests.i18n.english import COMMON_ENGLISH, assert_no_english, english_words
 
 
 def _visible(html: str) -> str:
@@ -44,3 +44,11 @@ def test_names_brand_words_and_addresses_are_not_english():
         "https://westbrook-cancer-center.example.org/ · westbrook.example.org"
     )
     assert english_words(text) == []
+
+
+def test_the_small_words_of_english_are_found_whatever_the_spanish_writing_says():
+    """Even if an English sentence slipped into a Spanish template (whose words the check
+    otherwise takes as Spanish), its small words give it away."""
+    sentence = "If you would like to talk, a patient advocate can call you back."
+    assert set(english_words(sentence)) >= {"you", "would", "to", "can", "call", "back"}
+    assert all(english_words(word) == [word] for word in COMMON_ENGLISH)
