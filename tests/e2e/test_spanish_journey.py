@@ -58,14 +58,6 @@ def spanish_phone(browser: Any) -> Any:
     context.close()
 
 
-def _no_english(text: str, where: str) -> None:
-    """No English but names: our postal address (every email's footer) is a place's name."""
-    from flask import current_app
-
-    address = current_app.config["MAIL_POSTAL_ADDRESS"]
-    assert_no_english(text, where, also=(address, *address.split(", ")))  # whole, or a line each
-
-
 @pytest.fixture
 def english_phone(browser: Any) -> Any:
     """Another phone, whose browser asks for English: where a family member opens the email."""
@@ -77,6 +69,14 @@ def english_phone(browser: Any) -> Any:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def _no_english(text: str, where: str) -> None:
+    """No English but names: our postal address (every email's footer) is a place's name."""
+    from flask import current_app
+
+    address = current_app.config["MAIL_POSTAL_ADDRESS"]
+    assert_no_english(text, where, also=(address, *address.split(", ")))  # whole, or a line each
 
 
 def _step(page: Any, name: str) -> str:
