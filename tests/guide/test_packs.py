@@ -49,3 +49,24 @@ def test_each_readers_sheet_and_guide_start_on_a_fresh_sheet_of_paper(tmp_path):
     assert "Batch 7 · 1 of 2 · copy 41" in reader.pages[0].extract_text()
     assert "Ben Reader" in reader.pages[6].extract_text()
     assert reader.metadata.title == "Print batch 7"
+
+
+def test_a_spanish_readers_letter_says_what_the_spanish_guide_and_emails_say(tmp_path):
+    """The printed letter in the house's Spanish words: a "defensor de pacientes", the same
+    notice as every page, and a callback link that opens the Spanish page on any browser."""
+    from tests.i18n.english import english_words
+
+    renderer = GuideRenderer(PROJECT_ROOT / "templates", PROJECT_ROOT / "static", None, ORG)
+    sheet = packs.AddressSheet("Rosa", ("Rosa Díaz", "1 Main St", "Boston, MA 02110"), "es",
+                               "5 de diciembre de 2026", 7, 1, 2, 41)  # fmt: skip
+    text = " ".join(
+        PdfReader(io.BytesIO(packs.sheet_pdf(renderer, sheet))).pages[0].extract_text().split()
+    )
+    letter = text[
+        text.index("5 de diciembre de 2026") : text.index("Batch 7")
+    ]  # the packers' mark after
+    assert "Estimado/a Rosa:" in letter
+    assert "defensores de pacientes" in letter and "asesores" not in letter
+    assert "Solo para información, no es consejo médico" in letter
+    assert "https://example.org/callback?lang=es" in letter
+    assert english_words(letter) == []
