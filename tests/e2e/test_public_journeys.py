@@ -57,7 +57,10 @@ def test_callback_journey_with_a_forgotten_consent_box(live_server, worker, page
 
     summary = page.locator("#error-summary")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # forms.js (a deferred script) moves focus there once the page is parsed: wait for it, and
+    # fail if it never happens
+    focused = "document.activeElement && document.activeElement.id === 'error-summary'"
+    page.wait_for_function(focused, timeout=10_000)
     assert "Please tick the box so we are allowed to call you." in summary.inner_text()
     assert (
         page.get_by_label("First name", exact=True).input_value() == "Zoë"
