@@ -92,3 +92,28 @@ def screenshot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+@pytest.fixture
+def demo_listings(committed_db: Any) -> Iterator[None]:
+    """The fictional demo specialists, loaded and committed, with the match index rebuilt."""
+    from intake.services.directory import match_query, specialists
+
+    assert specialists.load_demo(committed_db).ok
+    committed_db.commit()
+    match_query.invalidate()
+    yield
+    match_query.invalidate()
+
+
+@pytest.fixture
+def spanish_phone(browser: Any) -> Iterator[Any]:
+    """A 390 px wide tab whose browser asks for Spanish, with no cookie yet."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="es-US",
+        extra_http_headers={"Accept-Language": "es-US,es;q=0.9"},
+    )
+    tab = context.new_page()
+    yield tab
+    context.close()

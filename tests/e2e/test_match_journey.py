@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from intake.services.directory import match_query, specialists
 from tests.e2e.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
-
-
-@pytest.fixture
-def demo_listings(committed_db):
-    assert specialists.load_demo(committed_db).ok
-    committed_db.commit()
-    match_query.invalidate()
-    yield
-    match_query.invalidate()
 
 
 def test_a_family_finds_peritoneal_specialists_and_asks_for_help(live_server, page, demo_listings):

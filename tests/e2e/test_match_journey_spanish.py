@@ -9,33 +9,9 @@ from typing import Any
 
 import pytest
 
-from intake.services.directory import match_query, specialists
-
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 # where the pictures of these pages go for review (not committed)
 SHOTS = Path(os.environ.get("I25_MATCH_SHOTS", "artifacts/screenshots"))
-
-
-@pytest.fixture
-def demo_listings(committed_db):
-    assert specialists.load_demo(committed_db).ok
-    committed_db.commit()
-    match_query.invalidate()
-    yield
-    match_query.invalidate()
-
-
-@pytest.fixture
-def spanish_phone(browser: Any) -> Any:
-    """A phone-sized tab whose browser asks for Spanish."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="es-US",
-        extra_http_headers={"Accept-Language": "es-US,es;q=0.9"},
-    )
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def _shot(page: Any, name: str) -> None:

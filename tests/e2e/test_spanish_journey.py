@@ -26,7 +26,6 @@ import pytest
 from sqlalchemy import select
 
 from intake.models import CallbackRequest, GuideRequest, QueueItem
-from intake.services.directory import match_query, specialists
 from tests.i18n.english import assert_no_english
 from tests.worker.conftest import relay
 
@@ -34,28 +33,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed]
 # where the pictures of each step go for review (not committed)
 SHOTS = Path(os.environ.get("I25_JOURNEY_SHOTS", "artifacts/screenshots/spanish-journey"))
 ADDRESS = "rosa.journey@example.com"
-
-
-@pytest.fixture
-def demo_listings(committed_db: Any) -> Any:
-    assert specialists.load_demo(committed_db).ok
-    committed_db.commit()
-    match_query.invalidate()
-    yield
-    match_query.invalidate()
-
-
-@pytest.fixture
-def spanish_phone(browser: Any) -> Any:
-    """A 390 px wide tab whose browser asks for Spanish, with no cookie yet."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="es-US",
-        extra_http_headers={"Accept-Language": "es-US,es;q=0.9"},
-    )
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 @pytest.fixture
