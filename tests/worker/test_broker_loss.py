@@ -67,7 +67,10 @@ def test_jobs_lost_with_a_redis_restart_run_exactly_once_after_one_sweep(
 
     worker = worker_process(worker_env(spare_redis.url, OUTBOX_REPUBLISH_SECONDS=str(REPUBLISH)))
     time.sleep(REPUBLISH)  # the jobs' re-publish time passes
-    assert relay(lossy) == 5 * JOBS_PER_FORM  # one sweep hands every lost job out again
+    # one sweep hands every lost job out again: this one, or the worker's own relay on start
+    # when the worker took longer to start than the re-publish time (a cold start, a busy
+    # machine); publish_attempts == 2 below shows each job went out again exactly once
+    assert relay(lossy) in (0, 5 * JOBS_PER_FORM)
     jobs = wait_for(lambda: _all_done(committed_db), timeout=30, what="the jobs to run")
     assert [job.runs for job in jobs] == [1] * 5, worker.log()  # run exactly once each
     assert all(job.publish_attempts == 2 for job in jobs)
