@@ -62,7 +62,10 @@ WORK = Path(tempfile.mkdtemp(prefix="intake-visibility-bench-"))
 SINK_PORT, REDIS_PORT = free_port(), free_port()
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
-RECEIVED_RE = re.compile(r"Task ([\w.]+)\[([0-9a-f-]{36})\] received")
+# a worker's log line: "2026-12-05 12:06:02,439 INFO celery...: Task emails.send[<id>] received"
+TASK_LINE_RE = re.compile(
+    r"^(\S+ \S+) \w+ [\w.]+: Task ([\w.]+)\[([0-9a-f-]{36})\] (received|succeeded)", re.M
+)
 HOUSEKEEPING = {"outbox.relay", "submissions.sweep", "queue.expire_leases", "queue.check_sla",
                 "submissions.purge", "privacy.retention"}  # fmt: skip
 
@@ -82,7 +85,7 @@ def environment(args: argparse.Namespace) -> None:
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(SINK_PORT),
         # the client must wait longer than the server takes, or every email ends "unknown"
-        "SMTP_TIMEOUT": str(args.delay * 2 + 10),
+        "SMTP_TIMEOUT": str(args.smtp_timeout or args.delay * 2 + 10),
         "BROKER_VISIBILITY_TIMEOUT": str(args.visibility),
         "EMAIL_RETRY_SECONDS": str(args.retry),
         "OUTBOX_RELAY_SECONDS": str(args.relay),
@@ -118,7 +121,9 @@ class SlowSink:
             while line := await reader.readline():
                 verb = line[:4].upper()
                 if verb == b"EHLO":
-                    writer.write(b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n")
+                    writer.write(
+                        b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n"
+                    )
                 elif verb == b"RCPT":
                     address = line.decode().split(":", 1)[1].strip().strip("<>").lower()
                     self.tried[address] += 1
@@ -260,22 +265,30 @@ def drain(app: Any, timeout: float) -> float | None:
     return None
 
 
-def redeliveries() -> collections.Counter[str]:
-    """Per task name: "received" lines beyond the first for the same task id, both workers."""
-    seen: collections.Counter[tuple[str, str]] = collections.Counter()
+def redeliveries() -> tuple[collections.Counter[str], int]:
+    """Per task name, "received" lines beyond the first for one task id (both workers' logs);
+    and how many of those came before any copy of the task had finished (a second worker
+    handed a job the first still held)."""
+    received: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
+    finished: dict[str, str] = {}
     for log in WORK.glob("worker*.log"):
-        for name, task_id in RECEIVED_RE.findall(log.read_text(errors="replace")):
-            seen[(name, task_id)] += 1
+        for at, name, task_id, what in TASK_LINE_RE.findall(log.read_text(errors="replace")):
+            if what == "received":
+                received[(name, task_id)].append(at)
+            else:
+                finished[task_id] = min(finished.get(task_id, at), at)
     again: collections.Counter[str] = collections.Counter()
-    for (name, _task_id), times in seen.items():
-        if times > 1:
-            again[name] += times - 1
-    return again
+    overlapping = 0
+    for (name, task_id), times in received.items():
+        later = sorted(times)[1:]
+        again[name] += len(later)
+        overlapping += sum(1 for at in later if at < finished.get(task_id, "9"))
+    return +again, overlapping
 
 
 def report(app: Any, sink: SlowSink, addresses: list[str], drained: float | None) -> bool:
     """Print the figures; whether the run is ok."""
-    again = redeliveries()
+    again, overlapping = redeliveries()
     per_recipient = collections.Counter(recipient for recipient, _ in sink.received)
     per_id = collections.Counter(message_id for _, message_id in sink.received)
     doubled_sink = sum(n - 1 for n in per_recipient.values() if n > 1)
@@ -289,11 +302,14 @@ def report(app: Any, sink: SlowSink, addresses: list[str], drained: float | None
     republished = count(app, "SELECT count(*) FROM outbox_messages WHERE publish_attempts > 1")
     items = count(app, "SELECT count(*) FROM queue_items")
     by_task = ", ".join(f"{name} {n}" for name, n in sorted(again.items())) or "none"
-    print(f"redeliveries seen        {sum(again.values())} ({by_task})")
+    print(f"redeliveries seen        {sum(again.values())} ({by_task}; "
+          f"{overlapping} before the first copy had finished)")  # fmt: skip
     print(f"duplicate effects        {doubled_sink + doubled_db} "
           f"({doubled_sink} at the sink, {doubled_db} in the database)")  # fmt: skip
-    print(f"emails owed / received   {len(addresses)} / {len(per_recipient)} "
-          f"({missing} missing; {len(sink.received)} messages, {sink.refused} refused with 451)")
+    print(
+        f"emails owed / received   {len(addresses)} / {len(per_recipient)} "
+        f"({missing} missing; {len(sink.received)} messages, {sink.refused} refused with 451)"
+    )
     print(f"email states             {', '.join(f'{k} {v}' for k, v in states.items())}")
     print(f"queue items              {items} (one per phone)")
     print(f"jobs                     {jobs} ({republished} published again by the relay, "
@@ -332,7 +348,9 @@ def run(args: argparse.Namespace) -> bool:
                             "--without-mingle", "--without-gossip")  # fmt: skip
         processes.start("beat", "beat", "--loglevel", "WARNING", "--schedule", str(WORK / "beat"))
         addresses = submit(app, args.guides, args.callbacks)
-        print(f"sent {args.guides} guide requests and {args.callbacks} callback requests", flush=True)
+        print(
+            f"sent {args.guides} guide requests and {args.callbacks} callback requests", flush=True
+        )
         drained = drain(app, args.timeout)
         return report(app, sink, addresses, drained)
     finally:
@@ -363,6 +381,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=30.0, help="seconds to answer DATA")
     parser.add_argument("--retry", type=float, default=30.0, help="EMAIL_RETRY_SECONDS")
     parser.add_argument("--refuse-share", type=float, default=0.5, help="first tries refused")
+    parser.add_argument("--smtp-timeout", type=float, help="SMTP_TIMEOUT (twice --delay + 10)")
     parser.add_argument("--relay", type=float, default=5.0, help="OUTBOX_RELAY_SECONDS")
     parser.add_argument("--timeout", type=float, default=900.0, help="longest wait for the drain")
     parser.add_argument("--logs", type=Path, help="keep the workers' logs in this folder")
