@@ -306,8 +306,9 @@ def report(app: Any, sink: SlowSink, addresses: list[str], drained: float | None
     again, overlapping = redeliveries()
     per_recipient = collections.Counter(recipient for recipient, _ in sink.received)
     per_id = collections.Counter(message_id for _, message_id in sink.received)
-    doubled_sink = sum(n - 1 for n in per_recipient.values() if n > 1)
-    doubled_sink += sum(n - 1 for n in per_id.values() if n > 1)
+    by_recipient = sum(n - 1 for n in per_recipient.values() if n > 1)
+    by_id = sum(n - 1 for n in per_id.values() if n > 1)
+    doubled_sink = max(by_recipient, by_id)  # extra messages, by either key
     doubled_db = count(app, DUPLICATES_SQL)
     missing = len(set(addresses) - set(per_recipient))
     states = {s: count(app, f"SELECT count(*) FROM email_deliveries WHERE status = '{s}'")
@@ -320,17 +321,15 @@ def report(app: Any, sink: SlowSink, addresses: list[str], drained: float | None
     print(f"redeliveries seen        {sum(again.values())} ({by_task}; "
           f"{overlapping} before the first copy had finished)")  # fmt: skip
     print(f"duplicate effects        {doubled_sink + doubled_db} "
-          f"({doubled_sink} at the sink, {doubled_db} in the database)")  # fmt: skip
+          f"(extra emails at the sink: {by_recipient} by recipient, {by_id} by Message-ID; "
+          f"{doubled_db} in the database)")  # fmt: skip
     print(
         f"emails owed / received   {len(addresses)} / {len(per_recipient)} "
         f"({missing} missing; {len(sink.received)} messages, {sink.refused} refused with 451)"
     )
     print(f"email states             {', '.join(f'{k} {v}' for k, v in states.items())}")
     waited = count(app, QUEUED_AFTER_SQL)
-    print(
-        f"queue items              {items} (one per phone; the last queued {waited} s "
-        "after its form: the callbacks wait for a worker process the slow emails hold)"
-    )
+    print(f"queue items              {items} (the last queued {waited} s after its form)")
     print(f"jobs                     {jobs} ({republished} published again by the relay, "
           f"{gave_up} waiting for a person)")  # fmt: skip
     print(f"drained                  {f'{drained:.0f} s after the last form' if drained else 'NO'}")
