@@ -99,6 +99,8 @@ def load_settings() -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url,
+        # Redis hands an unacknowledged message out again after this long (tasking.py)
+        "BROKER_VISIBILITY_TIMEOUT": _env_number("BROKER_VISIBILITY_TIMEOUT", 900.0),
         **mail_settings(inst),
         # unset: this machine's default port; `intake serve` sets it to the port it serves on
         "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),

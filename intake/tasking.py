@@ -61,7 +61,7 @@ def init_celery(app: Flask) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         worker_hijack_root_logger=False,
-        **delivery_settings(broker),
+        **delivery_settings(broker, float(app.config["BROKER_VISIBILITY_TIMEOUT"])),
         beat_schedule={
             "relay-outbox": {
                 "task": "outbox.relay",
@@ -105,13 +105,15 @@ def init_celery(app: Flask) -> Celery:
 # with one prefetched message per process a message can wait one job's time before it
 # starts, so Redis's visibility timeout must exceed two limits with room to spare, or
 # Redis would hand a running job to a second worker.  Recovery never waits for it: the
-# outbox relay re-publishes an unfinished job after OUTBOX_REPUBLISH_SECONDS.
+# outbox relay re-publishes an unfinished job after OUTBOX_REPUBLISH_SECONDS.  A shorter
+# one (BROKER_VISIBILITY_TIMEOUT) makes Redis hand running jobs out again: every task is
+# safe to run twice at once, and bench/visibility.py runs the service so on purpose.
 TASK_SOFT_TIME_LIMIT = 240
 TASK_TIME_LIMIT = 300
 VISIBILITY_TIMEOUT = 900
 
 
-def delivery_settings(broker: str) -> dict[str, Any]:
+def delivery_settings(broker: str, visibility: float = VISIBILITY_TIMEOUT) -> dict[str, Any]:
     """Celery's delivery guarantees, chosen for a worker that may be killed at any moment."""
     return {
         # acknowledge after the task ran: a worker killed mid-task leaves the message
@@ -129,19 +131,32 @@ def delivery_settings(broker: str) -> dict[str, Any]:
         # a worker outlives a broker outage of any length instead of exiting
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
-        "broker_transport_options": _transport_options(broker),
+        "broker_transport_options": _transport_options(broker, visibility),
     }
 
 
-def _transport_options(broker: str) -> dict[str, Any]:
+def _transport_options(broker: str, visibility: float) -> dict[str, Any]:
     if broker.startswith(("redis://", "rediss://")):
         # fail fast when Redis is down: the outbox keeps the job, beat retries it
         return {
             "socket_connect_timeout": 2,
             "socket_timeout": 5,
-            "visibility_timeout": VISIBILITY_TIMEOUT,
+            "visibility_timeout": visibility,
+            **_restore_sweep(visibility),
         }
     return {}
+
+
+def _restore_sweep(visibility: float) -> dict[str, int]:
+    """How often a worker looks for messages past their visibility timeout: a fifth of it.
+
+    kombu looks every ``interval * throttle`` seconds (10 x 10 by default):
+    right for our 900 s, but a 10 s timeout would in effect be 100 s.
+    """
+    period = min(max(visibility / 5, 1.0), 100.0)
+    interval = min(10, max(1, int(period)))
+    return {"unacked_restore_interval": interval,
+            "unacked_restore_throttle": max(1, round(period / interval))}  # fmt: skip
 
 
 def publish_message(message: OutboxMessage | outbox.Batch, producer: Any = None) -> None:

@@ -42,6 +42,9 @@ FIGURES: dict[str, list[str]] = {
     "intake_sql_floor": [r"throughput ratio intake/one-row: [\d.]+x"],
     "match": [r"ListingIndex\.rank +n=\d+ +p50 +[\d.]+ ms", r"naive baseline +n=\d+"],
     "match_api": [r"^ +1,000 +[\d.]+ +[\d.]+ +[\d.]+ "],
+    # redeliveries must have happened: a run that never exercised them proves nothing
+    "visibility": [r"^redeliveries seen +[1-9]\d* ", r"^duplicate effects +0 ",
+                   r"^emails owed / received +(\d+) / \1 \(0 missing", r"^RESULT ok$"],
 }  # fmt: skip
 
 # The settings the suite's conftest puts in this process's environment for the test

@@ -78,6 +78,35 @@ def test_an_advocate_holds_one_claim_unless_the_environment_says_more(production
     assert config.load_settings()["MAX_OPEN_CLAIMS"] == 1
 
 
+def test_the_broker_visibility_timeout_reaches_celery_with_a_restore_sweep_to_match(
+    production_env,
+):
+    """A 10 s timeout must act as 10 s: kombu's own sweep (every 100 s) would make it 100."""
+    from celery import _state
+    from flask import Flask
+
+    from intake import tasking
+
+    assert config.load_settings()["BROKER_VISIBILITY_TIMEOUT"] == 900
+    production_env.setenv("BROKER_VISIBILITY_TIMEOUT", "10")
+    settings = config.load_settings()
+    flask_app = Flask(__name__)
+    flask_app.config.update(settings, CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    previous = _state.default_app
+    try:
+        options = tasking.init_celery(flask_app).conf.broker_transport_options
+    finally:
+        _state.set_default_app(previous)
+    assert options["visibility_timeout"] == 10
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] == 2
+    production = tasking.delivery_settings("redis://127.0.0.1:6379/0")["broker_transport_options"]
+    assert production["visibility_timeout"] == 900  # kombu's own 10 s x 10 sweep, unchanged
+    assert (production["unacked_restore_interval"], production["unacked_restore_throttle"]) == (
+        10,
+        10,
+    )
+
+
 def test_staffed_hours_default_to_weekdays_eight_to_eight_eastern(production_env):
     production_env.delenv("STAFFED_HOURS", raising=False)
     assert config.load_settings()["STAFFED_HOURS"] == "Mon-Fri 08:00-20:00 America/New_York"
