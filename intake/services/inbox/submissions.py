@@ -184,6 +184,7 @@ def _stamp(row: Submission, request_id: int) -> None:
 
 
 BATCH_SIZE = 100  # forms a transaction: bigger saves little more, and holds more row locks
+RELAY_LIMIT = 200  # jobs a relay publishes at most; a batch of guide forms may owe more
 
 
 def process_many(
@@ -233,9 +234,9 @@ def _process_batch(
             log.warning("a batch of %d submissions failed (%s); each runs alone",
                         len(first), describe_failure(exc))  # fmt: skip
             again = sorted(first + again)
-        else:
-            if jobs:
-                relay(jobs)
+        else:  # in pieces the relay takes whole (``outbox.relay_pending``'s limit)
+            for start in range(0, len(jobs), RELAY_LIMIT):
+                relay(jobs[start : start + RELAY_LIMIT])
     else:
         again = sorted(first + again)
     for submission_id in again:
