@@ -209,3 +209,16 @@ def test_a_form_tried_before_runs_alone_so_it_cannot_stop_its_batch(db_session, 
     assert _count(db_session, CallbackRequest) == 3
     assert leads.TASK_QUEUE_CALLBACK in {m.task_name for m in db_session.scalars(
         select(OutboxMessage))}  # fmt: skip
+
+
+def test_a_batch_relays_its_jobs_in_pieces_the_relay_takes_whole(db_session, monkeypatch):
+    monkeypatch.setattr(submissions, "RELAY_LIMIT", 2)
+    ids = [_received(db_session, "callback", _callback("alpha", n, n.lower(), f"1{i}", zip="10001",
+                                                       diagnosis_type="pleural"))
+           for i, n in enumerate(["Ana", "Ben", "Cy"])]  # fmt: skip
+    db_session.commit()
+    relayed: list[list[int]] = []
+    assert submissions.process_many(db_session, ids, relay=relayed.append) == []
+    owed = db_session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
+    assert [len(piece) for piece in relayed] == [2, 2, 2]  # a queue and a match job each
+    assert sorted(job for piece in relayed for job in piece) == owed
