@@ -317,7 +317,7 @@ def worker_step(limit: int = 600) -> None:
     Not part of the POST's figures (the worker runs on its own cores in
     production); printed so the cost moved off the request stays visible.
     """
-    from sqlalchemy import select
+    from sqlalchemy import event, select
 
     from bench.bench_app import create_bench_app
     from intake.extensions import db
@@ -325,17 +325,27 @@ def worker_step(limit: int = 600) -> None:
     from intake.services.inbox import submissions
 
     app = create_bench_app()
+    statements = [0]  # round trips are what the machine's load cannot blur: count them too
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
     with app.app_context():
         pending = select(Submission.id).where(Submission.processed_at.is_(None))
         ids = list(db.session.scalars(pending.order_by(Submission.id).limit(limit)))
+        event.listen(db.engine, "before_cursor_execute", count)
+        event.listen(db.engine, "commit", count)
         start = time.perf_counter()
         failed = submissions.process_many(db.session(), ids, relay=lambda _ids: None)
         elapsed = time.perf_counter() - start
+        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.engine, "commit", count)
     print(f"\nWorker step (in process, {len(ids)} received callback forms, no relay)")
     print(
         f"  {len(ids) / elapsed:.1f} forms/s, {elapsed / len(ids) * 1000:.2f} ms per form"
         f" (contact, case, link, consent, request, outbox rows); {len(failed)} failed"
     )
+    print(f"  {statements[0] / len(ids):.2f} statements and commits per form")
 
 
 def main() -> None:

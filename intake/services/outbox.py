@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Table, case, func, select, text, update
+from sqlalchemy import ColumnElement, Table, case, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from intake.models.base import utcnow
@@ -124,6 +124,16 @@ def enqueue_job(session: Session, task_name: str, *args: Any) -> OutboxMessage:
     message = OutboxMessage(task_name=task_name, args=list(args))
     session.add(message)
     return message
+
+
+def enqueue_jobs(session: Session, jobs: list[tuple[str, list[Any]]]) -> list[int]:
+    """``enqueue_job`` for many (task name, args) in one INSERT; their row ids, in order."""
+    if not jobs:
+        return []
+    table = _table()
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    rows = [{"task_name": task_name, "args": list(args)} for task_name, args in jobs]
+    return list(session.scalars(statement, rows))
 
 
 def _open(table: Table) -> list[ColumnElement[bool]]:

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import text
 
+from intake.extensions import db
 from intake.services.inbox import submissions
 from intake.services.people import consent
 from tests.conftest import GOOD_CALLBACK, process_received, submit
@@ -35,10 +36,10 @@ def test_a_failed_save_is_logged_without_the_submitted_values(client, monkeypatc
 def test_a_failed_processing_is_logged_and_stored_without_the_submitted_values(
     client, db_session, monkeypatch, caplog
 ):
-    def broken_record(session, contact, wording, covers, source, ip, at=None):
-        _database_error(session, covers)
+    def broken_grant(contact_id, wording, covers, source, ip, at=None):
+        _database_error(db.session, covers)  # the worker's session (the batch's or a form's)
 
-    monkeypatch.setattr(consent, "record_consent", broken_record)
+    monkeypatch.setattr(consent, "grant_values", broken_grant)
     assert submit(client, "/callback", GOOD_CALLBACK, process=False).status_code == 303
     with caplog.at_level(logging.DEBUG):
         failed = process_received(client.application)

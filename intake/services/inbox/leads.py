@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.models.callback import OPEN_STATUSES, CallbackRequest
+from intake.models.consent import ConsentRecord
 from intake.models.contact import Case
 from intake.models.request import GuideRequest
 from intake.services import outbox
@@ -81,9 +82,16 @@ class Receipt:
         source: str,
     ) -> None:
         """Record a consent with the words shown, the arrival time and the sender's IP."""
+        session.add(ConsentRecord(**self.grant_values(contact.id, current, covers, source)))
+
+    def grant_values(
+        self, contact_id: int, current: consent.ConsentText, covers: str, source: str
+    ) -> dict[str, Any]:
+        """``grant``'s ledger row as column values (raises KeyError for an unknown wording)."""
         shown = consent.wording(self.wording, current)
-        source = self.source or source
-        consent.record_consent(session, contact, shown, covers, source, self.ip, self.at)
+        return consent.grant_values(
+            contact_id, shown, covers, self.source or source, self.ip, self.at
+        )
 
 
 @dataclass
@@ -158,13 +166,9 @@ def submit_callback_request(
         if existing is not None:  # a racing double-submit committed while we waited on the contact
             return Outcome(existing, created=False)
     case = attach_case(session, contact, form.case, new_contact)
-    assert form.person.phone, "the callback form requires a phone number"
     receipt = receipt or Receipt()
-    receipt.grant(session, contact, consent.CALLBACK_CONSENT, form.person.phone, "callback_form")
-    if form.person.email and form.email_fallback:
-        receipt.grant(
-            session, contact, consent.FOLLOWUP_EMAIL_CONSENT, form.person.email, "callback_form"
-        )
+    for current, covers in callback_grants(form):
+        receipt.grant(session, contact, current, covers, CALLBACK_FORM)
     if contact.do_not_call or contact.phone_wrong:
         # a fresh, explicit ask to be called at the number just typed
         contact.do_not_call = contact.phone_wrong = False
@@ -181,15 +185,7 @@ def submit_callback_request(
         return Outcome(open_request, created=False, outbox_ids=[job.id for job in jobs])
     session.flush()
     request = insert_if_absent(
-        session,
-        CallbackRequest,
-        {
-            "submission_key": form.submission_key,
-            "contact_id": contact.id,
-            "case_id": case.id,
-            "best_time": form.best_time,
-            "language": form.language,
-        },
+        session, CallbackRequest, callback_request_values(form, contact.id, case.id)
     )
     if request is None:  # a concurrent double submit won the key
         return Outcome(_by_key(session, CallbackRequest, form.submission_key), created=False)
@@ -202,9 +198,33 @@ def submit_callback_request(
     return Outcome(request, created=True, outbox_ids=[job.id for job in jobs])
 
 
-def _match_job(session: Session, case: Case) -> list[Any]:
+CALLBACK_FORM = "callback_form"  # the consent source of a callback form (a partner's: its own)
+
+
+def callback_grants(form: CallbackSubmission) -> list[tuple[consent.ConsentText, str]]:
+    """The consents a callback form gives: the wording's purpose and the value it covers."""
+    assert form.person.phone, "the callback form requires a phone number"
+    grants = [(consent.CALLBACK_CONSENT, form.person.phone)]
+    if form.person.email and form.email_fallback:
+        grants.append((consent.FOLLOWUP_EMAIL_CONSENT, form.person.email))
+    return grants
+
+
+def callback_request_values(
+    form: CallbackSubmission, contact_id: int, case_id: int
+) -> dict[str, Any]:
+    """The columns of a new callback request."""
+    return {"submission_key": form.submission_key, "contact_id": contact_id, "case_id": case_id,
+            "best_time": form.best_time, "language": form.language}  # fmt: skip
+
+
+def wants_match(case: Any) -> bool:
     """Matching runs in the worker once the case has a diagnosis type and a ZIP."""
-    if case.diagnosis_type and case.zip:
+    return bool(case.diagnosis_type and case.zip)
+
+
+def _match_job(session: Session, case: Case) -> list[Any]:
+    if wants_match(case):
         return [outbox.enqueue_job(session, TASK_MATCH_CASE, case.id)]
     return []
 

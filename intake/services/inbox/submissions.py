@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from intake.logsafe import describe_failure
 from intake.models.base import utcnow
 from intake.models.submission import Submission
-from intake.services.inbox import leads
+from intake.services.inbox import leads, newcomers
 from intake.services.people import consent
 from intake.services.people.contacts import CaseFacts, Person
 from intake.services.people.inserts import insert_id_if_absent
@@ -153,53 +153,135 @@ def process(session: Session, submission_id: int) -> leads.Outcome | None:
     ).first()
     if row is None or row.processed_at is not None:
         return None
+    outcome = _build_one(session, row, decode(row), _receipt(row))
+    _stamp(row, outcome.request.id)
+    session.flush()
+    return outcome
+
+
+def _receipt(row: Submission) -> leads.Receipt:
     assert row.payload is not None
-    _model, submit = _FORMS[row.form]
     given_at = row.payload.get("given_at")  # a partner's lead: when the person agreed
-    receipt = leads.Receipt(
+    return leads.Receipt(
         at=datetime.fromisoformat(given_at) if given_at else row.received_at,
         ip=row.payload.get("ip"),
         wording=row.payload.get("consent", {}),
         source=row.payload.get("source"),
     )
-    outcome = submit(session, decode(row), receipt)
+
+
+def _build_one(
+    session: Session, row: Submission, form: FormData, receipt: leads.Receipt
+) -> leads.Outcome:
+    _model, submit = _FORMS[row.form]
+    return submit(session, form, receipt)
+
+
+def _stamp(row: Submission, request_id: int) -> None:
     row.processed_at = utcnow()
     row.last_error = None
-    row.request_id = outcome.request.id
-    session.flush()
-    return outcome
+    row.request_id = request_id
 
 
-def process_many(session: Session, ids: list[int], relay: Callable[[list[int]], None]) -> list[int]:
-    """Process each submission in its own transaction; the ids that failed.
+BATCH_SIZE = 100  # forms a transaction: bigger saves little more, and holds more row locks
+RELAY_LIMIT = 200  # jobs a relay publishes at most; a batch of guide forms may owe more
 
-    One bad submission never holds up the others.  A failure is counted on
-    the row (type and place only: messages may quote what a person typed)
-    and left for the sweep to hand out again.
+
+def process_many(
+    session: Session,
+    ids: list[int],
+    relay: Callable[[list[int]], None],
+    batch_size: int = BATCH_SIZE,
+) -> list[int]:
+    """Process submissions a batch to a transaction; the ids that failed.
+
+    A batch's first attempts are counted and committed, then every form of
+    it is built and stamped in one transaction (newcomers set-wise, see
+    ``newcomers.py``; the others one after the other) and its jobs relayed.
+    One bad submission never holds up the others: if anything in the batch
+    fails, it is rolled back and each form runs alone in its own
+    transaction, as does any form already tried before.  A failure is
+    counted on its row (type and place only: messages may quote what a
+    person typed) and left for the sweep to hand out again.
     """
     failed: list[int] = []
-    for submission_id in ids:
-        try:
-            started = begin_attempt(session, submission_id)
-            session.commit()  # the attempt counts even if this process dies in the work
-        except Exception as exc:  # the database is down: the sweep hands it out again
-            session.rollback()
-            failed.append(submission_id)
-            log.error("submission %s could not start: %s", submission_id, describe_failure(exc))
-            continue
-        if not started:
-            continue
-        try:
-            outcome = process(session, submission_id)
-            session.commit()
-        except Exception as exc:
-            session.rollback()
-            failed.append(submission_id)
-            _record_failure(session, submission_id, describe_failure(exc))
-            continue
-        if outcome is not None:
-            relay(outcome.outbox_ids)
+    for start in range(0, len(ids), batch_size):
+        failed += _process_batch(session, ids[start : start + batch_size], relay)
     return failed
+
+
+def _process_batch(
+    session: Session, ids: list[int], relay: Callable[[list[int]], None]
+) -> list[int]:
+    try:
+        started = begin_attempts(session, ids)
+        session.commit()  # the attempts count even if this process dies in the work
+    except Exception as exc:  # the database is down: the sweep hands them out again
+        session.rollback()
+        log.error("submissions %s could not start: %s", ids, describe_failure(exc))
+        return list(ids)
+    # a form tried before may be the one that killed its worker: it goes alone, so the
+    # others of its first batch are not stopped with it when its attempts run out
+    first = [submission_id for submission_id, attempts in started if attempts == 1]
+    again = [submission_id for submission_id, attempts in started if attempts > 1]
+    failed: list[int] = []
+    if len(first) > 1:
+        try:
+            jobs = _build_batch(session, first)
+            session.commit()
+        except Exception as exc:  # noqa: BLE001 (which form and why: each alone says)
+            session.rollback()
+            log.warning("a batch of %d submissions failed (%s); each runs alone",
+                        len(first), describe_failure(exc))  # fmt: skip
+            again = sorted(first + again)
+        else:  # in pieces the relay takes whole (``outbox.relay_pending``'s limit)
+            for start in range(0, len(jobs), RELAY_LIMIT):
+                relay(jobs[start : start + RELAY_LIMIT])
+    else:
+        again = sorted(first + again)
+    for submission_id in again:
+        if not _process_alone(session, submission_id, relay):
+            failed.append(submission_id)
+    return failed
+
+
+def _build_batch(session: Session, ids: list[int]) -> list[int]:
+    """Build and stamp every unprocessed form of ``ids`` under its row lock; the jobs made."""
+    rows = session.scalars(
+        select(Submission)
+        .where(Submission.id.in_(ids), Submission.processed_at.is_(None))
+        .order_by(Submission.id)
+        .with_for_update()
+    ).all()
+    by_id = {row.id: row for row in rows}
+    arrivals = [newcomers.Arrival(row.id, decode(row), _receipt(row)) for row in rows]
+    built, left = newcomers.build(session, arrivals)
+    jobs = [job for done in built.values() for job in done.outbox_ids]
+    for arrival in left:
+        row = by_id[arrival.submission_id]
+        outcome = _build_one(session, row, arrival.form, arrival.receipt)
+        built[row.id] = newcomers.Built(outcome.request.id, outcome.outbox_ids)
+        jobs += outcome.outbox_ids
+    for row in rows:
+        _stamp(row, built[row.id].request_id)
+    session.flush()
+    return jobs
+
+
+def _process_alone(
+    session: Session, submission_id: int, relay: Callable[[list[int]], None]
+) -> bool:
+    """One form in its own transaction (its attempt already counted); False if it failed."""
+    try:
+        outcome = process(session, submission_id)
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        _record_failure(session, submission_id, describe_failure(exc))
+        return False
+    if outcome is not None:
+        relay(outcome.outbox_ids)
+    return True
 
 
 def begin_attempt(session: Session, submission_id: int) -> bool:
@@ -209,16 +291,22 @@ def begin_attempt(session: Session, submission_id: int) -> bool:
     its worker (redelivered each time by ``task_reject_on_worker_lost``)
     still runs out of attempts and waits for a person instead of looping.
     """
-    result = session.execute(
+    return bool(begin_attempts(session, [submission_id]))
+
+
+def begin_attempts(session: Session, ids: list[int]) -> list[tuple[int, int]]:
+    """``begin_attempt`` for many in one statement: (id, attempts now) of each one started."""
+    started = session.execute(
         update(Submission)
         .where(
-            Submission.id == submission_id,
+            Submission.id.in_(ids),
             Submission.processed_at.is_(None),
             Submission.attempts < MAX_ATTEMPTS,
         )
         .values(attempts=Submission.attempts + 1)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        .returning(Submission.id, Submission.attempts)
+    ).all()
+    return sorted((row.id, row.attempts) for row in started)
 
 
 def _record_failure(session: Session, submission_id: int, failure: str) -> None:

@@ -192,21 +192,34 @@ def record_consent(
     ``at`` is when the person ticked the box (the form's arrival), which may
     be a moment before the worker writes the row.
     """
-    record = ConsentRecord(
-        contact_id=contact.id,
-        purpose=wording.purpose,
-        channel=wording.channel,
-        covers=covers,
-        covers_hash=covers_hash(wording.channel, covers),
-        text_version=wording.version,
-        text_sha256=wording.sha256,
-        source=source,
-        ip_address=ip,
-    )
-    if at is not None:
-        record.granted_at = at
+    record = ConsentRecord(**grant_values(contact.id, wording, covers, source, ip, at))
     session.add(record)
     return record
+
+
+def grant_values(
+    contact_id: int,
+    wording: ConsentText,
+    covers: str,
+    source: str,
+    ip: str | None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The ledger row of one grant, as column values (``record_consent``'s, or a batch's)."""
+    values: dict[str, Any] = {
+        "contact_id": contact_id,
+        "purpose": wording.purpose,
+        "channel": wording.channel,
+        "covers": covers,
+        "covers_hash": covers_hash(wording.channel, covers),
+        "text_version": wording.version,
+        "text_sha256": wording.sha256,
+        "source": source,
+        "ip_address": ip,
+    }
+    if at is not None:
+        values["granted_at"] = at
+    return values
 
 
 def has_consent(session: Session, purpose: str, channel: str, value: str) -> bool:

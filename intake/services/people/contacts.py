@@ -10,6 +10,8 @@ removes a point or a fact someone else gave: it records its own.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from intake import crypto
 from intake.models.base import utcnow
 from intake.models.contact import Case, CaseContact, CaseFact, Contact, PossibleMatch
-from intake.services.people.inserts import insert_if_absent
+from intake.services.people.inserts import insert_all_if_absent, insert_if_absent
 
 
 @dataclass(frozen=True)
@@ -87,40 +89,50 @@ def find_or_create_contact(session: Session, person: Person) -> tuple[Contact, b
             if not contact.last_name and person.last_name:
                 contact.last_name = person.last_name  # a blank filled, nothing replaced
             return contact, False
-        values: dict[str, object] = {"first_name": person.first_name, "last_name": person.last_name}
-        if person.email:
-            values.update(email=person.email, email_hash=email_hash(person.email))
-        if person.phone:
-            values.update(phone=person.phone, phone_hash=phone_hash(person.phone))
-        created = insert_if_absent(session, Contact, values)
+        created = insert_if_absent(session, Contact, new_contact_values(person))
         if created is not None:
-            _mark_possible_matches(session, created)
+            mark_possible_matches(session, [(created.id, created.email_hash, created.phone_hash)])
             return created, True
     raise RuntimeError("could not find or create the contact after concurrent inserts")
 
 
+def new_contact_values(person: Person) -> dict[str, Any]:
+    """The columns of a new contact for this person (sealed by the column types)."""
+    values: dict[str, Any] = {"first_name": person.first_name, "last_name": person.last_name}
+    values.update(dict.fromkeys(("email", "email_hash", "phone", "phone_hash")))
+    if person.email:
+        values.update(email=person.email, email_hash=email_hash(person.email))
+    if person.phone:
+        values.update(phone=person.phone, phone_hash=phone_hash(person.phone))
+    return values
+
+
 MAX_MARKS_PER_POINT = 10  # a number typed by hundreds (a clinic's) marks the latest few
 
+NewContact = tuple[int, str | None, str | None]  # id, email hash, phone hash
 
-def _mark_possible_matches(session: Session, contact: Contact) -> None:
-    """Mark each contact on file who shares this one's email or phone (not both: that joins)."""
-    shared = (("email", Contact.email_hash, contact.email_hash),
-              ("phone", Contact.phone_hash, contact.phone_hash))  # fmt: skip
-    for point, column, digest in shared:
-        if digest is None:
-            continue
-        others = session.scalars(
-            select(Contact.id)
-            .where(column == digest, Contact.id != contact.id, Contact.erased_at.is_(None))
-            .order_by(Contact.id.desc())
-            .limit(MAX_MARKS_PER_POINT)
-        )
-        for other_id in others:
-            insert_if_absent(
-                session,
-                PossibleMatch,
-                {"contact_id": contact.id, "other_contact_id": other_id, "shared": point},
-            )
+
+def mark_possible_matches(session: Session, created: list[NewContact]) -> None:
+    """Mark each contact on file who shares a new contact's email or phone (not both: that
+    joins): the latest ``MAX_MARKS_PER_POINT`` per point, found with one query for them all."""
+    emails = {digest for _id, digest, _phone in created if digest}
+    phones = {digest for _id, _email, digest in created if digest}
+    shared = or_(Contact.email_hash.in_(emails), Contact.phone_hash.in_(phones))
+    others = session.execute(
+        select(Contact.id, Contact.email_hash, Contact.phone_hash)
+        .where(shared, Contact.erased_at.is_(None))
+        .order_by(Contact.id.desc())
+    ).all()
+    marks = []
+    for contact_id, email, phone in created:
+        for point, digest, index in (("email", email, 1), ("phone", phone, 2)):
+            if digest is None:
+                continue
+            same = [row.id for row in others if row[index] == digest and row.id != contact_id]
+            marks += [{"contact_id": contact_id, "other_contact_id": other_id, "shared": point}
+                      for other_id in same[:MAX_MARKS_PER_POINT]]  # fmt: skip
+    if marks:
+        insert_all_if_absent(session, PossibleMatch, marks)
 
 
 def possible_matches_for(session: Session, contact_ids: list[int]) -> list[PossibleMatch]:
@@ -162,20 +174,31 @@ def record_facts(
     session: Session, case: Case, contact: Contact, source: str, request_id: int, facts: CaseFacts
 ) -> CaseFact:
     """Keep what this submission said about the patient, with who said it and when."""
-    given = {k: v for k, v in asdict(facts).items() if v is not None and k != "timezone"}
-    row = CaseFact(
-        case_id=case.id,
-        contact_id=contact.id,
-        source=source,
-        request_id=request_id,
-        given_at=utcnow(),
-        facts=given,
-    )
+    row = CaseFact(**fact_values(case.id, contact.id, source, request_id, facts))
     session.add(row)
     return row
 
 
+def fact_values(
+    case_id: int, contact_id: int, source: str, request_id: int, facts: CaseFacts
+) -> dict[str, Any]:
+    """The ``case_facts`` row of one submission, as column values (``record_facts``'s, or a
+    batch's)."""
+    given = {k: v for k, v in asdict(facts).items() if v is not None and k != "timezone"}
+    return {"case_id": case_id, "contact_id": contact_id, "source": source,
+            "request_id": request_id, "given_at": utcnow(), "facts": given}  # fmt: skip
+
+
+def new_case_values(facts: CaseFacts, contact_id: int) -> dict[str, Any]:
+    """The columns of a new case that only this contact's facts fill (``attach_case`` for a
+    contact created just now, as plain values for a batch's one INSERT)."""
+    case = SimpleNamespace(**dict.fromkeys(_CASE_COLUMNS))
+    _update_case(case, facts, contact_id)  # type: ignore[arg-type]
+    return vars(case)
+
+
 _CASE_FIELDS = ("diagnosis_type", "stage", "cell_type", "veteran", "diagnosed_recently", "zip")
+_CASE_COLUMNS = (*_CASE_FIELDS, "state", "timezone", "fact_sources")
 
 
 def _known(field: str, value: object) -> bool:

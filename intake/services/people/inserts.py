@@ -33,6 +33,12 @@ def insert_if_absent(session: Session, model: type[Model], values: dict[str, Any
     return session.scalars(statement).first()
 
 
+def insert_all_if_absent(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in one statement, skipping each whose unique key already exists."""
+    insert = _insert_for(session.get_bind().dialect.name)
+    session.execute(insert(model.__table__).on_conflict_do_nothing(), rows)
+
+
 def insert_id_if_absent(
     connection: Connection, model: type[Any], values: dict[str, Any]
 ) -> int | None:
