@@ -193,7 +193,10 @@ def start(folder: Path, host: str, port: int) -> Any:
 
     # aiosmtpd logs every command at INFO, recipients' addresses included: never personal data
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    controller = Controller(_Handler(folder), hostname=host, port=port, data_size_limit=25 << 20)
+    # SMTPUTF8: the forms take addresses like josé@ejemplo.es, and the demo shows their emails
+    controller = Controller(
+        _Handler(folder), hostname=host, port=port, data_size_limit=25 << 20, enable_SMTPUTF8=True
+    )
     try:
         controller.start()
     except BaseException:

@@ -149,7 +149,9 @@ def send(
         return step
     session.commit()  # durable before DATA: from here a crash is an unknown outcome
     outgoing = step.outgoing
-    outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean)
+    outcome = transport.send(
+        outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean, outgoing.quoted
+    )
     return record(session, step, outcome, policy, now)
 
 
@@ -260,7 +262,10 @@ def record(
         return outbox.Reschedule(due, outcome.describe())
     if outcome.kind in (TRANSIENT, PERMANENT):
         tries = f" after {ready.attempts} tries" if outcome.kind == TRANSIENT else ""
-        reason = f"refused{tries}: {outcome.describe()}"
+        # our own decision not to send (``Outcome.note``) says why in the admins' words
+        reason = (
+            f"not sent: {outcome.note}" if outcome.note else f"refused{tries}: {outcome.describe()}"
+        )
         _set(session, ready.delivery_id, status=FAILED, reason=reason, **codes)
         if outcome.bad_mailbox:
             suppress(session, ready.address, "bounced", ready.delivery_id)
