@@ -50,7 +50,7 @@ class Script:
     mail_refusals: list[str] = field(default_factory=list)  # e.g. "451 4.3.2 Not now"
     pipelining: bool = True  # offer PIPELINING (RFC 2920) in the EHLO reply, as real servers do
     eightbitmime: bool = True  # offer 8BITMIME (RFC 6152), as aiosmtpd does by default
-    smtputf8: bool = False  # offer SMTPUTF8 (RFC 6531); aiosmtpd does not by default
+    smtputf8: bool = False  # offer SMTPUTF8 (RFC 6531); aiosmtpd's Controller would by default
 
 
 class SmtpSink:
@@ -149,7 +149,7 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         logging.getLogger("mail.log").setLevel(logging.WARNING)
-        # SMTPUTF8 on in aiosmtpd, so that the EHLO hook decides whether it is offered
+        # SMTPUTF8 on in aiosmtpd (its default), so that the EHLO hook decides if it is offered
         self._controller = Controller(
             self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True
         )

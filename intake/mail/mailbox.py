@@ -193,10 +193,7 @@ def start(folder: Path, host: str, port: int) -> Any:
 
     # aiosmtpd logs every command at INFO, recipients' addresses included: never personal data
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    # SMTPUTF8: the forms take addresses like josé@ejemplo.es, and the demo shows their emails
-    controller = Controller(
-        _Handler(folder), hostname=host, port=port, data_size_limit=25 << 20, enable_SMTPUTF8=True
-    )
+    controller = Controller(_Handler(folder), hostname=host, port=port, data_size_limit=25 << 20)
     try:
         controller.start()
     except BaseException:
