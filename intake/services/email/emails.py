@@ -6,6 +6,7 @@ The states of an ``EmailDelivery`` and what moves them:
     sending --(250)--> sent
     sending --(4xx, or a failure before the message was handed over)--> pending, due later
     sending --(5xx)--> failed (a 5.1.x "no such mailbox" also suppresses the address)
+    sending --(an address needing SMTPUTF8, a server without it)--> failed, "not sent: ..."
     pending --(no consent, unsubscribed, bounced address)--> suppressed
     sending --(the connection or the worker died after the hand-over)--> unknown
 
