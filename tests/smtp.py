@@ -2,7 +2,12 @@
 
 Tests read back what it received, and can make it refuse a recipient, answer
 4xx to the end of DATA a few times, hold its final reply (to kill a worker
-while it waits), or drop the connection after the message was sent.
+while it waits), or drop the connection after the message was sent.  It
+offers 8BITMIME and SMTPUTF8 as its script says, and then holds a client to
+what it offered, as a strict server does: BODY=8BITMIME, SMTPUTF8 or a
+non-ASCII address that it did not offer is refused, and so is 8-bit data
+without 8BITMIME.  ``envelopes`` keeps each accepted message's MAIL FROM
+parameters and recipients.
 """
 
 from __future__ import annotations
@@ -25,6 +30,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """What an accepted message came with: MAIL FROM's address and parameters, RCPT TOs."""
+
+    mail_from: str
+    mail_options: list[str]
+    rcpt_tos: list[str]
+
+
 @dataclass
 class Script:
     """How the server answers; each list is consumed one reply per message."""
@@ -35,6 +49,8 @@ class Script:
     drop_after_data: int = 0  # close the connection instead of answering, this many times
     mail_refusals: list[str] = field(default_factory=list)  # e.g. "451 4.3.2 Not now"
     pipelining: bool = True  # offer PIPELINING (RFC 2920) in the EHLO reply, as real servers do
+    eightbitmime: bool = True  # offer 8BITMIME (RFC 6152), as aiosmtpd does by default
+    smtputf8: bool = False  # offer SMTPUTF8 (RFC 6531); aiosmtpd's Controller would by default
 
 
 class SmtpSink:
@@ -44,6 +60,8 @@ class SmtpSink:
         self.port = free_port()
         self.script = Script()
         self.raw: list[bytes] = []
+        self.envelopes: list[Envelope] = []  # beside ``raw``, one each
+        self.mail_commands: list[str] = []  # every MAIL FROM address given, accepted or not
         self.data_commands = 0
         self.sessions = 0  # EHLOs: how many connections a sender opened
         self._lock = threading.Lock()
@@ -57,15 +75,21 @@ class SmtpSink:
         session.host_name = hostname
         if self.script.pipelining:
             responses.insert(len(responses) - 1, "250-PIPELINING")
-        return responses
+        offered = {"250-8BITMIME": self.script.eightbitmime, "250-SMTPUTF8": self.script.smtputf8}
+        return [line for line in responses if offered.get(line, True)]
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:  # noqa: N802
         with self._lock:
+            self.mail_commands.append(address)
             refusal = self.script.mail_refusals.pop(0) if self.script.mail_refusals else None
         if refusal:
             return refusal
+        if "BODY=8BITMIME" in options and not self.script.eightbitmime:
+            return "555 5.5.4 BODY=8BITMIME was not offered"
+        if not self.script.smtputf8 and ("SMTPUTF8" in options or not address.isascii()):
+            return "553 5.6.7 SMTPUTF8 was not offered"
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -76,6 +100,8 @@ class SmtpSink:
         refusal = self.script.rcpt_refusals.get(address)
         if refusal:
             return refusal
+        if not address.isascii() and not envelope.smtp_utf8:
+            return "553 5.6.7 a non-ASCII address needs SMTPUTF8"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -88,8 +114,16 @@ class SmtpSink:
                 self.script.drop_after_data -= 1
         if reply:  # refused: nothing is kept
             return reply
+        content = envelope.original_content
+        # without BODY=8BITMIME, 7-bit only: the headers aside under SMTPUTF8 (RFC 6532)
+        seven_bit = content.partition(b"\r\n\r\n")[2] if envelope.smtp_utf8 else content
+        if "BODY=8BITMIME" not in envelope.mail_options and not seven_bit.isascii():
+            return "554 5.6.0 8-bit data without BODY=8BITMIME"
         with self._lock:
-            self.raw.append(envelope.original_content)
+            self.raw.append(content)
+            self.envelopes.append(
+                Envelope(envelope.mail_from, list(envelope.mail_options), list(envelope.rcpt_tos))
+            )
         if drop:
             server.transport.close()  # the message was received; the reply never comes
             return "250 OK"
@@ -115,7 +149,10 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         logging.getLogger("mail.log").setLevel(logging.WARNING)
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        # SMTPUTF8 on in aiosmtpd (its default), so that the EHLO hook decides if it is offered
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True
+        )
         self._controller.start()
         return self
 

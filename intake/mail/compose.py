@@ -6,6 +6,12 @@ signed token, and a ``mailto:``) and ``List-Unsubscribe-Post:
 List-Unsubscribe=One-Click`` (RFC 8058), and a ``Message-ID`` derived from
 the request and purpose, so a message can be recognised again.  With a DKIM
 key configured the message is signed, the unsubscribe headers included.
+
+Any server can take it: a message whose text is not ASCII carries its own
+quoted-printable variant (``Outgoing.quoted``, made only for a server
+without 8BITMIME: same headers, same Message-ID), an address's non-ASCII
+domain is written as IDNA, and an address whose local part is not ASCII
+is written in UTF-8 (RFC 6532) for the transport to send with SMTPUTF8.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import base64
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
@@ -22,7 +29,7 @@ from email.utils import formatdate, parseaddr
 from urllib.parse import quote
 
 from intake.lru import Lru
-from intake.mail.transport import is_clean
+from intake.mail.transport import ascii_domain, is_clean
 
 SIGNED_HEADERS = (
     b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
@@ -34,6 +41,10 @@ SIGNED_HEADERS = (
 # header at 78 would make the email package encode its URLs as RFC 2047 words, which
 # mail clients do not read as links.
 _POLICY = SMTP.clone(max_line_length=998)
+# headers in UTF-8, for a message to or from an address with a non-ASCII local part (SMTPUTF8)
+_POLICY_UTF8 = _POLICY.clone(utf8=True)
+# quoted-printable lines are at most 76 characters (RFC 2045), whatever the headers may be
+_QUOTED_POLICY = SMTP.clone(max_line_length=76)
 
 
 @dataclass(frozen=True)
@@ -68,11 +79,13 @@ class Outgoing:
     data: bytes
     # CRLF line ends only and no line starting with a dot: the transport sends it as it is
     clean: bool = False
+    # the same message with its 8-bit text parts as quoted-printable (None: it has none)
+    quoted: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
 
 
 def domain_of(mail_from: str) -> str:
     """The domain part of ``MAIL_FROM`` ("Name <a@example.org>" -> "example.org")."""
-    address = parseaddr(mail_from)[1]
+    address = ascii_domain(parseaddr(mail_from)[1])
     return address.rpartition("@")[2] or "localhost"
 
 
@@ -104,16 +117,17 @@ def build(
     """Compose the message and, with a key, sign it; the envelope sender is MAIL_FROM's address.
 
     Built from a skeleton (``_Skeleton``); a value the skeleton cannot take
-    as it is (an address outside ASCII, a very long unsubscribe header)
-    goes the email package's whole way instead.
+    as it is (a very long unsubscribe header) goes the email package's
+    whole way instead.
     """
     date = formatdate(localtime=False, usegmt=True)
     unsubscribe = f"<{unsubscribe_url}>, <{unsubscribe_mailto_url}>"
+    to = _address(to_name or "", to_address)
     try:
         skeleton = _skeleton(mail_from, subject, tuple(_shape(item) for item in attachments))
-        to = _POLICY.header_factory("To", Address(to_name or "", addr_spec=to_address))
+        policy = _POLICY_UTF8 if not to.username.isascii() else _POLICY
         data, clean = skeleton.fill(
-            to_line=to.fold(policy=_POLICY),
+            to_line=policy.header_factory("To", to).fold(policy=policy),
             date=date,
             msg_id=msg_id,
             unsubscribe=unsubscribe,
@@ -122,14 +136,52 @@ def build(
         )
     except ValueError:  # UnicodeError included
         data, clean = _whole(
-            mail_from, Address(to_name or "", addr_spec=to_address), subject, date, msg_id,
-            unsubscribe, text, html, attachments,
-        )  # fmt: skip
+            mail_from, to, subject, date, msg_id, unsubscribe, text, html, attachments
+        )
+    quoted = None
+    if not (text.isascii() and html.isascii()):
+        quoted = functools.partial(_quoted, data, ((text, "plain"), (html, "html")), dkim)
     if dkim is not None:
         signed = _sign(data, dkim)
         clean = clean and is_clean(signed[: len(signed) - len(data)])
         data = signed
-    return Outgoing(parseaddr(mail_from)[1], to_address, msg_id, data, clean)
+    sender = ascii_domain(parseaddr(mail_from)[1])
+    return Outgoing(sender, to.addr_spec, msg_id, data, clean, quoted)
+
+
+def _address(name: str, address: str) -> Address:
+    """The address for a header: its domain as IDNA, its local part as it is (UTF-8 or not)."""
+    local, _, domain = ascii_domain(address).rpartition("@")
+    if local.isascii():
+        return Address(name, addr_spec=f"{local}@{domain}")
+    # the package refuses a non-ASCII local part in an addr_spec, not as a username
+    return Address(name, username=local, domain=domain)
+
+
+def _sender(mail_from: str) -> str | Address:
+    """MAIL_FROM for the From header: as it is when ASCII, else with ``_address``'s rules."""
+    if mail_from.isascii():
+        return mail_from
+    name, address = parseaddr(mail_from)
+    return _address(name, address)
+
+
+def _quoted(unsigned: bytes, texts: tuple[tuple[str, str], ...], dkim: Dkim | None) -> bytes:
+    """The message with its 8-bit text parts as quoted-printable, and signed again.
+
+    For a server that does not offer 8BITMIME (RFC 6152): every header
+    stays as it was (the Message-ID and the Date too), only those parts'
+    encoding changes, so the DKIM signature is made again over the new body.
+    """
+    data = unsigned
+    for content, subtype in texts:
+        part = _text_part(content, subtype)
+        if part.isascii():
+            continue  # 7bit, or already quoted-printable or base64 (long lines)
+        if part not in data:
+            raise ValueError("the message does not hold its own text part")
+        data = data.replace(part, _text_part_whole(content, subtype, quoted=True), 1)
+    return _sign(data, dkim) if dkim is not None else data
 
 
 _SHARED_BASE64: Lru[bytes, bytes] = Lru(48)  # a day base -> its base64 lines (DAY_ENTRIES)
@@ -168,8 +220,9 @@ def _whole(
     attachments: tuple[Attachment, ...],
 ) -> tuple[bytes, bool]:
     """The message made by the email package from start to end (what a skeleton stands for)."""
-    message = EmailMessage(policy=_POLICY)
-    message["From"] = mail_from
+    international = not (to.username.isascii() and parseaddr(mail_from)[1].isascii())
+    message = EmailMessage(policy=_POLICY_UTF8 if international else _POLICY)
+    message["From"] = _sender(mail_from)
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = date
@@ -215,9 +268,13 @@ def _text_part(content: str, subtype: str) -> bytes:
     return _text_part_whole(content, subtype)
 
 
-def _text_part_whole(content: str, subtype: str) -> bytes:
-    part = EmailMessage(policy=_POLICY) if subtype == "html" else MIMEPart(policy=_POLICY)
-    part.set_content(content, subtype=subtype, charset="utf-8")
+def _text_part_whole(content: str, subtype: str, quoted: bool = False) -> bytes:
+    """The part as the package writes it; ``quoted``: as quoted-printable, lines of 76 at most."""
+    policy = _QUOTED_POLICY if quoted else _POLICY
+    part = EmailMessage(policy=policy) if subtype == "html" else MIMEPart(policy=policy)
+    part.set_content(
+        content, subtype=subtype, charset="utf-8", cte="quoted-printable" if quoted else None
+    )
     return part.as_bytes()
 
 
@@ -250,8 +307,9 @@ class _Skeleton:
         self.to_addr, self.msg_id = f"to{token}", f"id{token}"
         self.unsubscribe = f"<https://{token}.invalid/u>, <mailto:u@{token}.invalid>"
         self.parts = [f"part{n}{token}" for n in range(2)]
-        message = EmailMessage(policy=_POLICY)
-        message["From"] = mail_from
+        international = not parseaddr(mail_from)[1].isascii()
+        message = EmailMessage(policy=_POLICY_UTF8 if international else _POLICY)
+        message["From"] = _sender(mail_from)
         message["To"] = f"{self.to_addr}@stand-in.invalid"
         message["Subject"] = subject
         message["Date"] = formatdate(0, usegmt=True)  # the whole line is replaced
@@ -297,7 +355,7 @@ class _Skeleton:
             raise ValueError("a header value is not one line of ASCII")
         if len(unsubscribe) > 980:
             raise ValueError("the unsubscribe header is too long for one line")
-        to = to_line.encode("ascii")
+        to = to_line.encode()  # UTF-8 only for a non-ASCII local part (``build``)
         data = self.data.replace(self.to_line, to, 1)
         data = data.replace(self.date_line, f"Date: {date}\r\n".encode(), 1)
         data = data.replace(f"<{self.msg_id}@stand-in.invalid>".encode(), msg_id.encode(), 1)
@@ -348,13 +406,30 @@ def _sign(data: bytes, key: Dkim) -> bytes:
 
 def plain_message(mail_from: str, to_address: str, subject: str, text: str) -> Outgoing:
     """A short plain-text message to staff (alerts): no unsubscribe, no personal data."""
-    message = EmailMessage(policy=_POLICY)
-    message["From"], message["To"], message["Subject"] = mail_from, to_address, subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = (
-        f"<alert.{hashlib.sha256(text.encode()).hexdigest()[:16]}.{to_address.split('@')[0][:8]}@{domain_of(mail_from)}>"
+    to = _address("", to_address)
+    local = (
+        to.username if to.username.isascii() else hashlib.sha256(to.username.encode()).hexdigest()
     )
-    message.set_content(text, charset="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    msg_id = f"<alert.{digest}.{local[:8]}@{domain_of(mail_from)}>"
+    date = formatdate(localtime=False, usegmt=True)
+    made = functools.partial(_plain, mail_from, to, subject, text, date, msg_id)
     return Outgoing(
-        parseaddr(mail_from)[1], to_address, str(message["Message-ID"]), message.as_bytes()
+        ascii_domain(parseaddr(mail_from)[1]),
+        to.addr_spec,
+        msg_id,
+        made(quoted=False),
+        quoted=None if text.isascii() else functools.partial(made, quoted=True),
     )
+
+
+def _plain(
+    mail_from: str, to: Address, subject: str, text: str, date: str, msg_id: str, quoted: bool
+) -> bytes:
+    international = not (to.username.isascii() and parseaddr(mail_from)[1].isascii())
+    policy = _QUOTED_POLICY if quoted else _POLICY  # its headers are short either way
+    message = EmailMessage(policy=policy.clone(utf8=True) if international else policy)
+    message["From"], message["To"], message["Subject"] = _sender(mail_from), to, subject
+    message["Date"], message["Message-ID"] = date, msg_id
+    message.set_content(text, charset="utf-8", cte="quoted-printable" if quoted else None)
+    return message.as_bytes()

@@ -5,6 +5,15 @@ the end of the DATA payload nothing was accepted and a retry is safe; after
 it, the server may already hold the message (it replies 250 after storing
 it), so the outcome is unknown.  ``send`` says which, with the reply's code
 and enhanced status code only (the text may quote the address).
+
+What the server offers decides how a message goes, here and nowhere else
+(``_plan``): 8-bit text goes as it is with ``BODY=8BITMIME`` when the server
+offers 8BITMIME (RFC 6152), else as the sender's quoted-printable variant
+of the same message; an address with a non-ASCII local part goes with
+``SMTPUTF8`` (RFC 6531) when offered, and is not sent at all when not (a
+permanent failure that says so: no server that lacks it can take it).  A
+non-ASCII domain always goes as IDNA (``ascii_domain``), which any server
+takes.
 """
 
 from __future__ import annotations
@@ -15,12 +24,17 @@ import smtplib
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
 
 ACCEPTED, TRANSIENT, PERMANENT, UNKNOWN = "accepted", "transient", "permanent", "unknown"
 _ENHANCED = re.compile(rb"^([245])\.(\d{1,3})\.(\d{1,3})\b")
 _LINE_END = re.compile(rb"\r\n|\n|\r(?!\n)")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+# a message with an address that needs SMTPUTF8, for a server that does not offer it
+NO_SMTPUTF8 = "the mail server does not accept international addresses (SMTPUTF8)"
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,7 @@ class Outcome:
     code: int | None = None
     status: str | None = None  # the enhanced status code, e.g. "5.1.1"
     stage: str = ""  # the step that answered or failed: connect, mail, rcpt, data, end
+    note: str = ""  # why it was not sent, when the server never said (our words, no address)
 
     @property
     def bad_mailbox(self) -> bool:
@@ -41,7 +56,8 @@ class Outcome:
     def describe(self) -> str:
         """A short, personal-data-free note for staff (codes only)."""
         codes = " ".join(str(part) for part in (self.code, self.status) if part)
-        return f"{self.kind} at {self.stage}" + (f" ({codes})" if codes else "")
+        said = f" ({codes})" if codes else ""
+        return f"{self.kind} at {self.stage}{said}" + (f": {self.note}" if self.note else "")
 
 
 @dataclass(frozen=True)
@@ -71,29 +87,45 @@ class SmtpTransport:
         self._open: set[smtplib.SMTP] = set()  # every thread's, so ``close`` can end them all
         self._lock = threading.Lock()
 
-    def send(self, sender: str, recipient: str, data: bytes, clean: bool = False) -> Outcome:
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        clean: bool = False,
+        quoted: Callable[[], bytes] | None = None,
+    ) -> Outcome:
         """Hand one message to the server, once; never raises for SMTP or network failures.
 
         ``clean``: the composer knows the message has CRLF line ends only and
         no line starting with a dot, so the payload needs no checking.
+        ``quoted``: the same message with its 8-bit text parts as
+        quoted-printable, for a server that does not offer 8BITMIME (made
+        only then); without it such a server is sent the 8-bit message.
         """
+        message = _Message(ascii_domain(sender), ascii_domain(recipient), data, clean, quoted)
         reused = getattr(self._local, "conn", None) is not None
-        outcome = self._attempt(sender, recipient, data, clean)
+        outcome = self._attempt(message)
         if reused and outcome.kind == TRANSIENT and outcome.stage in ("connect", "mail"):
-            outcome = self._attempt(sender, recipient, data, clean)  # the idle connection had died
+            outcome = self._attempt(message)  # the idle connection had died
         return outcome
 
-    def _attempt(self, sender: str, recipient: str, data: bytes, clean: bool) -> Outcome:
+    def _attempt(self, message: _Message) -> Outcome:
         stage, handed_over = "connect", False
         try:
             conn = self._connection()
             stage = "mail"
+            plan = _plan(conn, message)
+            if isinstance(plan, Outcome):
+                return plan  # nothing was sent: the connection is as it was
+            options, data, clean = plan
             if conn.has_extn("pipelining"):
-                self._envelope_pipelined(conn, sender, recipient)
+                self._envelope_pipelined(conn, message.sender, message.recipient, options)
             else:
-                self._expect(conn.mail(sender), stage)
+                conn.command_encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
+                self._expect(conn.mail(message.sender, options), stage)
                 stage = "rcpt"
-                self._expect(conn.rcpt(recipient), stage)
+                self._expect(conn.rcpt(message.recipient), stage)
                 stage = "data"
                 code, reply = conn.docmd("DATA")
                 if code != 354:
@@ -113,7 +145,9 @@ class SmtpTransport:
             self._reset(hard=True)
             return Outcome(UNKNOWN if handed_over else TRANSIENT, None, None, stage)
 
-    def _envelope_pipelined(self, conn: smtplib.SMTP, sender: str, recipient: str) -> None:
+    def _envelope_pipelined(
+        self, conn: smtplib.SMTP, sender: str, recipient: str, options: tuple[str, ...] = ()
+    ) -> None:
         """MAIL, RCPT and DATA in one write, their replies read in order (RFC 2920).
 
         Why: each command otherwise waits a round trip for its reply, three
@@ -122,10 +156,13 @@ class SmtpTransport:
         command refused (the later ones then fail too, and are read so the
         connection stays in step).  A server that accepts DATA all the same
         is given the empty end of it, which it refuses for want of a
-        recipient.
+        recipient.  The commands are UTF-8 only with ``SMTPUTF8`` among the
+        options (``_plan`` sees to it), else ASCII.
         """
         mail, rcpt = smtplib.quoteaddr(sender), smtplib.quoteaddr(recipient)
-        conn.send(f"MAIL FROM:{mail}\r\nRCPT TO:{rcpt}\r\nDATA\r\n".encode("ascii"))
+        params = "".join(f" {option}" for option in options)
+        commands = f"MAIL FROM:{mail}{params}\r\nRCPT TO:{rcpt}\r\nDATA\r\n"
+        conn.send(commands.encode("utf-8" if "SMTPUTF8" in options else "ascii"))
         replies = [
             ("mail", *conn.getreply()),
             ("rcpt", *conn.getreply()),
@@ -208,6 +245,54 @@ class SmtpTransport:
             except (OSError, smtplib.SMTPException):
                 _close(conn)
         self._local = threading.local()
+
+
+@dataclass(frozen=True)
+class _Message:
+    sender: str
+    recipient: str
+    data: bytes
+    clean: bool
+    quoted: Callable[[], bytes] | None
+
+
+def _plan(conn: smtplib.SMTP, message: _Message) -> tuple[tuple[str, ...], bytes, bool] | Outcome:
+    """How this message goes over this connection: MAIL FROM's options and the bytes.
+
+    Or the permanent failure of a message this server cannot take.  Why a
+    failure and not a retry: the server said what it offers, and an address
+    that needs SMTPUTF8 cannot be written for one that lacks it.
+    """
+    options: list[str] = []
+    international = not (message.sender.isascii() and message.recipient.isascii())
+    if international:
+        if not conn.has_extn("smtputf8"):
+            return Outcome(PERMANENT, None, None, "mail", NO_SMTPUTF8)
+        options.append("SMTPUTF8")
+    data, clean = message.data, message.clean
+    if not data.isascii():
+        if conn.has_extn("8bitmime"):
+            options.insert(0, "BODY=8BITMIME")
+        elif message.quoted is not None:
+            data, clean = message.quoted(), False  # the transport checks its lines
+    return tuple(options), data, clean
+
+
+def ascii_domain(address: str) -> str:
+    """The address with its domain as IDNA (``josé@españa.es`` -> ``josé@xn--espaa-rta.es``).
+
+    Any server takes an IDNA domain, in the envelope and in headers; only a
+    non-ASCII local part needs SMTPUTF8.  An address that does not parse is
+    left as it is (the server answers for it).
+    """
+    local, at, domain = address.rpartition("@")
+    if domain.isascii() or not at:
+        return address
+    try:
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return address
+    return f"{local}@{checked.ascii_domain}"
 
 
 def _close(conn: smtplib.SMTP) -> None:

@@ -197,7 +197,9 @@ def _batch_step(
     if isinstance(step, emails.Ready):
         session.commit()  # this email's "sending" (and the last one's answer) before its DATA
         outgoing = step.outgoing
-        outcome = smtp.send(outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean)
+        outcome = smtp.send(
+            outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean, outgoing.quoted
+        )
         unreachable = outcome.kind == TRANSIENT and outcome.stage == "connect"
         result = emails.record(session, step, outcome, policy, now)
     else:

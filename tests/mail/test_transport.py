@@ -10,6 +10,7 @@ import pytest
 from intake.mail import compose
 from intake.mail.transport import (
     ACCEPTED,
+    NO_SMTPUTF8,
     PERMANENT,
     TRANSIENT,
     UNKNOWN,
@@ -245,3 +246,66 @@ def test_a_server_that_takes_data_after_refusing_the_recipient_is_given_its_empt
         )
     assert (refused.value.stage, refused.value.code) == ("rcpt", 550)
     assert conn.sent[-1] == b".\r\n" and conn.replies == []
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+@pytest.mark.parametrize("eightbitmime", [True, False], ids=["8bitmime", "no-8bitmime"])
+def test_the_mail_from_parameters_follow_what_the_server_offers(sink, pipelining, eightbitmime):
+    """Both ways of sending the envelope give the same parameters (smtplib's own ``mail`` too)."""
+    sink.script.pipelining, sink.script.eightbitmime, sink.script.smtputf8 = (
+        pipelining, eightbitmime, True,
+    )  # fmt: skip
+    transport = _transport(sink)
+    for to in ("ana@ejemplo.es", "josé@ejemplo.es", "luis@ejemplo.es"):
+        message = _message(to=to, body="la información")
+        outcome = transport.send(
+            message.sender, message.recipient, message.data, message.clean, message.quoted
+        )
+        assert outcome.kind == ACCEPTED
+    body = ["BODY=8BITMIME"] if eightbitmime else []
+    assert [e.mail_options for e in sink.envelopes] == [body, [*body, "SMTPUTF8"], body]
+    assert [e.rcpt_tos for e in sink.envelopes] == [
+        ["ana@ejemplo.es"],
+        ["josé@ejemplo.es"],
+        ["luis@ejemplo.es"],
+    ]
+    assert sink.sessions == 1
+
+
+def test_an_international_address_without_smtputf8_fails_at_once_and_says_why(sink):
+    transport = _transport(sink)
+    message = _message(to="josé@ejemplo.es")
+    outcome = transport.send(message.sender, message.recipient, message.data, message.clean)
+    assert (outcome.kind, outcome.stage, outcome.code) == (PERMANENT, "mail", None)
+    assert outcome.note == NO_SMTPUTF8 and not outcome.bad_mailbox  # another relay may take it
+    assert outcome.describe() == f"permanent at mail: {NO_SMTPUTF8}"
+    assert sink.mail_commands == []  # the server never heard of it
+    assert _send(transport, _message()).kind == ACCEPTED and sink.sessions == 1
+
+
+def test_a_non_ascii_domain_goes_as_idna_to_any_server(sink):
+    """IDNA needs nothing of the server: no SMTPUTF8, and the To line is ASCII too."""
+    message = _message(to="pepe@españa.es", name="Pepe")
+    assert message.recipient == "pepe@xn--espaa-rta.es"
+    outcome = _transport(sink).send(message.sender, "pepe@españa.es", message.data)
+    assert outcome.kind == ACCEPTED
+    [envelope] = sink.envelopes
+    assert envelope.rcpt_tos == ["pepe@xn--espaa-rta.es"] and envelope.mail_options == []
+    assert sink.raw[0].isascii()
+    assert sink.messages[0]["To"].addresses[0].addr_spec == "pepe@xn--espaa-rta.es"
+
+
+def test_staff_mail_follows_the_same_rules(sink):
+    """The plain messages to staff (alerts, password links) carry their quoted variant too."""
+    sink.script.eightbitmime = False
+    message = compose.plain_message(
+        "Support <support@example.org>", "admin@example.org", "Hola", "Hola José: información\n"
+    )
+    outcome = _transport(sink).send(
+        message.sender, message.recipient, message.data, quoted=message.quoted
+    )
+    assert outcome.kind == ACCEPTED and sink.raw[0].isascii()
+    [received] = sink.messages
+    assert received["Content-Transfer-Encoding"] == "quoted-printable"
+    assert received.get_content().replace("\r\n", "\n") == "Hola José: información\n"
+    assert received["Message-ID"] == message.message_id

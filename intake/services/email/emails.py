@@ -6,6 +6,7 @@ The states of an ``EmailDelivery`` and what moves them:
     sending --(250)--> sent
     sending --(4xx, or a failure before the message was handed over)--> pending, due later
     sending --(5xx)--> failed (a 5.1.x "no such mailbox" also suppresses the address)
+    sending --(an address needing SMTPUTF8, a server without it)--> failed, "not sent: ..."
     pending --(no consent, unsubscribed, bounced address)--> suppressed
     sending --(the connection or the worker died after the hand-over)--> unknown
 
@@ -149,7 +150,9 @@ def send(
         return step
     session.commit()  # durable before DATA: from here a crash is an unknown outcome
     outgoing = step.outgoing
-    outcome = transport.send(outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean)
+    outcome = transport.send(
+        outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean, outgoing.quoted
+    )
     return record(session, step, outcome, policy, now)
 
 
@@ -260,7 +263,10 @@ def record(
         return outbox.Reschedule(due, outcome.describe())
     if outcome.kind in (TRANSIENT, PERMANENT):
         tries = f" after {ready.attempts} tries" if outcome.kind == TRANSIENT else ""
-        reason = f"refused{tries}: {outcome.describe()}"
+        # our own decision not to send (``Outcome.note``) says why in the admins' words
+        reason = (
+            f"not sent: {outcome.note}" if outcome.note else f"refused{tries}: {outcome.describe()}"
+        )
         _set(session, ready.delivery_id, status=FAILED, reason=reason, **codes)
         if outcome.bad_mailbox:
             suppress(session, ready.address, "bounced", ready.delivery_id)

@@ -94,7 +94,9 @@ def send_alert(session: Session, alert_id: int, transport: object) -> bool:
 
     for admin in admins_on_duty(session, utcnow()):
         message = plain_message(config["MAIL_FROM"], admin.email, "Callbacks are waiting", body)
-        transport.send(message.sender, message.recipient, message.data)  # type: ignore[attr-defined]
+        transport.send(  # type: ignore[attr-defined]
+            message.sender, message.recipient, message.data, quoted=message.quoted
+        )
     alert.sent_at = utcnow()
     session.flush()
     return True

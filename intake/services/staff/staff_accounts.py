@@ -88,7 +88,7 @@ def email_link(session: Session, user_id: int, transport: Any) -> bool:
     )
     message = plain_message(config["MAIL_FROM"], user.email, "Set your staff password", body)
     session.flush()  # the link's hash is stored before the email can be read
-    transport.send(message.sender, message.recipient, message.data)
+    transport.send(message.sender, message.recipient, message.data, quoted=message.quoted)
     return True
 
 

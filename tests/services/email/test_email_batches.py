@@ -120,7 +120,7 @@ def test_between_two_emails_the_last_answer_and_the_next_sending_mark_are_both_c
     seen = []
     real_send = outgoing.transport().send
 
-    def watched_send(sender, recipient, data, clean=False):
+    def watched_send(*args, **kwargs):
         with observer.connect() as conn:
             seen.append(
                 dict(
@@ -129,7 +129,7 @@ def test_between_two_emails_the_last_answer_and_the_next_sending_mark_are_both_c
                     ).all()
                 )
             )
-        return real_send(sender, recipient, data, clean)
+        return real_send(*args, **kwargs)
 
     monkeypatch.setattr(outgoing.transport(), "send", watched_send)
     outgoing.send_batch(committed_db, jobs)

@@ -27,7 +27,9 @@ class FakeTransport:
         self.outcomes = list(outcomes)
         self.sent: list[bytes] = []
 
-    def send(self, sender: str, recipient: str, data: bytes, clean: bool = False) -> Outcome:
+    def send(
+        self, sender: str, recipient: str, data: bytes, clean: bool = False, quoted=None
+    ) -> Outcome:
         self.sent.append(data)
         return self.outcomes.pop(0) if self.outcomes else Outcome(ACCEPTED, 250, "2.0.0", "end")
 
