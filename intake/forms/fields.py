@@ -33,6 +33,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from intake.catalogues import DEFAULT_LANGUAGE, LANGUAGES
+from intake.forms import wtforms_catalogue
 from intake.matching import geo
 
 TRAP_MESSAGE = _l(
@@ -73,6 +74,8 @@ class PublicForm(FlaskForm):
         return listed + [field for field in self if field.name not in self.page_order]
 
     class Meta:
+        get_translations = wtforms_catalogue.get_translations
+
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             if formdata is None or hasattr(formdata, "getlist"):  # given explicitly
                 return super().wrap_formdata(form, formdata)  # type: ignore[misc]

@@ -1,0 +1,53 @@
+"""WTForms' own messages ("Not a valid choice.") in the page's language, read once.
+
+Flask-WTF loads WTForms' catalogue from disk on every request that
+validates a form (it caches it only on the request), which was 11-12% of
+the public intake POST (``bench/RESULTS.md``, "The intake POST").  The
+catalogue is a file shipped inside the wtforms package, so it cannot
+change while the process runs: each language's is read once and kept.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale
+from wtforms.i18n import messages_path
+
+
+@lru_cache(maxsize=16)
+def _catalogue(locale: str) -> support.NullTranslations:
+    """WTForms' catalogue for one locale (``NullTranslations`` where it has none)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def catalogue() -> support.NullTranslations | None:
+    """The catalogue for this request's language; ``None`` outside a request or without Babel."""
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return None
+    locale = get_locale()
+    return _catalogue(str(locale)) if locale is not None else None
+
+
+class Translations:
+    """The object WTForms asks for messages (``Meta.get_translations``): the catalogue, kept."""
+
+    def gettext(self, string: str) -> str:
+        found = catalogue()
+        return string if found is None else found.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        found = catalogue()
+        if found is None:
+            return singular if n == 1 else plural
+        return found.ungettext(singular, plural, n)
+
+
+translations = Translations()
+
+
+def get_translations(meta: object, form: object) -> Translations | None:
+    """``Meta.get_translations`` for our forms: as Flask-WTF's, with the catalogue kept."""
+    return translations if current_app.config.get("WTF_I18N_ENABLED", True) else None
