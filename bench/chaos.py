@@ -513,17 +513,24 @@ def check(
                f"(lost: {lost})")  # fmt: skip
 
     # emails: what the database owes against what the sink took, by Message-ID
-    deliveries = rows(cluster, "SELECT id, status, message_id, coalesce(reason, '') "
-                               "FROM email_deliveries")  # fmt: skip
+    deliveries = rows(cluster, "SELECT id, status, message_id, coalesce(reason, ''), "
+                               "attempts FROM email_deliveries")  # fmt: skip
     records = sink.records()
     taken = collections.Counter(r["id"] for r in records if r["answer"] in ("250", "drop"))
     dropped = {r["id"] for r in records if r["answer"] == "drop"}
-    states = collections.Counter(status for _, status, _, _ in deliveries)
+    states = collections.Counter(d[1] for d in deliveries)
     not_sendable = [d for d in deliveries if d[1] == "failed" and d[3].startswith("not sent:")]
     owed = [d for d in deliveries if d not in not_sendable and d[1] != "suppressed"]
     unknown = [d for d in owed if d[1] == "unknown"]
     missing = [d for d in owed if d[1] != "unknown" and taken[d[2]] == 0]
     unknown_taken = sum(1 for d in unknown if taken[d[2]])
+    heard: dict[str, list[str]] = collections.defaultdict(list)
+    for record in records:
+        heard[record["id"]].append(record["answer"])
+    # "unknown" although the server answered its last try (a reply for every try, the last
+    # not a drop): the worker lost an answer it had (killed, or rolled back, before its commit)
+    answers_lost = [d for d in unknown if heard[d[2]] and len(heard[d[2]]) >= d[4]
+                    and heard[d[2]][-1] != "drop"]  # fmt: skip
     extra_in_window = sum(n - 1 for mid, n in taken.items() if n > 1 and mid in dropped)
     extra_outside = sum(n - 1 for mid, n in taken.items() if n > 1 and mid not in dropped)
     answers = collections.Counter(r["answer"] for r in records)
@@ -537,6 +544,8 @@ def check(
     out.append(f"SMTP answers             {dict(answers)}; taken per offer {dict(offers)}")
     out.append(f"DATA drops               {answers['drop']} (messages taken, no answer heard: "
                f"their deliveries end unknown, never sent again)")  # fmt: skip
+    out.append(f"answers lost             {len(answers_lost)} (unknown although the server "
+               f"answered the last try: {[heard[d[2]][-1] for d in answers_lost]})")  # fmt: skip
     out.append(f"email states             {dict(states)} ({len(not_sendable)} refused as "
                f"unsendable: a non-ASCII address, a server without SMTPUTF8)")  # fmt: skip
 
@@ -596,9 +605,9 @@ def check(
     out.append(f"left                     {stuck} forms unprocessed, {gave_up} jobs waiting "
                f"for a person")  # fmt: skip
     ok = (
-        lost == 0 and clients.refused == 0 and sealed >= confirmations - 0 and stuck == 0
-        and not missing and extra_outside == 0 and open_twice == 0 and by_two == 0
-        and by_two_db == 0 and twice == 0 and duplicates == 0 and gave_up == 0
+        lost == 0 and clients.refused == 0 and sealed >= confirmations and stuck == 0
+        and not missing and not answers_lost and extra_outside == 0 and open_twice == 0
+        and by_two == 0 and by_two_db == 0 and twice == 0 and duplicates == 0 and gave_up == 0
         and requests == items + joined
     )  # fmt: skip
     return out, ok

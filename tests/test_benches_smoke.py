@@ -36,7 +36,7 @@ FIGURES: dict[str, list[str]] = {
     "chaos": [r"^confirmations / sealed / processed +(\d+) / \1 / \1 \(lost: 0\)",
               r"^emails owed / received +\d+ / \d+ by Message-ID \(0 missing",
               r"^duplicate emails +0 outside", r"^claimed by two advocates 0 ",
-              r"^outcomes recorded twice +0$", r"^duplicate effects +0 ",
+              r"^outcomes recorded twice +0$", r"^answers lost +0 ", r"^duplicate effects +0 ",
               r"^drained after last fault +[\d.]+ s", r"^RESULT ok$"],
     "claim_queue": [r"claim-next / bare: [\d.]+x", r"submit to claimable"],
     "emails": [r"render: cold variant \d+ ms", r"no-op jobs: \d+/s", r"guide emails: [\d.]+/s",
