@@ -233,9 +233,8 @@ def test_rows_another_worker_holds_are_left_to_it_without_a_wait(app, committed_
     announcement): the second skips the rows the first holds, at once, and counts no attempt
     on them; they are the first's to finish (or the sweep's, if it dies).
 
-    A chaos run (issue 26, ``bench/chaos.py``) found it: the second worker's attempt count
-    waited on the first's batch lock for the whole of its transaction, then found the rows
-    done.
+    An earlier chaos run (issue 26) found it: the second worker's attempt count waited on
+    the first's batch lock for the whole of its transaction, then found the rows done.
     """
     ids = [_received(committed_db, "callback", _callback("beta", name, name.lower(), f"2{i}"))
            for i, name in enumerate(["Ana", "Ben", "Cara"])]  # fmt: skip
