@@ -4,7 +4,7 @@
     python bench/faults.py --forms 5000 --rate 40
     python bench/faults.py --smoke               # 20 forms, every fault once, short timings
 
-Starts its own processes on loopback, as an operator would run the service:
+Starts its own processes on loopback (``cluster.py``), as an operator would run them:
 gunicorn (2 workers), a Celery worker (prefork, 2 processes), beat, and a
 throw-away ``redis-server`` with no persistence, on a fresh PostgreSQL
 database.  Clients send callback forms (a new person each) at a steady rate
@@ -20,15 +20,9 @@ fault.  Every setting is the production default unless given.
 from __future__ import annotations
 
 import argparse
-import base64
 import http.cookiejar
-import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,10 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cluster import Cluster, count  # noqa: E402
 from bench.smoke import parse_args  # noqa: E402
 
-BIN = Path(sys.executable).parent
-ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 
@@ -117,143 +110,13 @@ class Report:
         ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Service:
-    """One supervised process of the run (its own process group, killed whole)."""
-
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], logs: Path) -> None:
-        self.name, self.argv, self.env = name, argv, env
-        self.log_path = logs / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
-                self.argv,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def kill(self) -> None:
-        """SIGKILL the whole group: no acknowledgement, no clean-up."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if self.process and self.process.poll() is None:
-            self.kill()
-
-
-def _wait_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-class Rig:
-    """The service's processes on loopback, on a fresh database and a throw-away Redis."""
+class Rig(Cluster):
+    """The cluster faults.py runs: one Celery worker of 2 processes, the plan's settings."""
 
     def __init__(self, plan: Plan, workdir: Path) -> None:
-        self.plan, self.workdir = plan, workdir
-        self.database = f"intake_faults_{os.getpid()}"
-        self.redis_port, self.web_port = free_port(), free_port()
-        base = ADMIN_URL.rsplit("/", 1)[0]
-        self.database_url = f"{base}/{self.database}"
-        broker = f"redis://127.0.0.1:{self.redis_port}/0"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": broker,
-            "CELERY_BROKER_URL": broker,
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
-            "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "INTAKE_INSTANCE_PATH": str(workdir / "instance"),
-            "RATELIMIT_ENABLED": "false",  # ten clients on one address would hit the form limits
-            "OUTBOX_PUBLISH_AFTER_COMMIT": "true",
-            # the console scripts (intake, celery) put only their own folder on the path: with
-            # the package installed editable from another checkout, that one's code would run
-            "PYTHONPATH": str(ROOT),
-            **plan.settings,
-        }
-        redis = shutil.which("redis-server") or "redis-server"
-        self.redis = Service(
-            "redis",
-            [redis, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            self.env,
-            workdir,
-        )  # fmt: skip
-        self.web = Service(
-            "web",
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2",
-             "--config", str(ROOT / "gunicorn.conf.py"), "intake:create_app()"],
-            self.env,
-            workdir,
-        )  # fmt: skip
-        self.worker = Service(
-            "worker",
-            [str(BIN / "celery"), "-A", "worker", "worker", "--pool", "prefork",
-             "--concurrency", "2", "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
-            self.env,
-            workdir,
-        )  # fmt: skip
-        self.beat = Service(
-            "beat",
-            [str(BIN / "celery"), "-A", "worker", "beat", "--loglevel", "INFO",
-             "--schedule", str(workdir / "beat-schedule")],
-            self.env,
-            workdir,
-        )  # fmt: skip
-
-    def up(self) -> None:
-        _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-        _admin(f'CREATE DATABASE "{self.database}"')
-        for command in (["db", "upgrade"], ["demo"]):
-            subprocess.run(  # noqa: S603
-                [str(BIN / "intake"), *command], cwd=ROOT, env=self.env, check=True,
-                capture_output=True,
-            )  # fmt: skip
-        self.redis.start()
-        _wait_port(self.redis_port)
-        for service in (self.web, self.worker, self.beat):
-            service.start()
-        _wait_port(self.web_port)
-
-    def down(self) -> None:
-        for service in (self.web, self.beat, self.worker, self.redis):
-            service.stop()
-        _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.web_port}{path}"
+        super().__init__(workdir, plan.settings, workers=1, concurrency=2, prefix="intake_faults")
+        self.plan = plan
+        self.worker = self.workers[0]
 
 
 def _person(n: int) -> dict[str, str]:
@@ -368,14 +231,6 @@ def _break_redis(rig: Rig, plan: Plan, report: Report, clock: Callable[[], float
         report.last_fault_at = max(report.last_fault_at, clock())
 
 
-def _count(database_url: str, sql: str) -> int:
-    import psycopg
-
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        row = conn.execute(sql).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
-
-
 LEFT_SQL = (
     "SELECT (SELECT count(*) FROM submissions WHERE processed_at IS NULL)"
     " + (SELECT count(*) FROM outbox_messages WHERE processed_at IS NULL)"
@@ -394,30 +249,26 @@ SELECT
 
 
 def _measure(rig: Rig, clients: Clients, report: Report) -> None:
-    url = rig.database_url.replace("postgresql+psycopg://", "postgresql://")
+    url = rig.sql_url
     keys = ",".join(f"'{key}'" for key in clients.confirmed) or "''"
     report.confirmations, report.refused = len(clients.confirmed), clients.refused
-    report.received = _count(url, "SELECT count(*) FROM submissions")
-    report.processed = _count(
-        url, "SELECT count(*) FROM submissions WHERE processed_at IS NOT NULL"
-    )
-    processed_keys = _count(
+    report.received = count(url, "SELECT count(*) FROM submissions")
+    report.processed = count(url, "SELECT count(*) FROM submissions WHERE processed_at IS NOT NULL")
+    processed_keys = count(
         url,
         "SELECT count(*) FROM submissions WHERE processed_at IS NOT NULL "
         f"AND submission_key IN ({keys})",
     )
     report.lost = report.confirmations - processed_keys
-    report.requests = _count(url, "SELECT count(*) FROM callback_requests")
-    report.duplicate_effects = _count(url, DUPLICATES_SQL)
-    report.jobs = _count(url, "SELECT count(*) FROM outbox_messages")
-    report.jobs_rerun = _count(url, "SELECT count(*) FROM outbox_messages WHERE runs > 1")
-    report.jobs_republished = _count(
+    report.requests = count(url, "SELECT count(*) FROM callback_requests")
+    report.duplicate_effects = count(url, DUPLICATES_SQL)
+    report.jobs = count(url, "SELECT count(*) FROM outbox_messages")
+    report.jobs_rerun = count(url, "SELECT count(*) FROM outbox_messages WHERE runs > 1")
+    report.jobs_republished = count(
         url, "SELECT count(*) FROM outbox_messages WHERE publish_attempts > 1"
     )
-    report.jobs_left = _count(
-        url, "SELECT count(*) FROM outbox_messages WHERE processed_at IS NULL"
-    )
-    report.jobs_gave_up = _count(
+    report.jobs_left = count(url, "SELECT count(*) FROM outbox_messages WHERE processed_at IS NULL")
+    report.jobs_gave_up = count(
         url, "SELECT count(*) FROM outbox_messages WHERE gave_up_at IS NOT NULL"
     )
 
@@ -446,12 +297,12 @@ def run(plan: Plan, keep_logs: Path | None = None) -> Report:
         for thread in chaos:
             thread.join()
         report.last_fault_at = max(report.last_fault_at, clock())
-        url = rig.database_url.replace("postgresql+psycopg://", "postgresql://")
+        url = rig.sql_url
         while clock() - report.last_fault_at < plan.drain_timeout:
             if rig.beat.process and rig.beat.process.poll() is not None:
                 rig.beat.start()  # a supervisor would; counted as a fault if it ever happens
                 report.faults.append(f"beat exited, restarted at {clock():.0f} s")
-            if _count(url, LEFT_SQL) == 0:
+            if count(url, LEFT_SQL) == 0:
                 report.drained_after = clock() - report.last_fault_at
                 break
             time.sleep(1.0)

@@ -27,12 +27,17 @@ from bench.smoke import NOTICE
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 
-# Scripts in bench/ that are not benches: the SMTP server emails.py starts (python -m).
-HELPERS = {"smtp_sink"}
+# Scripts in bench/ that are not benches: the SMTP servers emails.py and chaos.py start.
+HELPERS = {"smtp_sink", "chaos_sink"}
 
 # What each bench prints only once its phases have run: patterns that must all appear.
 FIGURES: dict[str, list[str]] = {
     "api_leads": [r"api\+idem / form throughput: [\d.]+x", r"api / form throughput: [\d.]+x"],
+    "chaos": [r"^confirmations / sealed / processed +(\d+) / \1 / \1 \(lost: 0\)",
+              r"^emails owed / received +\d+ / \d+ by Message-ID \(0 missing",
+              r"^duplicate emails +0 outside", r"^claimed by two advocates 0 ",
+              r"^outcomes recorded twice +0$", r"^answers lost +0 ", r"^duplicate effects +0 ",
+              r"^drained after last fault +[\d.]+ s", r"^RESULT ok$"],
     "claim_queue": [r"claim-next / bare: [\d.]+x", r"submit to claimable"],
     "emails": [r"render: cold variant \d+ ms", r"no-op jobs: \d+/s", r"guide emails: [\d.]+/s",
                r"submit to SMTP accepted, worker idle: p50 \d+ ms"],
@@ -53,6 +58,9 @@ SUITE_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DATA_ENCRYPTION_KE
                   "INTAKE_INSTANCE_PATH", "RATELIMIT_ENABLED", "OUTBOX_PUBLISH_AFTER_COMMIT",
                   "SESSION_COOKIE_SECURE")  # fmt: skip
 TIMEOUT = 300  # seconds; the slowest (emails.py, four guide PDFs laid out) takes about 45
+# ... but for the whole-system chaos run: about 150 s on a quiet machine (its processes'
+# start, a Redis outage, the first guide PDFs laid out after each worker kill)
+TIMEOUTS = {"chaos": 480}
 
 
 def bench_scripts() -> list[str]:
@@ -72,13 +80,14 @@ def run_smoke(name: str) -> tuple[int, str]:
     and stop its servers, and is killed only if it does not stop.
     """
     env = {key: value for key, value in os.environ.items() if key not in SUITE_SETTINGS}
+    timeout = TIMEOUTS.get(name, TIMEOUT)
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, f"bench/{name}.py", "--smoke"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True, preexec_fn=_ctrl_c_heard,
     )  # fmt: skip
     try:
-        output, _ = process.communicate(timeout=TIMEOUT)
+        output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -86,7 +95,7 @@ def run_smoke(name: str) -> tuple[int, str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
-        pytest.fail(f"bench/{name}.py --smoke ran over {TIMEOUT} s:\n{tail(output)}")
+        pytest.fail(f"bench/{name}.py --smoke ran over {timeout} s:\n{tail(output)}")
     return process.returncode, output
 
 

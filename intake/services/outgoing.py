@@ -81,10 +81,10 @@ def send_batch(
     Why: a backlog of guide emails spent more on the job around each email
     (a broker message, a start to count, three commits) than on the email.
     Here a batch counts its starts in one statement, loads its guide
-    requests in one query, and each email's answer commits together with
-    the next email's ``sending`` mark, just before that email's DATA: one
-    commit an email, and still at most one delivery ``sending`` at any
-    moment, so a worker killed mid-batch leaves exactly what a killed single
+    requests in one query, and each email commits its ``sending`` mark just
+    before its DATA and the server's answer as soon as it comes: at most one
+    delivery ``sending`` at any moment, and only while its DATA is with the
+    server, so a worker killed mid-batch leaves exactly what a killed single
     job leaves (``services/email/emails.py``).
 
     Each row keeps its own count and re-publish time.  What keeps an email
@@ -115,7 +115,7 @@ def send_batch(
             return counts
         finished = _send_each(session, pairs, started, counts, time.monotonic() + budget_seconds)
     if finished is not None:
-        session.commit()  # the last email's answer first: it must never wait on the stamps
+        session.commit()  # the rows put off (answers are in already): never wait on the stamps
         outbox.mark_processed_many(session, finished)
         session.commit()
     return counts
@@ -193,17 +193,22 @@ def _batch_step(
     """One row of a batch: its result, and whether the server could not be reached."""
     now = utcnow()
     step = emails.prepare(session, delivery_id, _compose_any, policy, now)
-    unreachable = False
-    if isinstance(step, emails.Ready):
-        session.commit()  # this email's "sending" (and the last one's answer) before its DATA
-        outgoing = step.outgoing
-        outcome = smtp.send(
-            outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean, outgoing.quoted
-        )
-        unreachable = outcome.kind == TRANSIENT and outcome.stage == "connect"
-        result = emails.record(session, step, outcome, policy, now)
-    else:
-        result = step
+    if not isinstance(step, emails.Ready):
+        if isinstance(step, outbox.Reschedule):
+            outbox.reschedule(session, outbox_id, step.at)
+        return step, False
+    session.commit()  # this email's "sending" before its DATA
+    outgoing = step.outgoing
+    outcome = smtp.send(
+        outgoing.sender, outgoing.recipient, outgoing.data, outgoing.clean, outgoing.quoted
+    )
+    unreachable = outcome.kind == TRANSIENT and outcome.stage == "connect"
+    result = emails.record(session, step, outcome, policy, now)
     if isinstance(result, outbox.Reschedule):
         outbox.reschedule(session, outbox_id, result.at)
+    # The answer at once, not with the next email's mark: a worker killed while it builds
+    # the next email (a guide's PDF), or a database error there, would otherwise undo it,
+    # and an accepted email would end "unknown" (a person may resend it: a duplicate), a
+    # refused one "unknown" too and never be retried.
+    session.commit()
     return result, unreachable

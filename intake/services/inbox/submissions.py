@@ -146,10 +146,11 @@ def process(session: Session, submission_id: int) -> leads.Outcome | None:
     """Build the leads rows for one submission, once; None if there was nothing to do.
 
     The row is locked first, so two workers given the same id (a redelivery
-    racing the sweep) do the work once: the second waits, then finds it done.
+    racing the sweep) do the work once: the second skips a row the first
+    holds (it is the first's to finish, or the sweep's if that one dies).
     """
     row = session.scalars(
-        select(Submission).where(Submission.id == submission_id).with_for_update()
+        select(Submission).where(Submission.id == submission_id).with_for_update(skip_locked=True)
     ).first()
     if row is None or row.processed_at is not None:
         return None
@@ -246,12 +247,17 @@ def _process_batch(
 
 
 def _build_batch(session: Session, ids: list[int]) -> list[int]:
-    """Build and stamp every unprocessed form of ``ids`` under its row lock; the jobs made."""
+    """Build and stamp every unprocessed form of ``ids`` under its row lock; the jobs made.
+
+    Rows another worker holds are skipped, not waited for: they are that
+    worker's to finish (a redelivered batch would otherwise wait for the whole
+    of the other's transaction, then find its rows done).
+    """
     rows = session.scalars(
         select(Submission)
         .where(Submission.id.in_(ids), Submission.processed_at.is_(None))
         .order_by(Submission.id)
-        .with_for_update()
+        .with_for_update(skip_locked=True)
     ).all()
     by_id = {row.id: row for row in rows}
     arrivals = [newcomers.Arrival(row.id, decode(row), _receipt(row)) for row in rows]
@@ -295,14 +301,25 @@ def begin_attempt(session: Session, submission_id: int) -> bool:
 
 
 def begin_attempts(session: Session, ids: list[int]) -> list[tuple[int, int]]:
-    """``begin_attempt`` for many in one statement: (id, attempts now) of each one started."""
-    started = session.execute(
-        update(Submission)
+    """``begin_attempt`` for many in one statement: (id, attempts now) of each one started.
+
+    Rows another worker holds (it is building them) are left alone: no wait
+    for its transaction, no attempt counted, nothing started twice.  Locked in
+    id order, so two workers given overlapping batches cannot deadlock.
+    """
+    free = (
+        select(Submission.id)
         .where(
             Submission.id.in_(ids),
             Submission.processed_at.is_(None),
             Submission.attempts < MAX_ATTEMPTS,
         )
+        .order_by(Submission.id)
+        .with_for_update(skip_locked=True)
+    )
+    started = session.execute(
+        update(Submission)
+        .where(Submission.id.in_(free))
         .values(attempts=Submission.attempts + 1)
         .returning(Submission.id, Submission.attempts)
     ).all()

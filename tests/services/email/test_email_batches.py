@@ -317,3 +317,51 @@ def test_a_sending_row_in_a_batch_waits_for_its_lease(app, committed_db, owed, s
     counts = outgoing.send_batch(committed_db, jobs)
     assert counts == {"rescheduled": 1} and smtp.raw == []
     assert _statuses(committed_db) == ["sending"]
+
+
+def test_each_answer_is_committed_before_the_next_email_is_built(
+    app, committed_db, owed, smtp, monkeypatch
+):
+    """A worker killed while it builds the next email (a guide's PDF takes a while) keeps the
+    answer the server gave the last one: an accepted email reads "sent", never "unknown" (which
+    invites a person to send it again), and a refused one stays due for its retry.
+
+    A chaos run (issue 26, ``bench/chaos.py``) found it: with the answer committed only with
+    the next email's mark, the kill left the email the server had taken ``sending``, then
+    ``unknown``.
+    """
+    jobs = owed(3)
+    observer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    def dying_compose(session, delivery, address):
+        if delivery.id == jobs[1][1]:
+            raise KeyboardInterrupt  # stands for the SIGKILL: nothing after it runs
+        return cheap_compose(session, delivery, address)
+
+    monkeypatch.setitem(outgoing.COMPOSERS, "guide", dying_compose)
+    with pytest.raises(KeyboardInterrupt):
+        outgoing.send_batch(committed_db, jobs)
+    with observer.connect() as conn:
+        seen = dict(conn.execute(text("SELECT id, status FROM email_deliveries")).all())
+    observer.dispose()
+    committed_db.rollback()
+    assert len(smtp.raw) == 1
+    assert seen == {jobs[0][1]: "sent", jobs[1][1]: "pending", jobs[2][1]: "pending"}
+
+
+def test_a_database_error_on_the_next_email_keeps_the_last_answer(
+    app, committed_db, owed, smtp, monkeypatch
+):
+    """The batch's rollback on a failing statement undoes only what came after the answer."""
+    from sqlalchemy.exc import OperationalError
+
+    jobs = owed(2)
+
+    def failing_compose(session, delivery, address):
+        if delivery.id == jobs[1][1]:
+            raise OperationalError("SELECT 1", {}, Exception("the connection was lost"))
+        return cheap_compose(session, delivery, address)
+
+    monkeypatch.setitem(outgoing.COMPOSERS, "guide", failing_compose)
+    assert outgoing.send_batch(committed_db, jobs) == {"sent": 1, "stopped": 1}
+    assert _statuses(committed_db) == ["sent", "pending"]

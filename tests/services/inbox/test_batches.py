@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import create_engine, func, select, text, update
 
 from intake.models import (
     CallbackRequest,
@@ -222,3 +225,38 @@ def test_a_batch_relays_its_jobs_in_pieces_the_relay_takes_whole(db_session, mon
     owed = db_session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
     assert [len(piece) for piece in relayed] == [2, 2, 2]  # a queue and a match job each
     assert sorted(job for piece in relayed for job in piece) == owed
+
+
+@pytest.mark.committed
+def test_rows_another_worker_holds_are_left_to_it_without_a_wait(app, committed_db):
+    """Two workers given the same forms (a redelivered batch, the sweep racing the web's
+    announcement): the second skips the rows the first holds, at once, and counts no attempt
+    on them; they are the first's to finish (or the sweep's, if it dies).
+
+    An earlier chaos run (issue 26) found it: the second worker's attempt count waited on
+    the first's batch lock for the whole of its transaction, then found the rows done.
+    """
+    ids = [_received(committed_db, "callback", _callback("beta", name, name.lower(), f"2{i}"))
+           for i, name in enumerate(["Ana", "Ben", "Cara"])]  # fmt: skip
+    committed_db.commit()
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    first_worker = other.connect()  # mid-batch: it holds the first form's row
+    first_worker.execute(text("SELECT id FROM submissions WHERE id = :id FOR UPDATE"),
+                         {"id": ids[0]})  # fmt: skip
+    release = threading.Timer(3.0, first_worker.rollback)
+    release.start()
+    began = time.monotonic()
+    try:
+        failed = submissions.process_many(committed_db, ids, relay=lambda _ids: None)
+        waited = time.monotonic() - began
+    finally:
+        release.cancel()
+        first_worker.rollback()
+        first_worker.close()
+        other.dispose()
+    assert waited < 2.0, f"waited {waited:.1f} s for the other worker's lock"
+    assert failed == []
+    committed_db.expire_all()
+    held, *rest = [committed_db.get(Submission, i) for i in ids]
+    assert (held.processed_at, held.attempts) == (None, 0)
+    assert [(row.processed_at is not None, row.attempts) for row in rest] == [(True, 1)] * 2
