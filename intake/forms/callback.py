@@ -40,7 +40,7 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         _l("Phone number"),
         filters=TEXT,
         validators=[
-            InputRequired(_l("Please enter the phone number we should call.")),
+            DataRequired(_l("Please enter the phone number we should call.")),
             Length(max=30),
             no_control_characters,
             us_phone,
@@ -60,7 +60,7 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         _l("Your ZIP code"),
         filters=[strip_filter],
         description=_l("We use it to call at a good time where you live."),
-        validators=[InputRequired(_l("Please enter your ZIP code.")), Length(max=10), existing_zip],
+        validators=[DataRequired(_l("Please enter your ZIP code.")), Length(max=10), existing_zip],
     )
     best_time = Radios(
         _l("Best time to call"),
