@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from intake import vocab
 from intake.forms.fields import Choice, Radios, existing_zip, options, strip_filter
@@ -57,9 +57,7 @@ class MatchForm(FlaskForm):
     cancer_type = DiagnosisRadios(
         _l("Type of mesothelioma"),
         choices=options(vocab.DIAGNOSIS_TYPES),
-        validators=[
-            InputRequired(_l("Please choose the type of mesothelioma, or 'Not sure yet'."))
-        ],
+        validators=[DataRequired(_l("Please choose the type of mesothelioma, or 'Not sure yet'."))],
     )
     zip = StringField(
         _l("ZIP code"),
