@@ -249,6 +249,9 @@ def run(args: argparse.Namespace) -> bool:
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
     findings = fuzz_checks.Findings()
+    glyphs = fuzz_checks.MissingGlyphs(findings)
+    logging.getLogger("weasyprint").addHandler(glyphs)
+    logging.getLogger("weasyprint").propagate = False  # counted here, not printed line by line
     totals: collections.Counter[str] = collections.Counter()
     try:
         with app.app_context():
@@ -281,6 +284,8 @@ def run(args: argparse.Namespace) -> bool:
             if args.max_minutes and elapsed > args.max_minutes * 60 and sent < args.n:
                 print(f"stopped after {args.max_minutes:g} minutes (--max-minutes)")
                 break
+        totals["glyphs no font has"] = sum(glyphs.uncovered.values())
+        totals["characters no font has"] = len(glyphs.uncovered)
         return report(runner, findings, totals, errors, sent, time.monotonic() - started)
     finally:
         sink.stop()
@@ -306,12 +311,16 @@ def report(runner: Runner, findings: Any, totals: Any, errors: ErrorLog, sent: i
           f"{totals['guide PDFs opened']:,} guide PDFs, {totals['cases checked']:,} cases, "
           f"{totals['pages rendered']:,} staff pages")  # fmt: skip
     counts = findings.counts
+    print(
+        f"glyphs no installed font has  {totals['glyphs no font has']} "
+        f"({totals['characters no font has']} characters: a font to install, not a finding)"
+    )
     print(f"server errors            {counts['server']}")
     print(f"header injections        {counts['header']}")
-    broken = sum(counts[kind] for kind in ("job", "case", "page", "pdf", "inbox"))
+    broken = sum(counts[kind] for kind in ("job", "case", "page", "pdf", "inbox", "glyph"))
     print(f"rows that break a page   {broken} "
           f"(jobs {counts['job']}, cases {counts['case']}, pages {counts['page']}, "
-          f"PDFs {counts['pdf']}, inbox {counts['inbox']})")  # fmt: skip
+          f"PDFs {counts['pdf']}, glyphs {counts['glyph']}, inbox {counts['inbox']})")  # fmt: skip
     print(f"findings                 {findings.total}")
     print(f"application ERROR lines  {sum(errors.lines.values())}")
     for line, n in errors.lines.most_common(8):
