@@ -12,6 +12,7 @@ emails and PDFs the run then renders.
 
 from __future__ import annotations
 
+import functools
 import json
 import urllib.parse
 from dataclasses import dataclass, field
@@ -54,15 +55,17 @@ ZIPS = [
 BAD_ZIPS = ["00000", "１０００１", "١٠٠٠١", "1000", "100011", "10001-", "ZIP", "²0001"]
 
 
+@functools.cache
 def huge() -> st.SearchStrategy[str]:
     """One character many times: past every Length limit, and past the body limit."""
     chars = st.sampled_from(["A", "é", "\U0001d538", "\u0301", "\x00", "\r\n"])
     sizes = st.sampled_from([81, 255, 1001, 20000])
     too_big = st.just("A" * 2_100_000)  # past the 2 MiB body limit: a 413
     repeated = st.builds(lambda c, n: c * n, chars, sizes)
-    return st.one_of(repeated, repeated, repeated, too_big)
+    return st.one_of(*[repeated] * 7, too_big)
 
 
+@functools.cache
 def any_text(max_size: int = 40) -> st.SearchStrategy[str]:
     """Text from every plane and category, surrogates aside (the form encoding adds those)."""
     return st.one_of(
@@ -73,6 +76,7 @@ def any_text(max_size: int = 40) -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def name_text() -> st.SearchStrategy[str]:
     """Names as people have them, in every script, and what a script sends instead."""
     return st.one_of(
@@ -91,6 +95,7 @@ def name_text() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def email_text() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(EMAILS),
@@ -105,6 +110,7 @@ def email_text() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def field_value(name: str) -> st.SearchStrategy[str]:
     """A hostile value for a field, of the kinds that field draws out."""
     if "name" in name or name in ("city", "address_line1", "address_line2"):
@@ -116,6 +122,12 @@ def field_value(name: str) -> st.SearchStrategy[str]:
     if "zip" in name:
         return st.one_of(st.sampled_from(ZIPS + BAD_ZIPS), any_text(12), huge())
     return st.one_of(st.sampled_from(NASTY), any_text(), huge())
+
+
+@functools.cache
+def repeated_values(name: str) -> st.SearchStrategy[list[str]]:
+    """A field sent two or three times."""
+    return st.lists(field_value(name), min_size=2, max_size=3)
 
 
 KEEP, DROP = object(), object()
@@ -130,7 +142,7 @@ def mutated(draw: Any, base: dict[str, Any], names: list[str]) -> list[tuple[str
         if how == "drop":
             pairs[name] = DROP
         elif how == "repeat":
-            pairs[name] = draw(st.lists(field_value(name), min_size=2, max_size=3))
+            pairs[name] = draw(repeated_values(name))
         else:
             pairs[name] = draw(field_value(name))
     out: list[tuple[str, str]] = []
@@ -210,6 +222,7 @@ def person_form(draw: Any, target: str, base: dict[str, str], names: list[str]) 
                    "application/x-www-form-urlencoded", csrf=draw(csrf_mode()))  # fmt: skip
 
 
+@functools.cache
 def csrf_mode() -> st.SearchStrategy[str]:
     return st.sampled_from(["good"] * 7 + ["missing", "garbage", "other"])
 
@@ -242,6 +255,7 @@ def match_search(draw: Any, target: str) -> Request:
     return Request(target, "GET", path, query=pairs)
 
 
+@functools.cache
 def json_junk() -> st.SearchStrategy[Any]:
     """A value of the wrong JSON type (or the right one, badly)."""
     return st.one_of(
