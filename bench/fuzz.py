@@ -332,7 +332,7 @@ def report(runner: Runner, findings: Any, totals: Any, errors: ErrorLog, sent: i
     return ok
 
 
-SMOKE = {"n": 48, "chunk": 48}
+SMOKE = {"n": 24, "chunk": 24}
 
 
 def main() -> None:
