@@ -42,6 +42,9 @@ FIGURES: dict[str, list[str]] = {
     "emails": [r"render: cold variant \d+ ms", r"no-op jobs: \d+/s", r"guide emails: [\d.]+/s",
                r"submit to SMTP accepted, worker idle: p50 \d+ ms"],
     "faults": [r"lost \(confirmed, not processed\)\s+0\b", r"^RESULT ok$"],
+    # every finding fails the run: no 500, no header injection, no row that breaks a page
+    "fuzz": [r"^inputs +[\d,]+ in \d+ s \([\d.]+ inputs/s", r"^server errors +0$",
+             r"^header injections +0$", r"^rows that break a page +0 ", r"^RESULT ok$"],
     "form_intake": [r"In process \(Flask test client", r"gunicorn, 2 sync workers",
                     r"intake / baseline throughput: [\d.]+x", r"[\d.]+ forms/s, .* 0 failed"],
     "intake_sql_floor": [r"throughput ratio intake/one-row: [\d.]+x"],

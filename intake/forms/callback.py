@@ -26,6 +26,9 @@ from intake.forms.fields import (
 from intake.services.inbox.leads import CallbackSubmission
 from intake.services.people.contacts import Person
 
+CHOOSE_TIME = _l("Please choose a time.")
+CHOOSE_LANGUAGE = _l("Please choose a language.")
+
 
 class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     """Everything an advocate needs to call back at a good time, with explicit consent."""
@@ -40,7 +43,7 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
         _l("Phone number"),
         filters=TEXT,
         validators=[
-            InputRequired(_l("Please enter the phone number we should call.")),
+            DataRequired(_l("Please enter the phone number we should call.")),
             Length(max=30),
             no_control_characters,
             us_phone,
@@ -54,25 +57,27 @@ class CallbackForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     relationship = Radios(
         _l("Who is the patient?"),
         choices=options(vocab.RELATIONSHIPS),
-        validators=[InputRequired(_l("Please tell us who the patient is."))],
+        validators=[DataRequired(_l("Please tell us who the patient is."))],
     )
     zip = StringField(
         _l("Your ZIP code"),
         filters=[strip_filter],
         description=_l("We use it to call at a good time where you live."),
-        validators=[InputRequired(_l("Please enter your ZIP code.")), Length(max=10), existing_zip],
+        validators=[DataRequired(_l("Please enter your ZIP code.")), Length(max=10), existing_zip],
     )
+    # with a default, a field left out is filled in: InputRequired refuses it missing, and
+    # DataRequired refuses white space (which the choice fields read as no choice)
     best_time = Radios(
         _l("Best time to call"),
         choices=options(vocab.BEST_TIMES),
         default="asap",
-        validators=[InputRequired(_l("Please choose a time."))],
+        validators=[InputRequired(CHOOSE_TIME), DataRequired(CHOOSE_TIME)],
     )
     language = Choice(
         _l("Preferred language"),
         choices=options(vocab.LANGUAGES),
         default=page_language,  # someone asking on the Spanish page is called in Spanish
-        validators=[InputRequired(_l("Please choose a language."))],
+        validators=[InputRequired(CHOOSE_LANGUAGE), DataRequired(CHOOSE_LANGUAGE)],
     )
     diagnosed = Radios(
         _l("When was the diagnosis?"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from intake import vocab
 from intake.forms.fields import (
@@ -24,6 +24,8 @@ from intake.forms.fields import (
 from intake.matching import geo
 from intake.services.people.contacts import CaseFacts
 
+# Trimmed before the validators run: a required text field takes DataRequired, which sees the
+# trimmed value (InputRequired looks at the raw text, and "   " passed it as an answer).
 TEXT = [strip_filter]
 
 
@@ -76,7 +78,7 @@ class PersonNameMixin:
         _l("First name"),
         filters=TEXT,
         validators=[
-            InputRequired(_l("Please enter your first name.")),
+            DataRequired(_l("Please enter your first name.")),
             Length(max=80),
             no_control_characters,
             person_name,

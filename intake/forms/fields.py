@@ -223,8 +223,15 @@ class _PlainChoiceMixin:
     data: Any
     choices: Any
 
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """White space alone is no choice: ``Optional`` takes it for an empty answer and stops
+        the checks, so "  " was kept and stored (a cell type the matcher refuses)."""
+        super().process_formdata(valuelist)  # type: ignore[misc]
+        if isinstance(self.data, str) and not self.data.strip():
+            self.data = ""
+
     def pre_validate(self, form: FlaskForm) -> None:
-        if self.data in (None, ""):  # emptiness is InputRequired's or Optional's call
+        if self.data in (None, ""):  # emptiness is DataRequired's or Optional's call
             return
         # our choices are SelectChoice lists (see ``options``): compare values without
         # building the rendered Choice objects ``iter_choices`` makes

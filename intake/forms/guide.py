@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from intake import vocab
 from intake.forms.common import TEXT, PatientFactsMixin, PersonNameMixin, case_facts
@@ -45,7 +45,7 @@ class GuideForm(PersonNameMixin, PatientFactsMixin, PublicForm):
     relationship = Radios(
         _l("Who is the guide for?"),
         choices=options(vocab.RELATIONSHIPS),
-        validators=[InputRequired(_l("Please tell us who the guide is for."))],
+        validators=[DataRequired(_l("Please tell us who the guide is for."))],
     )
     cell_type = Choice(
         _l("Cell type"),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from intake import vocab
 from intake.forms.fields import Choice, Radios, existing_zip, options, strip_filter
@@ -57,16 +57,14 @@ class MatchForm(FlaskForm):
     cancer_type = DiagnosisRadios(
         _l("Type of mesothelioma"),
         choices=options(vocab.DIAGNOSIS_TYPES),
-        validators=[
-            InputRequired(_l("Please choose the type of mesothelioma, or 'Not sure yet'."))
-        ],
+        validators=[DataRequired(_l("Please choose the type of mesothelioma, or 'Not sure yet'."))],
     )
     zip = StringField(
         _l("ZIP code"),
         filters=[strip_filter],
         description=_l("We measure the distance to each specialist from here."),
         validators=[
-            InputRequired(_l("Please enter a ZIP code.")),
+            DataRequired(_l("Please enter a ZIP code.")),
             Length(max=10, message=_l("Please enter a 5-digit ZIP code, like 10001.")),
             existing_zip,
         ],

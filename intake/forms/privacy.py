@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from intake.forms.common import TEXT
 from intake.forms.fields import PublicForm, email_address, no_control_characters, us_phone
@@ -21,7 +21,7 @@ class DeletionRequestForm(PublicForm):
         _l("Your email address"),
         filters=TEXT,
         validators=[
-            InputRequired(_l("Please enter the email address you gave us.")),
+            DataRequired(_l("Please enter the email address you gave us.")),
             Length(max=254, message=_l("That is longer than any email address we hold.")),
             no_control_characters,
             email_address,
@@ -34,6 +34,11 @@ class DeletionRequestForm(PublicForm):
     def is_robot(self) -> bool:
         """A person never sees the trap field, so anything in it came from a script."""
         return bool(self.website.data)
+
+
+def is_contact_number(value: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²" and "①", which ``int`` refuses."""
+    return value.isascii() and value.isdigit()
 
 
 class PersonSearchForm(FlaskForm):
@@ -57,7 +62,7 @@ class PersonSearchForm(FlaskForm):
         """At least one of the three, and the number made of digits."""
         if not super().validate(extra_validators):
             return False
-        if self.contact_id.data and not self.contact_id.data.isdigit():
+        if self.contact_id.data and not is_contact_number(self.contact_id.data):
             self.contact_id.errors = ["A contact number is digits only."]
             return False
         if not (self.email.data or self.phone.data or self.contact_id.data):

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 
 from intake.extensions import db
-from intake.forms.privacy import PersonSearchForm
+from intake.forms.privacy import PersonSearchForm, is_contact_number
 from intake.models.contact import Contact
 from intake.services.privacy import erasure, subject_access
 from intake.services.staff import audit
@@ -48,7 +48,8 @@ def people_page() -> ResponseReturnValue:
 
 def _contact_or_404() -> Contact:
     raw = request.form.get("contact_id", "")
-    contact = db.session.get(Contact, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    number = int(raw) if is_contact_number(raw) and len(raw) < 12 else None
+    contact = db.session.get(Contact, number) if number is not None else None
     if contact is None:
         abort(404)
     return contact
