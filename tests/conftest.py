@@ -9,11 +9,12 @@ and the tables are emptied after them.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +56,32 @@ os.environ.update(
 os.environ.pop("CELERY_BROKER_URL", None)
 
 
+@contextmanager
+def kept_logging(handlers_on_exit: bool = True) -> Iterator[Callable[..., None]]:
+    """Put the root logger's level and handlers back as they were, on exit and on call.
+
+    Alembic's ``fileConfig`` (the migrations' env.py) and Celery's embedded worker
+    (``start_worker`` sets the root logger to ERROR and clears its handlers) both
+    reconfigure logging for the whole process; left alone, every later test, and
+    the test that started the worker, would hear no application log line.  Across
+    pytest phases (a fixture's setup to its teardown) pytest swaps its own capture
+    handlers: there, ``handlers_on_exit=False`` leaves the handlers of the moment.
+    """
+    root = logging.getLogger()
+    level, handlers, disabled = root.level, list(root.handlers), logging.root.manager.disable
+
+    def restore(with_handlers: bool = True) -> None:
+        root.setLevel(level)
+        logging.disable(disabled)
+        if with_handlers:
+            root.handlers[:] = handlers
+
+    try:
+        yield restore
+    finally:
+        restore(handlers_on_exit)
+
+
 def _admin(statement: str) -> None:
     url = ADMIN_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -74,7 +101,7 @@ def app() -> Iterator[Flask]:
     _admin(f'CREATE DATABASE "{RUN_DATABASE}"')
     application = create_app({"TESTING": True})
     application.test_client_class = _FreshContextClient
-    with application.app_context():
+    with application.app_context(), kept_logging():
         upgrade()  # the migrations themselves build the schema under test
     yield application
     with application.app_context():

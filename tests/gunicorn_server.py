@@ -24,19 +24,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# the access line with the answering worker's pid first, for tests that check who answered
+PID_ACCESS_FORMAT = '%(p)s "%(m)s %(U)s" %(s)s'
+
+
 @contextlib.contextmanager
-def two_workers(**settings: str) -> Iterator[str]:
-    """gunicorn, 2 workers, rate limits on and counted in Redis, plus ``settings``: its base URL."""
+def two_workers(access_log: Path | None = None, **settings: str) -> Iterator[str]:
+    """gunicorn, 2 workers, rate limits on and counted in Redis, plus ``settings``: its base URL.
+
+    With ``access_log``, the access lines (``PID_ACCESS_FORMAT``) are written to that file.
+    """
     store = redis.Redis.from_url(LIMITS_REDIS)
     store.flushdb()
     port = free_port()
     env = {**os.environ, "REDIS_URL": LIMITS_REDIS, "RATELIMIT_ENABLED": "true", **settings}
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--config", str(ROOT / "gunicorn.conf.py"), "intake:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    logging = ["--access-logformat", PID_ACCESS_FORMAT] if access_log else []
+    with access_log.open("ab") if access_log else open(os.devnull, "wb") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
+            [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             "--config", str(ROOT / "gunicorn.conf.py"), *logging, "intake:create_app()"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

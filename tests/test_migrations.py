@@ -19,7 +19,7 @@ from intake import create_app
 from intake.config import engine_options
 from intake.extensions import db
 from intake.models import Case, CaseMatch
-from tests.conftest import RUN_DATABASE, TEST_DATABASE_URL, _admin
+from tests.conftest import RUN_DATABASE, TEST_DATABASE_URL, _admin, kept_logging
 
 BEFORE_SEALING = "0f0d5c1ac6ac"
 SCRATCH_DATABASE = f"{RUN_DATABASE}_migrations"
@@ -50,7 +50,8 @@ def scratch_app(request: pytest.FixtureRequest, tmp_path) -> Iterator[Flask]:
 
 def test_the_migrations_build_exactly_the_models_schema(scratch_app):
     with scratch_app.app_context():
-        upgrade()
+        with kept_logging():  # the migrations' env.py reconfigures logging
+            upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
@@ -99,7 +100,8 @@ def test_sealing_the_case_facts_keeps_every_value_and_can_be_undone(scratch_app)
                 )
             )
 
-        upgrade()
+        with kept_logging():  # the migrations' env.py reconfigures logging
+            upgrade()
         with db.engine.connect() as connection:
             sealed = repr(_plain_rows(connection))
         for plain in ("pleural", "epithelioid", "60601"):
@@ -121,7 +123,8 @@ def test_sealing_the_case_facts_keeps_every_value_and_can_be_undone(scratch_app)
         assert match.summary == "Treats pleural mesothelioma"
         db.session.remove()
 
-        downgrade(revision=BEFORE_SEALING)
+        with kept_logging():
+            downgrade(revision=BEFORE_SEALING)
         with db.engine.connect() as connection:
             case_row, match_row = _plain_rows(connection)
         assert tuple(case_row[:3]) == ("pleural", "2", "epithelioid")

@@ -26,34 +26,46 @@ def demo_listings(committed_db):
 
 
 def _violations(page) -> str:
+    """axe-core's report of the page's WCAG A/AA violations ("" for none), once it is shown
+    that axe ran rules on the page: a run that checked nothing proves nothing."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options=WCAG_AA)
+    ran = sum(len(results.response[kind]) for kind in ("passes", "violations", "incomplete"))
+    assert ran > 0, "axe ran no rule on the page"
     return "" if results.violations_count == 0 else results.generate_report()
 
 
+MATCH = "Find a mesothelioma specialist"
+
+
 @pytest.mark.parametrize(
-    "path",
+    ("path", "status", "heading"),
     [
-        "/",
-        "/guide",
-        "/callback",
-        "/privacy",
-        "/match",
-        "/match?cancer_type=peritoneal&zip=10001&max_miles=250",
-        "/match?cancer_type=pleural&zip=00000",  # the error state
-        "/login",
-        "/no-such-page",
+        ("/", 200, "You don't have to face mesothelioma alone"),
+        ("/guide", 200, "Get the free mesothelioma guide"),
+        ("/callback", 200, "Talk to a patient advocate"),
+        ("/privacy", 200, "Privacy and your information"),
+        ("/match", 200, MATCH),
+        ("/match?cancer_type=peritoneal&zip=10001&max_miles=250", 200, MATCH),
+        ("/match?cancer_type=pleural&zip=00000", 400, MATCH),  # the error state
+        ("/login", 200, "Staff sign in"),
+        ("/no-such-page", 404, "We could not find that page"),
     ],
 )
-def test_public_pages_have_no_wcag_aa_violations(live_server, page, demo_listings, path):
-    page.goto(live_server + path)
+def test_public_pages_have_no_wcag_aa_violations(
+    live_server, page, demo_listings, path, status, heading
+):
+    response = page.goto(live_server + path)
+    assert response is not None and response.status == status and page.url == live_server + path
+    assert page.locator("h1").inner_text() == heading, "the page did not load as expected"
     assert _violations(page) == ""
 
 
 @pytest.mark.parametrize("form", ["/guide", "/callback"])
 def test_forms_showing_errors_have_no_wcag_aa_violations(live_server, page, form):
-    page.goto(live_server + form)
+    response = page.goto(live_server + form)
+    assert response is not None and response.status == 200
     page.locator("button[type=submit]").click()
     assert page.locator("#error-summary").is_visible()
     assert _violations(page) == ""

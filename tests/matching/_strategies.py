@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import functools
+
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -128,3 +132,81 @@ def queries(draw: st.DrawFn, max_limit: int = 12) -> MatchQuery:
         limit=draw(st.integers(1, max_limit)),
         need=draw(st.sampled_from(NEEDS)),
     )
+
+
+@functools.cache
+def _by_latitude() -> list[tuple[float, float, str]]:
+    """Every known ZIP centroid as (lat, lon, zip), sorted by latitude (built once)."""
+    return sorted((row[0], row[1], zip_code) for zip_code, row in geo._load_index().items())
+
+
+@functools.cache
+def near_zips(zip_code: str, miles: float = 30.0, most: int = 40) -> tuple[str, ...]:
+    """Real ZIPs within ``miles`` of a ZIP, nearest first (the ZIP itself among them)."""
+    origin = point(zip_code)
+    rows = _by_latitude()
+    span = miles / 69.0 + 0.01  # a degree of latitude is about 69 miles
+    lo = bisect.bisect_left(rows, (origin.lat - span,))
+    hi = bisect.bisect_right(rows, (origin.lat + span,))
+    found = sorted(
+        (geo.haversine_miles(origin.lat, origin.lon, lat, lon), z) for lat, lon, z in rows[lo:hi]
+    )
+    return tuple(z for d, z in found[:most] if d <= miles) or (zip_code,)
+
+
+def _often(draw: st.DrawFn) -> bool:
+    """True three times in four.  Two fair coins: Hypothesis draws small integers and the
+    ends of a range far more often than their share, booleans evenly."""
+    return not (draw(st.booleans()) and draw(st.booleans()))
+
+
+@st.composite
+def listing_near(draw: st.DrawFn, query: MatchQuery) -> dict[str, object]:
+    """Listing attributes steered to matter for ``query``: mostly within 30 miles of its ZIP,
+    open to new patients and treating its cancer type; now and then anywhere, or filtered."""
+    attrs = draw(listing_attrs())
+    if _often(draw):
+        attrs["zip_code"] = draw(st.sampled_from(near_zips(query.zip)))
+    if _often(draw):
+        attrs.update(active=True, accepting_new_patients=True)
+    if query.cancer_type in CANCER_TYPES and _often(draw):
+        attrs["cancer_types"] = frozenset({query.cancer_type}) | attrs["cancer_types"]  # type: ignore[operator]
+    return attrs
+
+
+@st.composite
+def cases(
+    draw: st.DrawFn, max_limit: int = 12, max_size: int = 40, dense_size: int = 10
+) -> tuple[MatchQuery, list[Listing]]:
+    """A query and listings, three times in four dense around the query's ZIP (so ranking
+    has something to rank; up to ``dense_size`` of them, which is plenty there and keeps
+    each example cheap); otherwise the broad spread of ``listings()``."""
+    query = draw(queries(max_limit=max_limit))
+    if not _often(draw):
+        return query, draw(listings(max_size=max_size))
+    reach = st.none() | st.sampled_from([25.0, 100.0, 500.0]) | st.floats(15.0, 6000.0)
+    query = dataclasses.replace(query, max_miles=draw(reach))
+    attrs = draw(st.lists(listing_near(query), min_size=4, max_size=dense_size))
+    ids = draw(st.permutations(range(len(attrs))))
+    return query, [
+        make_listing(f"L{i:03d}", str(a.pop("zip_code")), **a)
+        for i, a in zip(ids, attrs, strict=True)
+    ]
+
+
+class Reached:
+    """How many of a property's examples got as far as its guarded assertion."""
+
+    def __init__(self) -> None:
+        self.examples = 0
+        self.checked = 0
+
+    def count(self, checked: bool) -> None:
+        self.examples += 1
+        self.checked += bool(checked)
+
+    def assert_rate(self, least: float) -> None:
+        """Fail when too few examples checked anything: the property would prove little."""
+        rate = self.checked / self.examples if self.examples else 0.0
+        print(f"reached the assertion in {self.checked} of {self.examples} examples")  # noqa: T201
+        assert rate >= least, f"only {self.checked} of {self.examples} examples checked anything"

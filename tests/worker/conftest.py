@@ -20,18 +20,27 @@ from flask import Flask
 
 from intake import create_app, tasking
 from intake.extensions import db
+from tests.conftest import kept_logging
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
 def running_worker(flask_app: Any) -> Iterator[Any]:
-    """Run the app's Celery worker in a thread of this process, consuming from its broker."""
+    """Run the app's Celery worker in a thread of this process, consuming from its broker.
+
+    The root logger keeps its level and handlers (pytest's capture among them), so
+    the test hears the application's log lines, the worker's included.
+    """
     celery = flask_app.extensions["celery"]
     celery.loader.import_default_modules()
     with celery.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
-    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=20) as worker:
+    with (
+        kept_logging(handlers_on_exit=False) as restore,
+        start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=20) as worker,
+    ):
+        restore()  # start_worker just silenced the root logger and dropped its handlers
         yield worker
 
 

@@ -5,22 +5,31 @@ callback form, and searches for specialists, with values found nowhere
 else; a real worker processes everything (matching, the guide email through
 an SMTP server, the callback queue).  Then a ``pg_dump`` of the whole
 database, every key and value in Redis, and every log line the run produced
-are searched: the values may only be there sealed, so the count must be 0.
-(The email to the person does carry their name: that is what it is for.)
+are searched, and every task message as it was handed to Redis (captured when
+published: once consumed it is gone from Redis): the values may only be there
+sealed, so the count must be 0.  (The email to the person does carry their
+name: that is what it is for.)  Each search first proves that what it searches
+holds the canary's own run: its application log lines, its identifiers in the
+dump, its jobs among the messages.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import random
 import string
 import subprocess
+from typing import Any
 
 import pytest
 import redis
+from kombu.transport import redis as kombu_redis
 from sqlalchemy import func, select
 
-from intake.models import QueueItem, Submission
+from intake.models import CallbackRequest, EmailDelivery, OutboxMessage, QueueItem, Submission
+from intake.tasking import TASK_PROCESS_SUBMISSIONS
 from tests.conftest import GOOD_CALLBACK, GOOD_GUIDE, TEST_DATABASE_URL, TEST_REDIS_URL, submit
 from tests.worker.conftest import drain, running_worker
 from tests.worker.test_guide_email import mail_app as mail_app  # the fixture
@@ -53,8 +62,11 @@ def _redis_dump(url: str) -> bytes:
     return b"\n".join(out)
 
 
-def stores_to_search(records: list[logging.LogRecord]) -> dict[str, str]:
-    """Everything the run left behind, lower-cased: a PostgreSQL dump, Redis, the log lines."""
+def stores_to_search(
+    records: list[logging.LogRecord], messages: list[dict[str, Any]]
+) -> dict[str, str]:
+    """Everything the run left behind, lower-cased: a PostgreSQL dump, Redis, the log lines,
+    and the task messages published to Redis (their bodies decoded)."""
     dump = subprocess.run(  # noqa: S603
         ["pg_dump", "--data-only", TEST_DATABASE_URL], capture_output=True, check=True
     ).stdout.decode("utf-8", "replace")
@@ -62,6 +74,7 @@ def stores_to_search(records: list[logging.LogRecord]) -> dict[str, str]:
         "PostgreSQL dump": dump.lower(),
         "Redis": _redis_dump(TEST_REDIS_URL).decode("utf-8", "replace").lower(),
         "logs": "\n".join(r.getMessage() + (r.exc_text or "") for r in records).lower(),
+        "task messages": "\n".join(m["text"] for m in messages).lower(),
     }
 
 
@@ -70,10 +83,74 @@ def found_in(stores: dict[str, str], canaries: list[str]) -> list[tuple[str, str
     return [(where, c) for where, text in stores.items() for c in canaries if c.lower() in text]
 
 
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every message kombu hands to Redis from now on, kept as it was published.
+
+    A message a worker has consumed is no longer in Redis, so a search of Redis
+    afterwards would miss whatever the task messages carried.
+    """
+    messages: list[dict[str, Any]] = []
+    real_put = kombu_redis.Channel._put
+
+    def put(channel: Any, queue: str, message: dict[str, Any], **kwargs: Any) -> Any:
+        body = message["body"]
+        if message["properties"].get("body_encoding") == "base64":
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        messages.append({
+            "task": message["headers"].get("task"), "body": json.loads(body),
+            "text": json.dumps(message, ensure_ascii=False) + "\n" + body,
+        })  # fmt: skip
+        return real_put(channel, queue, message, **kwargs)
+
+    monkeypatch.setattr(kombu_redis.Channel, "_put", put)
+    return messages
+
+
+def _carries(message: dict[str, Any], row: OutboxMessage) -> bool:
+    """Whether a published task message is the one (or the batch) that hands out ``row``."""
+    args, kwargs, _embed = message["body"]
+    if message["task"] == row.task_name and kwargs.get("outbox_id") == row.id:
+        return True
+    jobs = args[0] if args and isinstance(args[0], list) else []
+    return any(isinstance(job, list) and job == [row.id, *row.args] for job in jobs)
+
+
+def assert_the_stores_hold_this_run(
+    session: Any, records: list[logging.LogRecord], messages: list[dict[str, Any]], dump: str
+) -> None:
+    """The controls: each store searched holds the canary's own run, so an absence means
+    something (a silenced logger, an empty table, messages already consumed would not)."""
+    submissions = session.scalars(select(Submission)).all()
+    jobs = session.scalars(select(OutboxMessage)).all()
+    deliveries = session.scalars(select(EmailDelivery)).all()
+    callbacks = session.scalars(select(CallbackRequest)).all()
+    assert submissions and jobs and deliveries and callbacks
+    # the dump: the run's own identifiers, in plain text beside the sealed values
+    for submission in submissions:
+        assert submission.submission_key.lower() in dump, "the dump lacks a submission"
+    for delivery in deliveries:
+        assert delivery.message_id and delivery.message_id.lower() in dump
+    # the logs: the application's own lines about this run, from the worker
+    lines = {r.getMessage() for r in records if r.name.startswith("intake.")}
+    for request in callbacks:
+        assert any(line.startswith(f"callback request {request.id} queued as item ")
+                   for line in lines), sorted(lines)  # fmt: skip
+    for delivery in deliveries:
+        assert f"email delivery {delivery.id} ({delivery.purpose}) sent" in lines, sorted(lines)
+    # the task messages: every job of the run and every submission, as published
+    for row in jobs:
+        assert any(_carries(m, row) for m in messages), f"{row.task_name} {row.id} not captured"
+    announced = {i for m in messages if m["task"] == TASK_PROCESS_SUBMISSIONS
+                 for i in m["body"][0][0]}  # fmt: skip
+    assert {submission.id for submission in submissions} <= announced
+
+
 def test_canary_values_are_never_in_the_database_dump_redis_or_the_logs(
     mail_app,
     smtp,
     caplog,  # noqa: F811
+    published,
 ):
     rng = random.Random()
     first, last, street = "Qx" + _word(rng), "Zy" + _word(rng), "Wv" + _word(rng)
@@ -119,8 +196,11 @@ def test_canary_values_are_never_in_the_database_dump_redis_or_the_logs(
 
             drain(mail_app, done, timeout=60)
 
-    stores = stores_to_search(caplog.records)
-    assert "insert" in stores["PostgreSQL dump"] or "copy" in stores["PostgreSQL dump"]
-    assert found_in(stores, canaries) == []
-    # the run did log: the search had something to search
-    assert len(caplog.records) > 10, f"too few log records; loggers found disabled: {silenced}"
+    stores = stores_to_search(caplog.records, published)
+    with mail_app.app_context():
+        from intake.extensions import db
+
+        assert_the_stores_hold_this_run(
+            db.session(), caplog.records, published, stores["PostgreSQL dump"]
+        )
+    assert found_in(stores, canaries) == [], f"loggers found disabled: {silenced}"

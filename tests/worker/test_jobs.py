@@ -11,6 +11,7 @@ from intake.cli import main as intake_cli
 from intake.models import OutboxMessage
 from intake.models.base import utcnow
 from intake.services import outbox
+from tests.conftest import kept_logging
 from worker.jobs import run_batch, run_job
 
 
@@ -189,7 +190,8 @@ def test_a_batch_works_on_the_embedded_sqlite_database(app, tmp_path, monkeypatc
     monkeypatch.setenv("INTAKE_INSTANCE_PATH", str(tmp_path))
     embedded = create_app({"TESTING": True})
     with embedded.app_context():
-        upgrade()
+        with kept_logging():  # the migrations' env.py reconfigures logging
+            upgrade()
         jobs = _jobs(db.session, 3)
         db.session.commit()
 

@@ -4,8 +4,9 @@ The lead (a guide by email and a callback) is POSTed with values found
 nowhere else; a real worker processes it (the guide email through an SMTP
 server, the callback queue, matching).  The status endpoint then says the
 guide was sent, and a ``pg_dump``, every Redis key and value, and every log
-line of the run hold none of the values (the email to the person, the
-control, does).
+line of the run, and every task message as published, hold none of the values
+(the email to the person, the control, does); each of them first shows that it
+holds this lead's own run (tests/worker/test_canary.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from intake.services.inbox import api_keys
 from intake.views.api.openapi_leads import EXAMPLE
 from tests.conftest import TEST_REDIS_URL
 from tests.worker.conftest import drain, running_worker
-from tests.worker.test_canary import _word, found_in, stores_to_search
+from tests.worker.test_canary import (
+    _word,
+    assert_the_stores_hold_this_run,
+    found_in,
+    stores_to_search,
+)
+from tests.worker.test_canary import (
+    published as published,  # the fixture
+)
 from tests.worker.test_guide_email import mail_app as mail_app  # the fixture
 
 pytestmark = pytest.mark.committed
@@ -34,6 +43,7 @@ def test_a_partner_lead_is_processed_like_a_form_and_its_values_stay_sealed(
     mail_app,
     smtp,
     caplog,  # noqa: F811
+    published,  # noqa: F811
 ):
     rng = random.Random()
     first, last = "Qx" + _word(rng), "Zy" + _word(rng)
@@ -82,8 +92,16 @@ def test_a_partner_lead_is_processed_like_a_form_and_its_values_stay_sealed(
     assert status["requests"] == {"guide": "sent", "callback": "queued"}
     assert [e["event"] for e in status["events"]] == ["received", "guide_sent"]
 
-    stores = stores_to_search(caplog.records)
+    stores = stores_to_search(caplog.records, published)
+    with mail_app.app_context():
+        from intake.extensions import db
+
+        assert_the_stores_hold_this_run(
+            db.session(), caplog.records, published, stores["PostgreSQL dump"]
+        )
+        [lead_id] = set(db.session.scalars(select(Submission.lead_id)))
+    assert lead_id and lead_id in status_url and lead_id.lower() in stores["PostgreSQL dump"]
     assert found_in(stores, canaries) == []
     assert key.lower() not in stores["PostgreSQL dump"] and key.lower() not in stores["logs"]
-    assert len(caplog.records) > 10
+    assert key.lower() not in stores["task messages"]
     redis.Redis.from_url(TEST_REDIS_URL).ping()
