@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.chaos_places import callable_zips
 from bench.smoke import NOTICE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,9 @@ FIGURES: dict[str, list[str]] = {
               r"^emails owed / received +\d+ / \d+ by Message-ID \(0 missing",
               r"^duplicate emails +0 outside", r"^claimed by two advocates 0 ",
               r"^outcomes recorded twice +0$", r"^answers lost +0 ", r"^duplicate effects +0 ",
-              r"^drained after last fault +[\d.]+ s", r"^RESULT ok$"],
+              r"^drained after last fault +[\d.]+ s", r"^RESULT ok$",
+              r"^advocates +\d+: \d+ claims, \d+ outcomes",
+              r"^(callers' ZIPs +\d{5}|claims NOT CHECKED )"],
     "claim_queue": [r"claim-next / bare: [\d.]+x", r"submit to claimable"],
     "emails": [r"render: cold variant \d+ ms", r"no-op jobs: \d+/s", r"guide emails: [\d.]+/s",
                r"submit to SMTP accepted, worker idle: p50 \d+ ms"],
@@ -135,6 +138,8 @@ def test_the_bench_runs_in_smoke_mode_and_prints_its_figures(name):
         assert re.search(pattern, output, re.MULTILINE), (
             f"bench/{name}.py --smoke printed no line matching {pattern!r}:\n{tail(output)}"
         )
+    if "claims NOT CHECKED" in output:  # true only in the hour when no US place may be called
+        assert callable_zips(60.0) == [], f"claims went unchecked:\n{tail(output)}"
 
 
 def test_no_module_in_bench_shadows_another_module(monkeypatch):
