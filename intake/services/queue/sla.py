@@ -90,13 +90,25 @@ def send_alert(session: Session, alert_id: int, transport: object) -> bool:
         "counted from when we told the person the call could come.\n\n"
         f"Open the queue: {config['PUBLIC_BASE_URL']}/advocate/\n"
     )
+    from intake.mail import staff as staff_mail
     from intake.mail.compose import plain_message
 
+    # each admin once: a refusal for one is kept for the log when another has the alert
+    # (sending it again would repeat it to them); when nobody has it, the job fails and
+    # runs again (intake.mail.staff)
+    taken, refused = 0, []
     for admin in admins_on_duty(session, utcnow()):
         message = plain_message(config["MAIL_FROM"], admin.email, "Callbacks are waiting", body)
-        transport.send(  # type: ignore[attr-defined]
-            message.sender, message.recipient, message.data, quoted=message.quoted
-        )
+        try:
+            staff_mail.send(transport, message, "queue alert")
+            taken += 1
+        except staff_mail.StaffMailRefused as refusal:
+            refused.append(str(refusal))
+    if refused and not taken:
+        raise staff_mail.StaffMailRefused("; ".join(refused))
+    if refused:
+        log.warning("alert %s: %d of %d admins not reached: %s", alert.id, len(refused),
+                    len(refused) + taken, "; ".join(refused))  # fmt: skip
     alert.sent_at = utcnow()
     session.flush()
     return True

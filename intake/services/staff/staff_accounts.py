@@ -68,8 +68,11 @@ def email_link(session: Session, user_id: int, transport: Any) -> bool:
     """The worker's half: make the link and email it to the person; False if they are gone.
 
     A link made here and lost with a failed send is never known to anyone;
-    the job's retry makes and sends another, which replaces it.
+    the job's retry makes and sends another, which replaces it.  A server
+    that refuses fails the job (``intake.mail.staff``): it runs again, and
+    admins see it if it never goes.
     """
+    from intake.mail import staff as staff_mail
     from intake.mail.compose import plain_message
 
     user = session.get(User, user_id, with_for_update=True)
@@ -88,7 +91,7 @@ def email_link(session: Session, user_id: int, transport: Any) -> bool:
     )
     message = plain_message(config["MAIL_FROM"], user.email, "Set your staff password", body)
     session.flush()  # the link's hash is stored before the email can be read
-    transport.send(message.sender, message.recipient, message.data, quoted=message.quoted)
+    staff_mail.send(transport, message, "password link")
     return True
 
 
