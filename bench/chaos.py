@@ -97,7 +97,7 @@ def run(plan: Plan, keep_logs: Path | None) -> bool:
         drained = cluster.drain(LEFT_SQL, plan.drain_timeout, log.note)
         since_fault = log.clock() - log.last_end if drained is not None else None
         advocates.stop()
-        figures, ok = check(cluster, clients, advocates, control, workdir)
+        figures, ok = check(cluster, clients, advocates, control, workdir, log)
         for line in figures:
             print(line)
         drain_words = f"{since_fault:.1f} s" if since_fault is not None else "NOT DRAINED"

@@ -47,13 +47,14 @@ class Faults:
         while at < self.plan.span:
             self.log.at(at)
             worker = self.cluster.workers[turn % len(self.cluster.workers)]
+            self.log.died(time.time())
             self.cluster.restart(worker)
             self.log.note(f"{worker.name} SIGKILLed, restarted")
             at, turn = at + self.plan.kill_every, turn + 1
 
     def sigterm_twice(self) -> None:
         worker = self.cluster.workers[-1]
-        began = time.monotonic()
+        began, began_wall = time.monotonic(), time.time()
         worker.signal(signal.SIGTERM)  # warm shutdown: finish what runs, take nothing new
         time.sleep(1.0)
         worker.signal(signal.SIGTERM)  # the operator again; Celery 5.5+ ignores it ...
@@ -66,6 +67,7 @@ class Faults:
                 worker.kill()
                 how = "cold shutdown did not finish in 30 s: SIGKILLed"
         worker.kill()  # pool children a cold shutdown left behind
+        self.log.died(began_wall, time.time())
         worker.start()
         self.log.note(f"{worker.name} SIGTERM twice: {how} after "
                       f"{time.monotonic() - began:.1f} s, restarted")  # fmt: skip

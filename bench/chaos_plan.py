@@ -49,6 +49,12 @@ class Log:
     def __init__(self, started: float) -> None:
         self.started, self.lines, self.last_end = started, [], 0.0
         self.lock = threading.Lock()
+        # when workers died (wall-clock first and last moment), to match the sink's records
+        self.deaths: list[tuple[float, float]] = []
+
+    def died(self, first: float, last: float | None = None) -> None:
+        with self.lock:
+            self.deaths.append((first, last if last is not None else first))
 
     def clock(self) -> float:
         return time.monotonic() - self.started

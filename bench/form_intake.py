@@ -245,7 +245,7 @@ def with_cpu_split(server_pid: int, run: Callable[[], dict[str, float]]) -> dict
 
 
 def over_gunicorn(
-    connections: int, seconds: float, warm_up: float = 3.0
+    connections: int, seconds: float, warm_up: float = 3.0, workers: int = 2
 ) -> dict[str, dict[str, float]]:
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
@@ -254,7 +254,7 @@ def over_gunicorn(
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(workers),
             "--worker-class",
             "sync",
             "--log-level",
@@ -356,6 +356,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per gunicorn load run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers (docker-compose runs 2)"
+    )
+    parser.add_argument(
         "--no-relay", action="store_true", help="leave the outbox to the beat relay"
     )
     parser.add_argument(
@@ -369,9 +372,9 @@ def main() -> None:
             f"In process (Flask test client, {args.requests} POSTs each)", in_process(args.requests)
         )
         show(
-            f"gunicorn, 2 sync workers, {args.connections} connections, "
+            f"gunicorn, {args.workers} sync workers, {args.connections} connections, "
             f"{args.seconds:.0f}s per run",
-            over_gunicorn(args.connections, args.seconds, warm_up=0.5 if args.smoke else 3.0),
+            over_gunicorn(args.connections, args.seconds, 0.5 if args.smoke else 3.0, args.workers),
         )
         worker_step(args.worker_forms)
     finally:

@@ -48,7 +48,7 @@ FIGURES: dict[str, list[str]] = {
     # every finding fails the run: no 500, no header injection, no row that breaks a page
     "fuzz": [r"^inputs +[\d,]+ in \d+ s \([\d.]+ inputs/s", r"^server errors +0$",
              r"^header injections +0$", r"^rows that break a page +0 ", r"^RESULT ok$"],
-    "form_intake": [r"In process \(Flask test client", r"gunicorn, 2 sync workers",
+    "form_intake": [r"In process \(Flask test client", r"gunicorn, \d+ sync workers",
                     r"intake / baseline throughput: [\d.]+x", r"[\d.]+ forms/s, .* 0 failed"],
     "intake_sql_floor": [r"throughput ratio intake/one-row: [\d.]+x"],
     "match": [r"ListingIndex\.rank +n=\d+ +p50 +[\d.]+ ms", r"naive baseline +n=\d+"],
