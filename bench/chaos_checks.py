@@ -62,7 +62,7 @@ def redeliveries(workdir: Path) -> int:
     return sum(n - 1 for n in seen.values() if n > 1)
 
 
-DEATH_WINDOW = 2.0  # seconds from a server's answer to its worker's death, to count it
+DEATH_WINDOW = 0.5  # s from an answer to its worker's death: one commit, with room for load
 
 
 def died_just_after(moment: float, deaths: list[tuple[float, float]]) -> bool:
