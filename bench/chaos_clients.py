@@ -21,6 +21,7 @@ from typing import Any
 
 from bench.chaos_plan import Plan, person, plan_of
 from bench.cluster import Cluster
+from bench.scratch import run_in_threads
 
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
@@ -152,8 +153,4 @@ class Clients:
                 self.form(opener, n, kind, pid, twice)
 
     def run(self) -> None:
-        threads = [threading.Thread(target=self._client) for _ in range(self.plan.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_in_threads(self._client, self.plan.clients)

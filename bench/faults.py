@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster import Cluster, count  # noqa: E402
+from bench.scratch import run_in_threads  # noqa: E402
 from bench.smoke import parse_args  # noqa: E402
 
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -196,11 +197,7 @@ class Clients:
             self._send(opener, n)
 
     def run(self) -> None:
-        threads = [threading.Thread(target=self._client) for _ in range(self.plan.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_in_threads(self._client, self.plan.clients)
 
 
 def _kill_workers(rig: Rig, plan: Plan, report: Report, clock: Callable[[], float]) -> None:

@@ -14,8 +14,9 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,3 +63,12 @@ def redis_server(port: int, workdir: Path) -> Iterator[None]:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def run_in_threads(target: Callable[[], None], count: int) -> None:
+    """``count`` threads running ``target`` (clients taking work from one queue), all joined."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
