@@ -90,7 +90,8 @@ def _picture(session, ids: list[int], tag: str) -> list[str]:
     session.expire_all()
     names = {c.id: c.first_name for c in session.scalars(select(Contact))}
     lines = []
-    for submission in session.scalars(select(Submission).where(Submission.id.in_(ids))):
+    in_order = select(Submission).where(Submission.id.in_(ids)).order_by(Submission.id)
+    for submission in session.scalars(in_order):  # the order the forms came in, in both runs
         model = GuideRequest if submission.form == "guide" else CallbackRequest
         request = session.get(model, submission.request_id)
         contact, case = session.get(Contact, request.contact_id), session.get(Case, request.case_id)
