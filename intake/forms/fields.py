@@ -33,7 +33,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from intake.catalogues import DEFAULT_LANGUAGE, LANGUAGES
-from intake.forms import wtforms_catalogue
+from intake.forms import binding, wtforms_catalogue
 from intake.matching import geo
 
 TRAP_MESSAGE = _l(
@@ -76,6 +76,9 @@ class PublicForm(FlaskForm):
     class Meta:
         get_translations = wtforms_catalogue.get_translations
 
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            return binding.bind_field(form, unbound_field, options)
+
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             if formdata is None or hasattr(formdata, "getlist"):  # given explicitly
                 return super().wrap_formdata(form, formdata)  # type: ignore[misc]
@@ -96,6 +99,8 @@ _JOINERS = {"\u200c", "\u200d"}
 def no_control_characters(form: FlaskForm, field: Field) -> None:
     """Reject NUL bytes, line breaks and other invisible control characters."""
     value = field.data if isinstance(field.data, str) else ""
+    if value.isprintable():  # no character of an "Other" category at all: the common case, fast
+        return
     if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in _JOINERS for ch in value):
         raise ValidationError(_l("Please remove line breaks and special characters."))
 
@@ -112,9 +117,16 @@ def known_skills(form: FlaskForm, field: Field) -> None:
 def person_name(form: FlaskForm, field: Field) -> None:
     """Names in any alphabet, with spaces, hyphens, apostrophes and periods."""
     value = field.data or ""
-    # combining marks (Devanagari vowel signs, a decomposed accent) belong to the letter before
-    letters = "".join(
-        ch for ch in value if not unicodedata.category(ch).startswith("M") and ch not in _JOINERS
+    # combining marks (Devanagari vowel signs, a decomposed accent) belong to the letter before;
+    # ASCII has neither marks nor joiners, so most names skip the look-up
+    letters = (
+        value
+        if value.isascii()
+        else "".join(
+            ch
+            for ch in value
+            if not unicodedata.category(ch).startswith("M") and ch not in _JOINERS
+        )
     )
     if value and (not _NAME_RE.match(letters) or unicodedata.category(value[0]).startswith("M")):
         raise ValidationError(_l("Please use letters, spaces, hyphens and apostrophes only."))

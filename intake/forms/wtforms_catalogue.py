@@ -31,23 +31,10 @@ def catalogue() -> support.NullTranslations | None:
     return _catalogue(str(locale)) if locale is not None else None
 
 
-class Translations:
-    """The object WTForms asks for messages (``Meta.get_translations``): the catalogue, kept."""
+def get_translations(meta: object, form: object) -> support.NullTranslations | None:
+    """``Meta.get_translations`` for our forms: as Flask-WTF's, with the catalogue kept.
 
-    def gettext(self, string: str) -> str:
-        found = catalogue()
-        return string if found is None else found.ugettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        found = catalogue()
-        if found is None:
-            return singular if n == 1 else plural
-        return found.ungettext(singular, plural, n)
-
-
-translations = Translations()
-
-
-def get_translations(meta: object, form: object) -> Translations | None:
-    """``Meta.get_translations`` for our forms: as Flask-WTF's, with the catalogue kept."""
-    return translations if current_app.config.get("WTF_I18N_ENABLED", True) else None
+    Called once per form: the page's language is looked up here, once, and
+    not again for each message a field asks for (a label, a choice error).
+    """
+    return catalogue() if current_app.config.get("WTF_I18N_ENABLED", True) else None

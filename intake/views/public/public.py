@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -37,7 +38,13 @@ SAVE_FAILED = _l(
 
 
 def _serializer(kind: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"thanks-{kind}")
+    return _serializer_for(current_app.config["SECRET_KEY"], kind)
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str, kind: str) -> URLSafeTimedSerializer:
+    """Built once per key and form: building one costs as much as signing with it."""
+    return URLSafeTimedSerializer(secret_key, salt=f"thanks-{kind}")
 
 
 def _thanks_url(endpoint: str, kind: str, submission_id: int, language: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import timedelta
 
@@ -195,3 +196,21 @@ def test_a_processed_form_counts_one_attempt(db_session):
     db_session.expire_all()
     assert row.attempts == 1 and row.status == "processed"
     assert not submissions.begin_attempt(db_session, row.id)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        callback(veteran=True, diagnosed_recently=False),
+        dataclasses.replace(
+            guide(), topics=["treatment", "financial"], deliver_mail=True,
+            postal_address={"line1": "1 Main St", "zip": "10001"},
+        ),
+    ],
+)  # fmt: skip
+def test_the_sealed_payload_holds_what_asdict_would(data):
+    # as_plain skips asdict's copy of every leaf on the intake POST; the payload must not change
+    plain = submissions.as_plain(data)
+    assert plain == dataclasses.asdict(data)
+    assert plain["person"]["first_name"] in {"Maria", "Robert"}  # the control: real fields read
+    assert all(type(plain[k]) is type(v) for k, v in dataclasses.asdict(data).items())
