@@ -19,8 +19,7 @@ as before and would only fill the cache.
 
 from __future__ import annotations
 
-import copy
-import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from wtforms.fields.core import Field, Flags, Label, UnboundField
@@ -31,25 +30,33 @@ _OPTIONS = frozenset({"name", "prefix", "translations"})
 _MUTABLE = (list, dict, set)
 # the declaration's own lists, which WTForms already shares between all bound copies
 _SHARED = frozenset({"validators", "filters"})
+# kept on the unbound field itself, so they live and die with the form class that declares it
+_KEPT = "_intake_bound_templates"
 
-_Template = tuple[type[Field], dict[str, Any], tuple[str, ...]]
-_templates: weakref.WeakKeyDictionary[UnboundField, dict[tuple[str, str, int], _Template]] = (
-    weakref.WeakKeyDictionary()
-)
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """What a freshly built field holds, and what each copy must not share with it."""
+
+    cls: type[Field]
+    state: dict[str, Any]
+    mutable: tuple[str, ...]  # lists, dicts and sets: each copy gets its own
+    flags: dict[str, Any] | None  # a copy gets its own ``Flags`` with these
+    label: tuple[str, Any] | None  # and its own ``Label``
 
 
 def bind_field(form: Any, unbound: UnboundField, options: dict[str, Any]) -> Field:
     """The field ``unbound.bind(form=form, **options)`` would build, from a kept template."""
     name = options.get("name", "")
-    if not _OPTIONS.issuperset(options) or not _declares(type(form), name, unbound):
+    if not options.keys() <= _OPTIONS or not _declares(type(form), name, unbound):
         return unbound.bind(form=form, **options)
     translations = options.get("translations")
     key = (name, options.get("prefix", ""), id(translations))
-    kept = _templates.get(unbound)
-    template = kept.get(key) if kept is not None else None
+    kept: dict[tuple[str, str, int], _Template] = vars(unbound).setdefault(_KEPT, {})
+    template = kept.get(key)
     if template is None:
         field = unbound.bind(form=form, **options)
-        _templates.setdefault(unbound, {})[key] = _template_of(field)
+        kept[key] = _template_of(field)
         return field
     return _copy(template, form, translations)
 
@@ -63,25 +70,30 @@ def _template_of(field: Field) -> _Template:
     """A freshly built field's own state, and which of its values each copy must copy."""
     state = {k: v for k, v in vars(field).items() if k not in _PER_FORM}
     mutable = tuple(k for k, v in state.items() if isinstance(v, _MUTABLE) and k not in _SHARED)
-    return type(field), state, mutable
+    flags = state.get("flags")
+    label = state.get("label")
+    return _Template(
+        type(field),
+        state,
+        mutable,
+        dict(vars(flags)) if isinstance(flags, Flags) else None,
+        (label.field_id, label.text) if isinstance(label, Label) else None,
+    )
 
 
 def _copy(template: _Template, form: Any, translations: Any) -> Field:
-    cls, state, mutable = template
-    field = object.__new__(cls)
-    own = vars(field)
-    own.update(state)
+    field = object.__new__(template.cls)
+    own = field.__dict__
+    own.update(template.state)
     own["_form"] = form
     own["meta"] = form.meta
     if translations is not None:
         own["_translations"] = translations
-    for key in mutable:
-        own[key] = copy.copy(state[key])
-    flags = own.get("flags")
-    if isinstance(flags, Flags):
-        own["flags"] = copied = Flags()
-        vars(copied).update(vars(flags))
-    label = own.get("label")
-    if isinstance(label, Label):
-        own["label"] = Label(label.field_id, label.text)
+    for key in template.mutable:
+        own[key] = own[key].copy()
+    if template.flags is not None:
+        own["flags"] = flags = Flags()
+        flags.__dict__.update(template.flags)
+    if template.label is not None:
+        own["label"] = Label(*template.label)
     return field
