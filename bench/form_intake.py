@@ -149,6 +149,43 @@ def in_process(requests: int) -> dict[str, dict[str, float]]:
     return results
 
 
+def interleaved_cpu(requests: int) -> dict[str, float]:
+    """Microseconds of this thread's CPU per request, the endpoints taking turns request by
+    request (Flask test client).
+
+    The steadiest figure this bench has: CPU time leaves out waits and other
+    processes, and a drift in the machine's speed hits every endpoint alike.
+    It leaves out what no request thread does: the relay thread's publish
+    (about 1.3 ms per message, shared by all the forms of its 200 ms wait).
+    """
+    from bench.bench_app import create_bench_app
+
+    app = create_bench_app()
+    client = app.test_client()
+    token = TOKEN_RE.search(client.get("/callback").get_data(as_text=True)).group(1)
+    rng = random.Random(11)
+    spent = dict.fromkeys(ENDPOINTS, 0.0)
+    for n in range(requests + 50):
+        for index, name in enumerate(ENDPOINTS):
+            path, data, expect = request_for(name, token, (50 + index) * 10**6 + n, rng)
+            start = time.thread_time()
+            response = client.post(path, data=data)
+            response.close()
+            if n >= 50:  # the first few of each warm up
+                spent[name] += time.thread_time() - start
+            assert response.status_code == expect, (path, response.status_code)
+    return {name: total / requests * 1e6 for name, total in spent.items()}
+
+
+def show_cpu(cpu: dict[str, float], requests: int) -> None:
+    print(f"\nIn process, this thread's CPU per request ({requests} each, taking turns)")
+    print("  " + "   ".join(f"{name} {us:.0f} us" for name, us in cpu.items()))
+    print(
+        f"  intake / baseline by CPU: {cpu['baseline'] / cpu['intake']:.2f}x"
+        f"   intake / form+1 by CPU: {cpu['form+1'] / cpu['intake']:.2f}x"
+    )
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection with its own session cookie and CSRF token."""
 
@@ -395,6 +432,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per gunicorn load run")
     parser.add_argument(
+        "--cpu-requests", type=int, default=2000, help="in-process requests per endpoint, by CPU"
+    )
+    parser.add_argument(
         "--rounds", type=int, default=9, help="turns each endpoint takes under gunicorn"
     )
     parser.add_argument("--connections", type=int, default=16)
@@ -407,13 +447,21 @@ def main() -> None:
     parser.add_argument(
         "--worker-forms", type=int, default=600, help="received forms the worker step processes"
     )
-    smoke = {"requests": 20, "seconds": 1.0, "rounds": 2, "connections": 4, "worker_forms": 50}
+    smoke = {
+        "requests": 20,
+        "cpu_requests": 20,
+        "seconds": 1.0,
+        "rounds": 2,
+        "connections": 4,
+        "worker_forms": 50,
+    }
     args = parse_args(parser, smoke)
     try:
         fresh_database()
         show(
             f"In process (Flask test client, {args.requests} POSTs each)", in_process(args.requests)
         )
+        show_cpu(interleaved_cpu(args.cpu_requests), args.cpu_requests)
         results, per_round = over_gunicorn(
             args.connections, args.seconds, args.rounds, 0.5 if args.smoke else 2.0, args.workers
         )

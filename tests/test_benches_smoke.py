@@ -50,6 +50,7 @@ FIGURES: dict[str, list[str]] = {
              r"^header injections +0$", r"^rows that break a page +0 ", r"^RESULT ok$"],
     "form_intake": [r"In process \(Flask test client", r"gunicorn, \d+ sync workers",
                     r"intake / baseline throughput: [\d.]+x",
+                    r"intake / baseline by CPU: [\d.]+x",
                     r"intake / baseline, round by round: [\d., ]+; median [\d.]+x",
                     r"intake p99 at \d+ connections: [\d.]+ ms", r"[\d.]+ forms/s, .* 0 failed"],
     "intake_sql_floor": [r"throughput ratio intake/one-row: [\d.]+x"],
