@@ -72,7 +72,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions and the encryption keys."""
     from intake import crypto
-    from intake.extensions import csrf, db, limiter, migrate
+    from intake.extensions import csrf, db, init_autocommit_engine, limiter, migrate
 
     crypto.configure(
         app.config["DATA_ENCRYPTION_KEY"],
@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
         app.config.get("DATA_HASH_KEY"),
     )
     db.init_app(app)
+    init_autocommit_engine(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -16,6 +17,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from intake import autocommit_pool
 from intake.models.base import Base
 
 babel = Babel()
@@ -26,6 +28,23 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+AUTOCOMMIT_ENGINE = "intake.autocommit_engine"
+
+
+def init_autocommit_engine(app: Flask) -> None:
+    """On PostgreSQL, the app's pool of autocommitting connections (``autocommit_pool.py``).
+
+    The embedded SQLite mode has none: its one file is better served by one
+    pool, switched to autocommit per checkout.
+    """
+    with app.app_context():
+        main = db.engine
+    if main.dialect.name == "postgresql":
+        app.extensions[AUTOCOMMIT_ENGINE] = autocommit_pool.autocommit_engine(
+            main, dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        )
+
+
 def autocommit_connection() -> AbstractContextManager[Connection]:
     """A pooled connection on which each statement commits by itself.
 
@@ -33,6 +52,9 @@ def autocommit_connection() -> AbstractContextManager[Connection]:
     no BEGIN and COMMIT round trips, and none of the ORM session's
     bookkeeping, which costs more than the INSERT on that hot path.
     """
+    engine = current_app.extensions.get(AUTOCOMMIT_ENGINE)
+    if engine is not None:
+        return engine.connect()  # type: ignore[no-any-return]
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 

@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from intake import crypto
+from intake import autocommit_pool, crypto
 from intake.forms.partner_lead import LeadInput, with_key
 from intake.models.base import utcnow
 from intake.models.partner import IdempotencyRecord
@@ -164,9 +164,10 @@ def _receive_in_one_statement(
             "expires_at": now + IDEMPOTENCY_TTL,
         }
     statement = _lead_with_answer() if key is not None else _lead_alone()
-    autocommits = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     try:  # in a caller's transaction, a savepoint keeps a failed statement from ending it
-        with nullcontext() if autocommits else connection.begin_nested():
+        with (
+            nullcontext() if autocommit_pool.autocommits(connection) else connection.begin_nested()
+        ):
             submission_id = connection.execute(statement, params).scalar()
     except IntegrityError:
         return None
