@@ -58,6 +58,9 @@ COMMON_ENGLISH = re.findall(
 )
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:org|com|net|gov|edu)(?:/\S*)?", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A request's reference ("2-667WE", intake/services/inbox/references.py) is a code read out on
+# the phone; its letters are base32, and may spell "WE" or "OF" by chance.
+_REFERENCE = re.compile(r"(?<![\w-])\d{1,12}-[A-Z2-7]{5}(?![\w-])")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # template code, tags and a message's placeholders are not words anybody reads
 _TAG = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}|<[^>]+>|%\(\w+\)[sd]|{\w+}", re.S)
@@ -121,6 +124,7 @@ def english_only() -> frozenset[str]:
 
 def _without_names(text: str, also: tuple[str, ...] = ()) -> str:
     text = _EMAIL.sub(" ", text)
+    text = _REFERENCE.sub(" ", text)
     text = _URL.sub(" ", text)
     for name in (*also, *names()):  # a name may break across lines, as on a PDF page
         spaced = r"\s+".join(re.escape(part) for part in name.split())

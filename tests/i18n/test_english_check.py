@@ -52,3 +52,10 @@ def test_the_small_words_of_english_are_found_whatever_the_spanish_writing_says(
     sentence = "If you would like to talk, a patient advocate can call you back."
     assert set(english_words(sentence)) >= {"you", "would", "to", "can", "call", "back"}
     assert all(english_words(word) == [word] for word in COMMON_ENGLISH)
+
+
+def test_a_reference_code_is_not_english_though_its_letters_spell_a_word():
+    """References are base32: CI once met "2-667WE" on the Spanish thanks page."""
+    assert english_words("Su número de referencia: 2-667WE. Gracias.") == []
+    assert english_words("Su número de referencia: 1042-OFTEN.") == []
+    assert english_words("Referencia 2-667WE: we will call you back.")[:2] == ["we", "will"]
