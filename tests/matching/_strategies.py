@@ -154,7 +154,7 @@ def near_zips(zip_code: str, miles: float = 30.0, most: int = 40) -> tuple[str, 
     return tuple(z for d, z in found[:most] if d <= miles) or (zip_code,)
 
 
-def _often(draw: st.DrawFn) -> bool:
+def often(draw: st.DrawFn) -> bool:
     """True three times in four.  Two fair coins: Hypothesis draws small integers and the
     ends of a range far more often than their share, booleans evenly."""
     return not (draw(st.booleans()) and draw(st.booleans()))
@@ -165,11 +165,11 @@ def listing_near(draw: st.DrawFn, query: MatchQuery) -> dict[str, object]:
     """Listing attributes steered to matter for ``query``: mostly within 30 miles of its ZIP,
     open to new patients and treating its cancer type; now and then anywhere, or filtered."""
     attrs = draw(listing_attrs())
-    if _often(draw):
+    if often(draw):
         attrs["zip_code"] = draw(st.sampled_from(near_zips(query.zip)))
-    if _often(draw):
+    if often(draw):
         attrs.update(active=True, accepting_new_patients=True)
-    if query.cancer_type in CANCER_TYPES and _often(draw):
+    if query.cancer_type in CANCER_TYPES and often(draw):
         attrs["cancer_types"] = frozenset({query.cancer_type}) | attrs["cancer_types"]  # type: ignore[operator]
     return attrs
 
@@ -182,7 +182,7 @@ def cases(
     has something to rank; up to ``dense_size`` of them, which is plenty there and keeps
     each example cheap); otherwise the broad spread of ``listings()``."""
     query = draw(queries(max_limit=max_limit))
-    if not _often(draw):
+    if not often(draw):
         return query, draw(listings(max_size=max_size))
     reach = st.none() | st.sampled_from([25.0, 100.0, 500.0]) | st.floats(15.0, 6000.0)
     query = dataclasses.replace(query, max_miles=draw(reach))
