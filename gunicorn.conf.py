@@ -15,8 +15,20 @@ control_socket_disable = True
 
 
 def post_worker_init(worker: object) -> None:
-    """Load the ZIP table before the first request: it takes about half a second per
-    process, which the first person to send a form after a restart would otherwise wait."""
+    """Load the ZIP table before the first request, then freeze what is loaded.
+
+    The table takes about half a second per process, which the first person
+    to send a form after a restart would otherwise wait.  It is also about
+    300,000 objects that live as long as the worker: every full collection
+    walked them all, a pause of about 200 ms (measured in
+    ``bench/form_intake.py``) in which every request on that worker waited.
+    Frozen, the collector leaves them alone (the Celery worker does the same,
+    ``intake/services/ops/warmup.py``).
+    """
+    import gc
+
     from intake.matching import geo
 
     geo.warm()
+    gc.collect()
+    gc.freeze()

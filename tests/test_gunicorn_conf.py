@@ -31,6 +31,27 @@ def test_each_worker_loads_the_zip_table_before_its_first_request(monkeypatch):
     assert geo._index is not None and "10001" in geo._index
 
 
+def test_the_loaded_table_is_frozen_out_of_the_collectors_walks(monkeypatch):
+    """A full collection must not walk the ZIP data's objects every time (a 200 ms pause)."""
+    import gc
+
+    import zipcodes
+
+    monkeypatch.setattr(geo, "_index", None)
+    gc.unfreeze()  # what an earlier test froze is walked again, as in a new worker
+    row = zipcodes.list_all()[0]  # one of the package's rows, which live as long as the process
+    assert any(obj is row for obj in gc.get_objects())  # the search below can see a row
+    try:
+        SETTINGS["post_worker_init"](worker=None)
+        assert geo._index is not None
+        assert gc.get_freeze_count() > len(geo._index)
+        assert not any(obj is row for obj in gc.get_objects())
+        fresh = {"made": ["after the freeze"]}
+        assert any(obj is fresh for obj in gc.get_objects())  # new objects are still collected
+    finally:
+        gc.unfreeze()
+
+
 def test_a_line_break_in_a_path_cannot_forge_an_access_log_line():
     """Percent-decoded CR/LF in the path stays on the request's own line, escaped."""
     from types import SimpleNamespace
@@ -94,6 +115,50 @@ def test_a_secret_links_token_is_in_no_field_of_the_access_log():
     assert atoms["f"] == atoms["{referer}i"] == "https://intake.example.org/unsubscribe/…"
     fields = repr(atoms)
     assert not any(token in fields for token in TOKENS)
+
+
+def test_the_written_line_is_the_line_of_every_cleaned_field():
+    """access() cleans only the fields its format names: the line must be what cleaning every
+    field gives, for any format (headers in any case, missing fields, hostile values)."""
+    import logging
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import SafeAtoms
+
+    from intake.access_log import SafeAccessLogger
+
+    formats = [
+        SETTINGS["access_log_format"],
+        '%(h)s %(r)s %(s)s "%(f)s" "%(a)s" %(q)s %({X-Trace}i)s %({location}o)s %({RAW_URI}e)s '
+        "%({Missing}i)s %(nope)s %(M)sms %(m)s %(U)s %(H)s",
+    ]
+    environ = {"REQUEST_METHOD": "GET", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.9",
+               "PATH_INFO": "/unsubscribe/UnsubT0ken\r\n\"GET /admin\" 200",
+               "RAW_URI": "/unsubscribe/UnsubT0ken%0d%0a?x=1", "QUERY_STRING": "x=\x00\x1b[31m",
+               "HTTP_REFERER": "https://e.org/privacy/delete/DeleteT0ken",
+               "HTTP_USER_AGENT": "Bot\r\nforged"}  # fmt: skip
+    request = SimpleNamespace(headers=[("X-TRACE", "a\nb"), ("User-Agent", "Bot\r\nforged")])
+    location = [("Location", "/staff/set-password/StaffT0ken")]
+    response = SimpleNamespace(status="303 SEE OTHER", sent=12, response_length=12,
+                               headers=location)  # fmt: skip
+    for log_format in formats:
+        config = Config()
+        config.set("accesslog", "-")
+        config.set("access_log_format", log_format)
+        logger = SafeAccessLogger(config)
+        written: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record, out=written: out.append(record.getMessage())  # type: ignore[method-assign]
+        logger.access_log.handlers = [handler]
+        logger.access(response, request, environ, timedelta(milliseconds=7))
+        every_field = log_format % SafeAtoms(logger.atoms(response, request, environ,
+                                                          timedelta(milliseconds=7)))  # fmt: skip
+        assert written == [every_field]
+        assert "\n" not in written[0] and "\r" not in written[0]
+        assert not any(token in written[0] for token in TOKENS)
+    assert "a\\x0ab" in written[0] and "/set-password/…" in written[0] and " - - " in written[0]
 
 
 def test_a_real_gunicorn_logs_secret_links_without_their_tokens(app, tmp_path):
