@@ -9,7 +9,9 @@ Celery's Redis transport hands any message not acknowledged within
 a job that runs longer than the timeout is handed to a second worker while
 the first still runs it.  This run makes that the rule rather than the
 exception, on loopback: a fresh PostgreSQL database, a ``redis-server`` of
-its own, two Celery workers (prefork, 2 processes each) and beat with
+its own, two Celery workers (prefork, 2 processes each: ``worker1`` for
+forms and the callback queue, ``worker2`` a mailer for the email queue, as
+docker-compose.yml runs them; ``--shared`` lets both take both) and beat with
 ``BROKER_VISIBILITY_TIMEOUT`` at 10 s, and an SMTP sink of its own (a thread
 here) that answers the end of DATA only after 30 s and refuses the first
 try for half the recipients with 451, so their emails wait for a retry
@@ -200,12 +202,20 @@ class Processes:
                 child.kill()
 
 
-def submit(app: Any, guides: int, callbacks: int) -> list[str]:
-    """Guide and callback requests through the real forms; the guide emails' addresses."""
+def submit(app: Any, guides: int, callbacks: int, callbacks_after: float = 0.0) -> list[str]:
+    """Guide and callback requests through the real forms; the guide emails' addresses.
+
+    The callback forms come ``callbacks_after`` seconds after the guides, when
+    the guide emails hold the processes that send them (waiting on the slow
+    server): how long a callback then waits for its queue item is what the
+    email queue of its own is for.
+    """
     client = app.test_client()
     addresses = []
     for n in range(guides + callbacks):
         kind = "guide" if n < guides else "callback"
+        if n == guides and callbacks_after:
+            time.sleep(callbacks_after)
         page = client.get(f"/{kind}").get_data(as_text=True)
         data: dict[str, Any] = {
             "csrf_token": TOKEN_RE.search(page).group(1),  # type: ignore[union-attr]
@@ -265,9 +275,12 @@ def broker_busy() -> int:
     """Tasks still queued or unacknowledged in Redis, beat's housekeeping aside."""
     import redis
 
+    from intake.tasking import DEFAULT_QUEUE, EMAIL_QUEUE
+
     client = redis.Redis(port=REDIS_PORT)
     messages = [json.loads(raw)[0] for raw in client.hvals("unacked")]
-    messages += [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
+    for queue in (DEFAULT_QUEUE, EMAIL_QUEUE):
+        messages += [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
     return sum(1 for m in messages if m["headers"]["task"] not in HOUSEKEEPING)
 
 
@@ -350,6 +363,7 @@ def run(args: argparse.Namespace) -> bool:
     from intake import create_app
     from intake.extensions import db
     from intake.services.directory import specialists
+    from intake.tasking import EMAIL_QUEUE
 
     admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{DATABASE}"')
@@ -361,15 +375,25 @@ def run(args: argparse.Namespace) -> bool:
             specialists.load_demo(db.session())
             db.session.commit()
         sink.serve()
+        # worker1: forms and the callback queue; worker2: the mailer
+        queues = {
+            "worker1": ["--exclude-queues", EMAIL_QUEUE],
+            "worker2": ["--queues", EMAIL_QUEUE],
+        }
         for name in ("worker1", "worker2"):
             processes.start(name, "worker", "--pool", "prefork", "--concurrency", "2",
                             "--loglevel", "INFO", "--hostname", f"{name}@%h",
-                            "--without-mingle", "--without-gossip")  # fmt: skip
+                            "--without-mingle", "--without-gossip",
+                            *([] if args.shared else queues[name]))  # fmt: skip
         processes.wait_ready(["worker1", "worker2"], timeout=120)
         processes.start("beat", "beat", "--loglevel", "WARNING", "--schedule", str(WORK / "beat"))
-        addresses = submit(app, args.guides, args.callbacks)
+        callbacks_after = args.delay / 2 if args.callbacks_after is None else args.callbacks_after
+        addresses = submit(app, args.guides, args.callbacks, callbacks_after)
+        queues = "both take both queues" if args.shared else "worker1 forms, worker2 emails"
         print(
-            f"sent {args.guides} guide requests and {args.callbacks} callback requests", flush=True
+            f"sent {args.guides} guide requests and, {callbacks_after:g} s later, "
+            f"{args.callbacks} callback requests ({queues})",
+            flush=True,
         )
         drained = drain(app, args.timeout)
         return report(app, sink, addresses, drained)
@@ -405,6 +429,16 @@ def main() -> None:
     parser.add_argument("--relay", type=float, default=5.0, help="OUTBOX_RELAY_SECONDS")
     parser.add_argument("--timeout", type=float, default=900.0, help="longest wait for the drain")
     parser.add_argument("--logs", type=Path, help="keep the workers' logs in this folder")
+    parser.add_argument(
+        "--callbacks-after",
+        type=float,
+        help="seconds between the guide forms and the callback forms (half of --delay)",
+    )
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="both workers take both queues (before emails had workers of their own)",
+    )
     args = parse_args(parser, SMOKE)
     environment(args)
     print(f"visibility timeout {args.visibility:g} s; SMTP answers DATA after {args.delay:g} s; "

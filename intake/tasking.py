@@ -17,6 +17,7 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask, Response, after_this_request, current_app
+from kombu import Queue
 from sqlalchemy.orm import Session
 
 from intake.extensions import db
@@ -45,6 +46,23 @@ BREAKER_SECONDS = 30.0
 # call back does not notice a fifth of a second before the worker starts on the form.
 COALESCE_SECONDS = 0.2
 
+# Two queues, so that a slow mail server never holds up the callback queue.  Each task
+# here spends its time on an SMTP server's answers (30 s and more when a server is slow,
+# bench/RESULTS.md "Visibility timeout") or laying out a guide PDF; a worker process that
+# holds one cannot turn a callback form into a queue item.  A worker started without
+# ``--queues`` takes both queues (the demo's one worker, the benches); production runs one
+# worker for each (docker-compose.yml: ``worker`` leaves the email queue out, ``mailer``
+# takes only it), so an advocate's queue keeps moving while every mailer waits.
+DEFAULT_QUEUE = "celery"
+EMAIL_QUEUE = "email"
+EMAIL_TASKS = (
+    "emails.send",
+    "emails.send_many",
+    "guides.deliver",
+    "queue.alert_admins",
+    "staff.email_password_link",
+)
+
 
 def init_celery(app: Flask) -> Celery:
     """Build the Celery app from the Flask config and keep it on the Flask app."""
@@ -67,6 +85,7 @@ def init_celery(app: Flask) -> Celery:
         accept_content=["json"],
         worker_hijack_root_logger=False,
         **delivery_settings(broker, float(app.config["BROKER_VISIBILITY_TIMEOUT"])),
+        **queue_settings(),
         beat_schedule={
             "relay-outbox": {
                 "task": "outbox.relay",
@@ -116,6 +135,18 @@ def init_celery(app: Flask) -> Celery:
 TASK_SOFT_TIME_LIMIT = 240
 TASK_TIME_LIMIT = 300
 VISIBILITY_TIMEOUT = 900
+
+
+def queue_settings() -> dict[str, Any]:
+    """The two queues, and which tasks go to the email one (see EMAIL_TASKS)."""
+    return {
+        "task_default_queue": DEFAULT_QUEUE,
+        "task_queues": (
+            Queue(DEFAULT_QUEUE, routing_key=DEFAULT_QUEUE),
+            Queue(EMAIL_QUEUE, routing_key=EMAIL_QUEUE),
+        ),
+        "task_routes": {name: {"queue": EMAIL_QUEUE} for name in EMAIL_TASKS},
+    }
 
 
 def delivery_settings(broker: str, visibility: float = VISIBILITY_TIMEOUT) -> dict[str, Any]:

@@ -22,12 +22,14 @@ from typing import Any
 import pytest
 import yaml
 
+from intake import tasking
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-APP_SERVICES = ("migrate", "web", "worker", "beat")
-REQUIRED_SERVICES = ("web", "worker", "beat", "postgres", "redis", "mailpit", "migrate")
+APP_SERVICES = ("migrate", "web", "worker", "mailer", "beat")
+REQUIRED_SERVICES = ("web", "worker", "mailer", "beat", "postgres", "redis", "mailpit", "migrate")
 SPEC_VARIABLES = {  # PRODUCT.md section 4
     "DATABASE_URL",
     "REDIS_URL",
@@ -234,6 +236,29 @@ def test_worker_and_beat_run_celery_on_the_worker_module(compose):
     assert "outbox.relay" in found["beat"], "beat would schedule nothing"
 
 
+def test_emails_have_workers_of_their_own(compose):
+    """The callback queue's worker never takes an email; the mailer takes only emails."""
+    worker = _command(compose["services"]["worker"])
+    mailer = _command(compose["services"]["mailer"])
+    assert worker[:4] == mailer[:4] == ["celery", "-A", "worker", "worker"]
+    assert worker[worker.index("--exclude-queues") + 1] == "email"
+    assert "--queues" not in worker and "-Q" not in worker
+    assert mailer[mailer.index("--queues") + 1] == "email"
+    found = _run_in_subprocess(
+        "import json, worker\n"
+        "app = worker.celery\n"
+        "app.loader.import_default_modules()\n"
+        "queues = {name: app.amqp.router.route({}, name)['queue'].name for name in app.tasks\n"
+        "          if not name.startswith('celery.')}\n"
+        "print(json.dumps({'queues': queues, 'declared': sorted(app.amqp.queues)}))\n"
+    )
+    assert found["declared"] == ["celery", "email"]
+    emails = sorted(name for name, queue in found["queues"].items() if queue == "email")
+    assert emails == sorted(tasking.EMAIL_TASKS)
+    queues = found["queues"]
+    assert queues["submissions.process"] == queues["callbacks.enqueue"] == "celery"
+
+
 def test_migrate_runs_the_intake_console_script(compose):
     assert _command(compose["services"]["migrate"]) == ["intake", "db", "upgrade"]
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
@@ -304,7 +329,7 @@ def test_app_services_wait_for_what_they_need(compose):
         assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
         assert all("condition" in spec for spec in depends.values()), name
         assert depends["postgres"]["condition"] == "service_healthy", name
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "mailer", "beat"):
         depends = services[name]["depends_on"]
         assert depends["redis"]["condition"] == "service_healthy", name
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
@@ -321,7 +346,7 @@ def test_healthchecks(compose):
     assert "ping" in services["redis"]["healthcheck"]["test"]
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     # the image's own HEALTHCHECK polls port 8000, which only web serves
-    for name in ("migrate", "beat", "worker"):
+    for name in ("migrate", "beat", "worker", "mailer"):
         check = services[name].get("healthcheck") or {}
         assert check.get("disable") or "8000" not in " ".join(check.get("test", [])), name
 

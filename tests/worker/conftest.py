@@ -35,7 +35,8 @@ def running_worker(flask_app: Any) -> Iterator[Any]:
     celery = flask_app.extensions["celery"]
     celery.loader.import_default_modules()
     with celery.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
+        for queue in (tasking.DEFAULT_QUEUE, tasking.EMAIL_QUEUE):
+            conn.default_channel.queue_purge(queue)
     with (
         kept_logging(handlers_on_exit=False) as restore,
         start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=20) as worker,
@@ -129,9 +130,10 @@ class WorkerProcess:
     children too, as a container or machine going away would.
     """
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, args: tuple[str, ...] = ()) -> None:
         self.env = env
         self.log_path = log_path
+        self.args = args  # more of the worker's options (``--queues email``)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -150,6 +152,7 @@ class WorkerProcess:
                     "INFO",
                     "--without-mingle",
                     "--without-gossip",
+                    *self.args,
                 ],
                 cwd=ROOT,
                 env=self.env,
@@ -197,8 +200,8 @@ def worker_process(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """Start real worker processes; every one is stopped after the test."""
     started: list[WorkerProcess] = []
 
-    def start(env: dict[str, str]) -> WorkerProcess:
-        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log")
+    def start(env: dict[str, str], *args: str) -> WorkerProcess:
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log", args)
         worker.start()
         started.append(worker)
         return worker
