@@ -18,9 +18,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# WeasyPrint renders the PDF guide with Pango; DejaVu covers names in other scripts.
+# WeasyPrint renders the PDF guide with Pango; the fonts cover names in other scripts (DejaVu:
+# Greek, Cyrillic, Hebrew, Arabic; WenQuanYi Zen Hei: Chinese, Japanese, Korean; Noto: Thai,
+# Devanagari and more), as scripts/_bootstrap.sh installs them for a checkout.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+       fonts-wqy-zenhei fonts-noto-core \
     && rm -rf /var/lib/apt/lists/*
 
 # A writable home: gunicorn puts its control socket in ~/.gunicorn.

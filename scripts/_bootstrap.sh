@@ -37,19 +37,26 @@ ensure_venv() {
   fi
 }
 
+# The Debian packages the PDF guide needs: Pango, and fonts for names in every script a
+# person may write theirs in (DejaVu: Latin, Greek, Cyrillic, Hebrew, Arabic; WenQuanYi Zen
+# Hei: Chinese, Japanese, Korean; Noto: Thai, Devanagari and the other scripts of India and
+# Southeast Asia). Without them a name prints as boxes on the guide's cover.
+GUIDE_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-wqy-zenhei fonts-noto-core"
+
 ensure_system_libraries() {
-  # WeasyPrint (the guide's PDF) needs Pango; a fallback font covers names in other scripts.
   # Installed from Debian's packages when we are root, named otherwise.
-  if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/dejavu ]; then
+  if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/dejavu ] \
+    && [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] \
+    && [ -f /usr/share/fonts/truetype/noto/NotoSansThai-Regular.ttf ]; then
     return 0
   fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "==> installing Pango and DejaVu fonts for the PDF guide (Debian packages)"
+    echo "==> installing Pango and fonts for the PDF guide (Debian packages)"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
-      fonts-dejavu-core >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $GUIDE_PACKAGES >/dev/null
   else
-    echo "The PDF guide needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2
+    echo "The PDF guide needs Pango and fonts: apt-get install $GUIDE_PACKAGES" >&2
     return 1
   fi
 }

@@ -1,4 +1,5 @@
-"""Every name prints in glyphs: a font is used only for the characters its file has.
+"""Every name prints in glyphs: a font is used only for the characters its file has, and a
+font installed with the guide's packages has every script a name comes in.
 
 The guide's ``@font-face`` rules once claimed whole blocks (``U+2000-206F``,
 ``U+0100-02BA``...) that the Atkinson Hyperlegible files cover only in part.
@@ -11,6 +12,7 @@ instead of falling back to DejaVu Sans: "Trương" (ư), "Kaʻiulani" (the ʻoki
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 import pikepdf
@@ -69,3 +71,30 @@ def test_a_character_the_guide_font_lacks_falls_back_to_dejavu(name):
 def test_a_latin_name_stays_in_the_guide_font():
     fonts = _fonts_for("Maria López")
     assert fonts and all("Atkinson" in font for font in fonts), fonts
+
+
+# A name in each script the guide's fonts beyond DejaVu cover (scripts/_bootstrap.sh,
+# Dockerfile): on a machine with DejaVu alone each one printed as boxes.
+OTHER_SCRIPTS = {
+    "王小明": "WenQuanYi",  # Chinese
+    "さくら 山田": "WenQuanYi",  # Japanese: kana and kanji
+    "김민준": "WenQuanYi",  # Korean
+    "สมชาย": "Noto-Sans-Thai",
+    "राजेश कुमार": "Noto-Sans-Devanagari",
+}
+
+
+@pytest.mark.parametrize(("name", "font"), OTHER_SCRIPTS.items())
+def test_a_name_in_another_script_prints_in_glyphs_not_boxes(name, font, caplog):
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        fonts = _fonts_for(name)
+    boxes = [r.getMessage() for r in caplog.records if ".notdef glyph" in r.getMessage()]
+    assert boxes == [], f"{name}: {boxes[:3]} (install: scripts/_bootstrap.sh GUIDE_PACKAGES)"
+    assert any(font in found for found in fonts), fonts
+
+
+def test_the_box_check_hears_a_missing_glyph(caplog):
+    """The check above hears WeasyPrint's warning: a private-use character no font has."""
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        _fonts_for("\ue000")
+    assert any(".notdef glyph" in r.getMessage() for r in caplog.records)
