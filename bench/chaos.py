@@ -5,7 +5,9 @@
     python bench/chaos.py --smoke         # 150 submissions, each fault once, short timings
 
 On loopback (``cluster.py``): gunicorn (2 workers), 2 Celery workers (one
-prefork process each), beat, a throw-away Redis without persistence, a fresh
+prefork process each; as in production, ``worker1`` takes forms and the
+callback queue and ``worker2`` is the mailer, the email queue alone;
+``--shared``: both take both), beat, a throw-away Redis without persistence, a fresh
 PostgreSQL database, and an SMTP server of the run's own (``chaos_sink.py``)
 that records every message it takes and misbehaves when told.
 
@@ -63,11 +65,19 @@ def wait_ready(workers: list[Service], timeout: float) -> None:
     raise RuntimeError(f"the workers were not ready within {timeout:.0f} s")
 
 
-def run(plan: Plan, keep_logs: Path | None) -> bool:
+# production's shape (docker-compose.yml): worker1 forms and the callback queue, worker2 the
+# mailer; with --shared both take both queues, as every worker did before the email queue
+SPLIT_QUEUES = [["--exclude-queues", "email"], ["--queues", "email"]]
+
+
+def run(plan: Plan, keep_logs: Path | None, shared: bool = False) -> bool:
     workdir = Path(tempfile.mkdtemp(prefix="intake-chaos-"))
     sink_port = free_port()
     settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink_port), **plan.settings}
-    cluster = Cluster(workdir, settings, workers=2, concurrency=1, prefix="intake_chaos")
+    queues = None if shared else SPLIT_QUEUES
+    cluster = Cluster(
+        workdir, settings, workers=2, concurrency=1, prefix="intake_chaos", queues=queues
+    )
     control = Control(workdir / "sink-control.json", workdir / "sink.jsonl")
     sink = Service(
         "sink",
@@ -141,6 +151,8 @@ def main() -> None:
     parser.add_argument("--logs", type=Path, help="keep every process's log in this folder")
     parser.add_argument("--set", action="append", default=DEFAULT_SETTINGS,
                         metavar="NAME=VALUE", help="a setting for every process")  # fmt: skip
+    parser.add_argument("--shared", action="store_true",
+                        help="both workers take both queues (no mailer of its own)")  # fmt: skip
     args = parse_args(parser, SMOKE)
     plan = Plan(
         n=args.n, rate=args.rate, advocates=args.advocates, kill_every=args.kill_every,
@@ -152,7 +164,9 @@ def main() -> None:
           f"{plan.span:.0f} s; {plan.advocates} advocates; a worker SIGKILLed every "
           f"{plan.kill_every:g} s; Redis down {plan.outage:g} s; settings {plan.settings}",
           flush=True)  # fmt: skip
-    ok = run(plan, args.logs)
+    print("workers: both take both queues" if args.shared else
+          "workers: worker1 forms and callbacks, worker2 the mailer (email queue)")  # fmt: skip
+    ok = run(plan, args.logs, args.shared)
     print("RESULT", "ok" if ok else "FAILED")
     sys.exit(0 if ok else 1)
 

@@ -108,8 +108,10 @@ class Cluster:
     """The service's processes on loopback, on a fresh database and a throw-away Redis.
 
     ``workers`` Celery worker processes (each a prefork main process with
-    ``concurrency`` children), named worker1, worker2, ...; ``settings`` go
-    into every process's environment on top of the bench defaults.
+    ``concurrency`` children), named worker1, worker2, ..., each with its
+    ``queues`` options if given (``["--queues", "email"]``: a mailer; none:
+    both queues); ``settings`` go into every process's environment on top of
+    the bench defaults.
     """
 
     def __init__(
@@ -119,6 +121,7 @@ class Cluster:
         workers: int = 1,
         concurrency: int = 2,
         prefix: str = "intake_cluster",
+        queues: list[list[str]] | None = None,
     ) -> None:
         self.workdir = workdir
         self.database = f"{prefix}_{os.getpid()}"
@@ -173,6 +176,7 @@ class Cluster:
                     f"worker{n}@%h",
                     "--without-mingle",
                     "--without-gossip",
+                    *(queues[n - 1] if queues else []),
                 ],
                 self.env,
                 workdir,
