@@ -6,7 +6,7 @@ import bisect
 import dataclasses
 import functools
 
-from hypothesis import settings
+from hypothesis import assume, settings
 from hypothesis import strategies as st
 
 from intake.matching import geo, rules, tiers
@@ -195,7 +195,15 @@ def cases(
 
 
 class Reached:
-    """How many of a property's examples got as far as its guarded assertion."""
+    """How many of a property's examples got as far as its guarded assertion.
+
+    An example that did not get there is discarded (``assume``), so Hypothesis
+    draws another in its place and the property checks something in every one
+    of its ``max_examples``.  The share of drawn examples that get there is
+    printed, not asserted: it varies with the seed (Hypothesis's draws are not
+    independent), and three floors on it failed whole suite runs at 37-72 %
+    against rates measured at 48-89 %.
+    """
 
     def __init__(self) -> None:
         self.examples = 0
@@ -204,9 +212,10 @@ class Reached:
     def count(self, checked: bool) -> None:
         self.examples += 1
         self.checked += bool(checked)
+        assume(checked)
 
-    def assert_rate(self, least: float) -> None:
-        """Fail when too few examples checked anything: the property would prove little."""
-        rate = self.checked / self.examples if self.examples else 0.0
-        print(f"reached the assertion in {self.checked} of {self.examples} examples")  # noqa: T201
-        assert rate >= least, f"only {self.checked} of {self.examples} examples checked anything"
+    def assert_checked(self, wanted: int) -> None:
+        """Fail when fewer than ``wanted`` examples checked anything: the property would prove
+        little (Hypothesis gives up after ten draws per example asked for)."""
+        print(f"reached the assertion in {self.checked} of {self.examples} examples drawn")  # noqa: T201
+        assert self.checked >= wanted, f"only {self.checked} examples checked anything"
