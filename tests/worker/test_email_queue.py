@@ -44,13 +44,16 @@ def test_a_callback_is_queued_while_no_mailer_runs_and_the_email_waits_for_one(
     broker_app, committed_db, spare_redis, worker_process
 ):
     spare_redis.start()
-    flask_app = broker_app(spare_redis.url)
+    # each job is published once: re-published every 2 s (the tests' default), an email job
+    # nobody serves would reach OUTBOX_MAX_PUBLISHES while it waits and be left to a person
+    flask_app = broker_app(spare_redis.url, OUTBOX_REPUBLISH_SECONDS=600)
     web = flask_app.test_client()
     assert submit(web, "/guide", GOOD_GUIDE).status_code == 303  # owes an email
     assert submit(web, "/callback", GOOD_CALLBACK).status_code == 303
     sink = SmtpSink().start()
     try:
-        env = worker_env(spare_redis.url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port))
+        env = worker_env(spare_redis.url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port),
+                         OUTBOX_REPUBLISH_SECONDS="600")  # fmt: skip
         worker = worker_process(env, "--exclude-queues", tasking.EMAIL_QUEUE)
 
         def callback_queued() -> bool:
@@ -66,6 +69,7 @@ def test_a_callback_is_queued_while_no_mailer_runs_and_the_email_waits_for_one(
         waiting = _queued_tasks(broker, tasking.EMAIL_QUEUE)
         assert waiting and set(waiting) <= set(tasking.EMAIL_TASKS), worker.log()
         assert not [job for job in email_jobs() if job.processed_at], "an email ran, no mailer"
+        assert all(job.publish_attempts == 1 and not job.gave_up_at for job in email_jobs())
         assert sink.messages == []
         assert "callbacks.enqueue" in worker.log()  # the worker heard, and ran, the callback's job
 
